@@ -1,0 +1,1 @@
+"""Benchmark placeholder: replaced by the benchmark suite (see docs/performance.md)."""

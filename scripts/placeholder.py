@@ -1,0 +1,1 @@
+"""Dev-only scripts live here (data rebuild, docs generation)."""

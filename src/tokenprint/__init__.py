@@ -1,0 +1,112 @@
+"""tokenprint: the environmental impacts of each generative-AI request.
+
+``EcoLogits.init()`` once, then every SDK response carries ``response.impacts``; or call
+``tokenprint.estimate(model=..., output_tokens=...)`` without any SDK.
+
+Public names are loaded on first access, so ``import tokenprint`` stays cheap: no SDK, no
+pint and no data file is touched until used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "EcoLogits": "tokenprint.ecologits",
+    "estimate": "tokenprint.engine",
+    "Estimator": "tokenprint.engine",
+    "Impacts": "tokenprint.impacts.results",
+    "Impact": "tokenprint.impacts.results",
+    "Energy": "tokenprint.impacts.results",
+    "GWP": "tokenprint.impacts.results",
+    "ADPe": "tokenprint.impacts.results",
+    "PE": "tokenprint.impacts.results",
+    "WCF": "tokenprint.impacts.results",
+    "Basis": "tokenprint.impacts.results",
+    "WarningMessage": "tokenprint.impacts.results",
+    "ErrorMessage": "tokenprint.impacts.results",
+    "Range": "tokenprint.impacts.ranges",
+    "ElectricityMix": "tokenprint.impacts.profiles",
+    "DataCenter": "tokenprint.impacts.profiles",
+    "Usage": "tokenprint.usage",
+    "register_model": "tokenprint.catalog.models",
+    "METHODOLOGY_VERSION": "tokenprint.impacts.llm",
+    "TokenprintError": "tokenprint.errors",
+    "InvalidArgumentError": "tokenprint.errors",
+    "InvalidTypeError": "tokenprint.errors",
+    "UnknownZoneError": "tokenprint.errors",
+    "ModelNotRegisteredError": "tokenprint.errors",
+}
+
+__all__ = [
+    "GWP",
+    "METHODOLOGY_VERSION",
+    "PE",
+    "WCF",
+    "ADPe",
+    "Basis",
+    "DataCenter",
+    "EcoLogits",
+    "ElectricityMix",
+    "Energy",
+    "ErrorMessage",
+    "Estimator",
+    "Impact",
+    "Impacts",
+    "InvalidArgumentError",
+    "InvalidTypeError",
+    "ModelNotRegisteredError",
+    "Range",
+    "TokenprintError",
+    "UnknownZoneError",
+    "Usage",
+    "WarningMessage",
+    "__version__",
+    "estimate",
+    "register_model",
+]
+
+if TYPE_CHECKING:
+    from tokenprint.catalog.models import register_model
+    from tokenprint.ecologits import EcoLogits
+    from tokenprint.engine import Estimator, estimate
+    from tokenprint.errors import (
+        InvalidArgumentError,
+        InvalidTypeError,
+        ModelNotRegisteredError,
+        TokenprintError,
+        UnknownZoneError,
+    )
+    from tokenprint.impacts.llm import METHODOLOGY_VERSION
+    from tokenprint.impacts.profiles import DataCenter, ElectricityMix
+    from tokenprint.impacts.ranges import Range
+    from tokenprint.impacts.results import (
+        GWP,
+        PE,
+        WCF,
+        ADPe,
+        Basis,
+        Energy,
+        ErrorMessage,
+        Impact,
+        Impacts,
+        WarningMessage,
+    )
+    from tokenprint.usage import Usage
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tokenprint' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

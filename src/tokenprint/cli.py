@@ -1,0 +1,65 @@
+"""The ``tokenprint`` command line (also ``python -m tokenprint``).
+
+Each subcommand is a module of :mod:`tokenprint.commands` with ``NAME``, ``HELP``,
+``add_arguments(parser)`` and ``run(args) -> int``; list it in ``COMMANDS`` to add it.
+Bad input exits with status 2 and a one-line message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from tokenprint import __version__
+from tokenprint.errors import TokenprintError
+
+__all__ = ["COMMANDS", "main"]
+
+COMMANDS: tuple[str, ...] = (
+    "tokenprint.commands.estimate",
+    "tokenprint.commands.catalog",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"tokenprint: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="tokenprint",
+        description="Environmental impacts of generative-AI requests.",
+    )
+    parser.add_argument("--version", action="version", version=f"tokenprint {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for path in COMMANDS:
+        mod = importlib.import_module(path)
+        for name, help_, add, run in getattr(mod, "SUBCOMMANDS", ()):
+            p = sub.add_parser(name, help=help_, description=help_)
+            add(p)
+            p.set_defaults(_run=run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run = getattr(args, "_run", None)
+    if run is None:
+        parser.print_help()
+        return 2
+    try:
+        code: int = run(args)
+    except (TokenprintError, ValueError, TypeError) as exc:
+        print(f"tokenprint: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

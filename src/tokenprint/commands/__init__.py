@@ -1,0 +1,1 @@
+"""CLI subcommands. Each module exports ``SUBCOMMANDS``: (name, help, add_arguments, run)."""

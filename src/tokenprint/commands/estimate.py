@@ -1,0 +1,75 @@
+"""``tokenprint estimate``: impacts of one request, as a table or JSON."""
+
+from __future__ import annotations
+
+import argparse
+
+from tokenprint.commands._table import fmt_range, table
+from tokenprint.impacts.results import Impact, Impacts
+
+__all__ = ["SUBCOMMANDS", "impacts_table"]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", required=True, help="model name, e.g. gpt-4o")
+    p.add_argument("--output-tokens", type=int, required=True, help="tokens generated")
+    p.add_argument("--input-tokens", type=int, default=0, help="prompt tokens (default 0)")
+    p.add_argument("--cached-tokens", type=int, default=0, help="of which read from cache")
+    p.add_argument("--reasoning-tokens", type=int, default=0, help="hidden reasoning tokens")
+    p.add_argument("--provider", help="who serves it (default: the model's publisher)")
+    p.add_argument("--zone", help="electricity-mix zone, e.g. FRA (default: provider's)")
+    p.add_argument("--latency", type=float, help="measured request latency (s)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def impacts_table(impacts: Impacts) -> str:
+    """Value, range and unit per criterion, total then usage/embodied phases."""
+    rows: list[list[str]] = []
+
+    def add(phase: str, name: str, x: Impact | None) -> None:
+        if x is None:
+            return
+        rows.append([phase, name, f"{x.mean:.3g}", fmt_range(x.min, x.max), x.unit])
+
+    for name in ("energy", "gwp", "adpe", "pe", "wcf"):
+        add("total", name, impacts.criterion(name))
+    usage, embodied = impacts.usage, impacts.embodied
+    if usage is not None:
+        for name in ("energy", "gwp", "adpe", "pe", "wcf"):
+            add("usage", name, getattr(usage, name))
+    if embodied is not None:
+        for name in ("gwp", "adpe", "pe"):
+            add("embodied", name, getattr(embodied, name))
+    return table(["phase", "criterion", "mean", "range", "unit"], rows)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tokenprint.engine import estimate
+
+    impacts = estimate(
+        args.model,
+        args.output_tokens,
+        args.input_tokens,
+        provider=args.provider,
+        zone=args.zone,
+        latency=args.latency,
+        cached_tokens=args.cached_tokens,
+        reasoning_tokens=args.reasoning_tokens,
+        strict=True,
+    )
+    if args.json:
+        print(impacts.to_json(indent=2))
+        return 0
+    b = impacts.basis
+    print(
+        f"{b.model_resolved} via {b.datacenter} ({b.zone}, {b.hardware}): "
+        f"{b.input_tokens} input, {b.output_tokens} output tokens"
+    )
+    print(impacts_table(impacts))
+    for w in impacts.warnings:
+        print(f"warning: {w}")
+    print(f"methodology {impacts.methodology_version}")
+    return 0
+
+
+SUBCOMMANDS = [("estimate", "impacts of one text-generation request", add_arguments, run)]

@@ -1,0 +1,333 @@
+"""From a Usage record to Impacts: catalogue look-ups (cached) then the impact model.
+
+:class:`Estimator` holds the settings that shape an estimate (default zone, data-centre
+overrides) and a cache of everything that depends only on (provider, model, host, zone), so
+the per-request work is one dict look-up and the arithmetic of :mod:`tokenprint.impacts`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+from tokenprint.catalog import datacenters, grids, hardware, models
+from tokenprint.errors import (
+    InvalidArgumentError,
+    InvalidTypeError,
+    ModelNotRegisteredError,
+)
+from tokenprint.impacts.llm import METHODOLOGY_VERSION, llm_intensities, llm_request
+from tokenprint.impacts.profiles import Accelerator, DataCenter, ElectricityMix, Server
+from tokenprint.impacts.results import Basis, ErrorMessage, Impacts, WarningMessage
+from tokenprint.usage import Usage
+
+__all__ = ["Context", "Estimator", "default_estimator", "estimate"]
+
+ZoneArg = str | ElectricityMix | None
+DataCenterArg = str | DataCenter | Mapping[str, Any] | None
+
+
+class Context(NamedTuple):
+    """Everything an estimate needs besides the token counts (cached per request kind)."""
+
+    record: models.ModelRecord
+    accelerator: Accelerator
+    server: Server
+    datacenter: DataCenter
+    mix: ElectricityMix
+    warnings: tuple[WarningMessage, ...]
+    prepared: dict[str, Any]
+    """Per-modality precomputed factors (filled on first use, then reused)."""
+
+
+Vectors = tuple[tuple[float, ...], tuple[float, ...]]
+ModalityFn = Callable[[Context, Usage], Vectors]
+
+
+def _text(ctx: Context, u: Usage) -> Vectors:
+    ks = ctx.prepared.get("text")
+    if ks is None:
+        ks = ctx.prepared["text"] = llm_intensities(
+            ctx.record.spec(), ctx.accelerator, ctx.server, ctx.datacenter, ctx.mix
+        )
+    return llm_request(ks, u.output_tokens, u.input_tokens, u.cached_tokens, u.latency_s)
+
+
+MODALITIES: dict[str, ModalityFn] = {"text": _text}
+"""Impact function per modality; other modules register theirs (embedding, image)."""
+
+
+def _override(base: DataCenter, changes: Mapping[str, Any]) -> DataCenter:
+    allowed = set(DataCenter._fields) - {"name"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise InvalidArgumentError(
+            f"unknown data-centre setting(s) {sorted(unknown)}; allowed: {sorted(allowed)}"
+        )
+    fixed: dict[str, Any] = {
+        k: (v.upper() if k == "zone" and isinstance(v, str) else v) for k, v in changes.items()
+    }
+    return base._replace(**fixed)
+
+
+class Estimator:
+    """Computes Impacts from Usage records with fixed settings; thread-safe."""
+
+    def __init__(
+        self,
+        zone: ZoneArg = None,
+        datacenters: Mapping[str, DataCenter | Mapping[str, Any]] | None = None,
+    ) -> None:
+        if isinstance(zone, str):
+            grids.get_mix(zone)  # fail early on an unknown zone
+        self.zone = zone
+        self.datacenters = dict(datacenters or {})
+        self._cache: dict[tuple[Any, ...], Context | ErrorMessage] = {}
+        self._lock = threading.Lock()
+
+    # -- context -------------------------------------------------------------------------
+    def _datacenter(
+        self, u: Usage, override: DataCenterArg, publisher: str
+    ) -> tuple[DataCenter, list[WarningMessage]]:
+        warns: list[WarningMessage] = []
+        if isinstance(override, DataCenter):
+            return override, warns
+        if isinstance(override, str):
+            dc = datacenters.get_datacenter(override)
+            if dc is None:
+                raise InvalidArgumentError(f"unknown data centre / provider {override!r}")
+            return dc, warns
+        dc = datacenters.for_host(u.host)
+        if dc is None and u.provider:
+            dc = datacenters.get_datacenter(u.provider)
+        if dc is None and not u.provider and not u.host:
+            dc = datacenters.get_datacenter(publisher)
+        if dc is None:
+            dc = datacenters.get_datacenter(datacenters.SELF_HOSTED)
+            assert dc is not None
+            who = u.host or u.provider or "unknown"
+            warns.append(
+                WarningMessage(
+                    "datacenter-unknown",
+                    f"no data-centre profile for {who!r}: using the generic self-hosted profile "
+                    "(world-average electricity, wide PUE/WUE ranges)",
+                )
+            )
+        elif dc.name == datacenters.SELF_HOSTED:
+            warns.append(
+                WarningMessage(
+                    "datacenter-self-hosted",
+                    f"{u.host!r} looks self-hosted: using the generic self-hosted profile",
+                )
+            )
+        custom = self.datacenters.get(dc.name) or (u.provider and self.datacenters.get(u.provider))
+        if isinstance(custom, DataCenter):
+            dc = custom
+        elif custom:
+            dc = _override(dc, custom)
+        if isinstance(override, Mapping):
+            dc = _override(dc, override)
+        return dc, warns
+
+    def context(
+        self, u: Usage, zone: ZoneArg = None, datacenter: DataCenterArg = None
+    ) -> Context | ErrorMessage:
+        """Catalogue look-ups for a request (cached); an ErrorMessage when the model is
+        unknown. Raises for invalid explicit settings (zone, data centre)."""
+        dc_key = (
+            tuple(sorted(datacenter.items())) if isinstance(datacenter, Mapping) else datacenter
+        )
+        key = (u.provider, u.model, u.requested_model, u.host, zone, dc_key)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        ctx = self._build_context(u, zone, datacenter)
+        with self._lock:
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            self._cache[key] = ctx
+        return ctx
+
+    def _build_context(
+        self, u: Usage, zone: ZoneArg, datacenter: DataCenterArg
+    ) -> Context | ErrorMessage:
+        res = models.resolve(u.model, u.provider)
+        if res.record is None and u.requested_model and u.requested_model != u.model:
+            res = models.resolve(u.requested_model, u.provider)
+        if res.record is None:
+            name = u.model or u.requested_model
+            extra = f" (ambiguous: {', '.join(res.ambiguous)})" if res.ambiguous else ""
+            return ErrorMessage(
+                "model-not-registered",
+                f"model {name!r} is not in the catalogue{extra}; add it with "
+                "tokenprint.register_model() or a models file",
+            )
+        rec = res.record
+        warns: list[WarningMessage] = []
+        if res.warning:
+            warns.append(WarningMessage("model-fuzzy-matched", res.warning))
+        if rec.estimated:
+            warns.append(
+                WarningMessage(
+                    "model-arch-not-released",
+                    f"{rec.name}: the publisher does not disclose its size; parameters are an "
+                    "estimated range",
+                )
+            )
+        dc, dc_warns = self._datacenter(u, datacenter, rec.provider)
+        warns += dc_warns
+        z = zone if zone is not None else self.zone
+        mix = z if isinstance(z, ElectricityMix) else grids.get_mix(z if z is not None else dc.zone)
+        if mix.fallback:
+            warns.append(
+                WarningMessage(
+                    "electricity-mix-fallback",
+                    f"some electricity factors of zone {mix.zone} are world averages",
+                )
+            )
+        return Context(
+            record=rec,
+            accelerator=hardware.get_accelerator(dc.accelerator),
+            server=hardware.get_server(dc.server),
+            datacenter=dc,
+            mix=mix,
+            warnings=tuple(warns),
+            prepared={},
+        )
+
+    # -- compute -------------------------------------------------------------------------
+    def compute(self, u: Usage, zone: ZoneArg = None, datacenter: DataCenterArg = None) -> Impacts:
+        """Impacts of one request. Unknown models give Impacts with an error, not a raise."""
+        ctx = self.context(u, zone, datacenter)
+        if isinstance(ctx, ErrorMessage):
+            return Impacts.failed(ctx, _basis(u, None))
+        fn = MODALITIES.get(u.modality)
+        if fn is None:
+            return Impacts.failed(
+                ErrorMessage("modality-not-supported", f"no impact model for {u.modality!r}"),
+                _basis(u, ctx),
+            )
+        low, high = fn(ctx, u)
+        warnings = list(ctx.warnings)
+        for code, message in u.warnings:
+            warnings.append(WarningMessage(code, message))
+        return Impacts(low, high, basis=_basis(u, ctx), warnings=warnings)
+
+
+def _basis(u: Usage, ctx: Context | None) -> Basis:
+    return _make_basis(
+        (
+            u.provider if u.provider else (ctx.datacenter.name if ctx else None),
+            u.model if u.model is not None else u.requested_model,
+            ctx.record.name if ctx else None,
+            u.modality,
+            u.input_tokens,
+            u.cached_tokens,
+            u.output_tokens,
+            u.reasoning_tokens,
+            u.latency_s,
+            ctx.mix.zone if ctx else None,
+            ctx.accelerator.name if ctx else None,
+            ctx.datacenter.name if ctx else None,
+            METHODOLOGY_VERSION,
+            u.images,
+            u.image_size,
+            u.image_quality,
+            1,
+        )
+    )
+
+
+_make_basis = Basis._make
+
+
+_default: Estimator | None = None
+
+
+def default_estimator() -> Estimator:
+    """The Estimator used by :func:`estimate` (no overrides)."""
+    global _default
+    if _default is None:
+        _default = Estimator()
+    return _default
+
+
+def check_count(name: str, v: object) -> int:
+    """A token count: a non-negative int (bool refused)."""
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise InvalidTypeError(f"{name} must be an int, got {type(v).__name__} {v!r}")
+    if v < 0:
+        raise InvalidArgumentError(f"{name} must be >= 0, got {v}")
+    return v
+
+
+def check_latency(v: object) -> float | None:
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise InvalidTypeError(f"latency must be a number of seconds, got {type(v).__name__}")
+    if not v >= 0 or v == float("inf"):
+        raise InvalidArgumentError(f"latency must be a finite number >= 0, got {v}")
+    return float(v)
+
+
+def check_zone(zone: object) -> ZoneArg:
+    if zone is None or isinstance(zone, ElectricityMix):
+        return zone
+    if not isinstance(zone, str):
+        raise InvalidTypeError(f"zone must be a zone code such as 'FRA', got {type(zone).__name__}")
+    if not grids.has_zone(zone):
+        grids.get_mix(zone)  # raises UnknownZoneError with the helpful message
+    return zone.strip().upper()
+
+
+def estimate(
+    model: str,
+    output_tokens: int,
+    input_tokens: int = 0,
+    *,
+    provider: str | None = None,
+    latency: float | None = None,
+    zone: str | ElectricityMix | None = None,
+    cached_tokens: int = 0,
+    reasoning_tokens: int = 0,
+    datacenter: DataCenterArg = None,
+    strict: bool = False,
+) -> Impacts:
+    """Impacts of one text-generation request, without any SDK.
+
+    ``output_tokens`` is the visible answer; ``reasoning_tokens`` are hidden reasoning tokens
+    decoded on top of it; ``cached_tokens`` is the part of ``input_tokens`` served from a
+    prompt cache. ``provider`` picks the data centre (default: the model publisher's);
+    ``zone`` the electricity mix. An unknown model gives Impacts with a
+    ``model-not-registered`` error, or raises :class:`ModelNotRegisteredError` if ``strict``.
+    """
+    if not isinstance(model, str) or not model.strip():
+        raise InvalidTypeError(f"model must be a non-empty str, got {model!r}")
+    check_count("output_tokens", output_tokens)
+    check_count("input_tokens", input_tokens)
+    check_count("cached_tokens", cached_tokens)
+    check_count("reasoning_tokens", reasoning_tokens)
+    if cached_tokens > input_tokens:
+        raise InvalidArgumentError("cached_tokens cannot exceed input_tokens")
+    lat = check_latency(latency)
+    z = check_zone(zone)
+    if provider is not None and not isinstance(provider, str):
+        raise InvalidTypeError(f"provider must be a str, got {type(provider).__name__}")
+    usage = Usage(
+        provider,
+        model,
+        input_tokens,
+        output_tokens + reasoning_tokens,
+        cached_tokens,
+        reasoning_tokens,
+        lat,
+        None,
+        "text",
+        "estimate",
+    )
+    impacts = default_estimator().compute(usage, z, datacenter)
+    if strict and impacts.errors:
+        raise ModelNotRegisteredError(impacts.errors[0].message)
+    return impacts
