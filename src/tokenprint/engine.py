@@ -84,6 +84,7 @@ class Estimator:
         self.zone = zone
         self.datacenters = dict(datacenters or {})
         self._cache: dict[tuple[Any, ...], Context | ErrorMessage] = {}
+        self._catalog: object = None
         self._lock = threading.Lock()
 
     # -- context -------------------------------------------------------------------------
@@ -139,14 +140,23 @@ class Estimator:
             tuple(sorted(datacenter.items())) if isinstance(datacenter, Mapping) else datacenter
         )
         key = (u.provider, u.model, u.requested_model, u.host, zone, dc_key)
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
+        # register_model()/unregister_models()/load_file() rebuild the model index: cached
+        # contexts (and cached "not registered" errors) are stale then. The index object's
+        # identity is the catalogue's version (catalog.models has no public counter).
+        if models._index is not self._catalog or models._index is None:
+            with self._lock:
+                self._cache.clear()
+                self._catalog = None
+        else:
+            hit = self._cache.get(key)
+            if hit is not None:
+                return hit
         ctx = self._build_context(u, zone, datacenter)
         with self._lock:
             if len(self._cache) > 4096:
                 self._cache.clear()
             self._cache[key] = ctx
+            self._catalog = models._index
         return ctx
 
     def _build_context(

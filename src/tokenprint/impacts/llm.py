@@ -134,14 +134,17 @@ def _intensities(
     dc: DataCenter,
     mix: ElectricityMix,
     batch: Value,
+    mfu_: Value,
+    power_fraction: Value,
+    cached_factor: Value,
 ) -> Intensities:
     """One corner: every uncertain input at the end that lowers (or raises) the impacts."""
     pick = lo if low else hi
     rev = hi if low else lo  # inputs that lower impacts when they grow
     p_act, p_tot, b = pick(model.active_params), pick(model.total_params), rev(batch)
     n_acc = accelerators_required(p_tot, model.precision_bits, acc.memory_gb)  # §4
-    mfu = rev(PREFILL_MFU)
-    power = pick(acc.power_w) * pick(PREFILL_POWER_FRACTION)
+    mfu = rev(mfu_)
+    power = pick(acc.power_w) * pick(power_fraction)
     share = n_acc / server.accelerators
     per_s = 1.0 / (rev(server.lifetime_years) * SECONDS_PER_YEAR)  # §8
     return Intensities(
@@ -153,7 +156,7 @@ def _intensities(
         batch=b,
         prefill_wh_per_token=prefill_energy(1.0, p_act, acc.peak_tflops, power, mfu),
         prefill_s_per_token=prefill_time(1.0, p_act, acc.peak_tflops, mfu, n_acc),
-        cached_factor=pick(CACHED_INPUT_FACTOR),
+        cached_factor=pick(cached_factor),
         server_w=pick(server.power_w) * share,
         pue=pick(dc.pue),
         wue=pick(dc.wue),
@@ -177,9 +180,26 @@ def llm_intensities(
     datacenter: DataCenter,
     mix: ElectricityMix,
     batch: Value = BATCH_SIZE,
+    *,
+    prefill_mfu: Value = PREFILL_MFU,
+    prefill_power_fraction: Value = PREFILL_POWER_FRACTION,
+    cached_input_factor: Value = CACHED_INPUT_FACTOR,
 ) -> tuple[Intensities, Intensities]:
-    """The (low, high) corners of the per-token factors for a model served at a site."""
-    args = (model, accelerator, server, datacenter, mix, batch)
+    """The (low, high) corners of the per-token factors for a model served at a site.
+
+    The keyword arguments replace the model's assumptions (§5), e.g. to pin them to a point.
+    """
+    args = (
+        model,
+        accelerator,
+        server,
+        datacenter,
+        mix,
+        batch,
+        prefill_mfu,
+        prefill_power_fraction,
+        cached_input_factor,
+    )
     return _intensities(True, *args), _intensities(False, *args)
 
 
@@ -246,11 +266,24 @@ def llm_impacts(
     datacenter: DataCenter,
     mix: ElectricityMix,
     batch: Value = BATCH_SIZE,
+    prefill_mfu: Value = PREFILL_MFU,
+    prefill_power_fraction: Value = PREFILL_POWER_FRACTION,
+    cached_input_factor: Value = CACHED_INPUT_FACTOR,
 ) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Impacts of one request as (low, high) vectors in the layout of ``results``.
 
     Units: kWh, kgCO2eq, kgSbeq, MJ, L. ``output_tokens`` includes reasoning tokens;
     ``cached_tokens`` is the part of ``input_tokens`` read from a prompt cache.
     """
-    ks = llm_intensities(model, accelerator, server, datacenter, mix, batch)
+    ks = llm_intensities(
+        model,
+        accelerator,
+        server,
+        datacenter,
+        mix,
+        batch,
+        prefill_mfu=prefill_mfu,
+        prefill_power_fraction=prefill_power_fraction,
+        cached_input_factor=cached_input_factor,
+    )
     return llm_request(ks, output_tokens, input_tokens, cached_tokens, latency)

@@ -142,7 +142,8 @@ class Range:
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash((self.min, self.max))
+        # A point range equals its float, so it must hash like it.
+        return hash(self.min) if self.min == self.max else hash((self.min, self.max))
 
     def __lt__(self, other: object) -> bool:
         if isinstance(other, Range):

@@ -179,42 +179,44 @@ class Impact:
         f = _units.convert(1.0, self.unit, _units.CANONICAL[self.type])
         return self.min * f, self.max * f
 
-    def _other(self, other: object) -> float | None:
+    def _bounds(self, other: object) -> tuple[float, float] | None:
+        """(low, high) of ``other`` in canonical units: an amount or the same criterion."""
         if isinstance(other, Impact):
-            return None
+            return other._canonical() if other.type == self.type else None
         if not _units.is_quantity(other):
             return None
-        return _units.parse_amount(other, self.type)
+        x = _units.parse_amount(other, self.type)
+        return x, x
 
-    # Comparisons against amounts are *certain*: ``gwp < "0.3 g"`` holds when even the
-    # upper bound is below 0.3 g; ``gwp > x`` when even the lower bound is above.
+    # Comparisons are *certain*: ``gwp < "0.3 g"`` holds when even the upper bound is below
+    # 0.3 g; ``gwp > x`` when even the lower bound is above (Range semantics).
     def __lt__(self, other: object) -> bool:
-        x = self._other(other)
-        return NotImplemented if x is None else self._canonical()[1] < x
+        b = self._bounds(other)
+        return NotImplemented if b is None else self._canonical()[1] < b[0]
 
     def __le__(self, other: object) -> bool:
-        x = self._other(other)
-        return NotImplemented if x is None else self._canonical()[1] <= x
+        b = self._bounds(other)
+        return NotImplemented if b is None else self._canonical()[1] <= b[0]
 
     def __gt__(self, other: object) -> bool:
-        x = self._other(other)
-        return NotImplemented if x is None else self._canonical()[0] > x
+        b = self._bounds(other)
+        return NotImplemented if b is None else self._canonical()[0] > b[1]
 
     def __ge__(self, other: object) -> bool:
-        x = self._other(other)
-        return NotImplemented if x is None else self._canonical()[0] >= x
+        b = self._bounds(other)
+        return NotImplemented if b is None else self._canonical()[0] >= b[1]
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Impact):
             return type(other) is type(self) and self._canonical() == other._canonical()
         try:
-            x = self._other(other)
+            b = self._bounds(other)
         except (TypeError, ValueError):
             return NotImplemented
-        if x is None:
+        if b is None:
             return NotImplemented
         low, high = self._canonical()
-        return low == x == high
+        return low == b[0] == high
 
     def __hash__(self) -> int:
         return hash((self.type, self._canonical()))
@@ -473,8 +475,12 @@ class Impacts:
         warnings: list[WarningMessage] = []
         errors: list[ErrorMessage] = []
         requests = 0
+        versions: list[str] = []
         for it in items:
             requests += it.basis.requests
+            v = it.basis.methodology_version
+            if v and v not in versions:
+                versions.append(v)
             for w in it.warnings:
                 if w not in warnings:
                     warnings.append(w)
@@ -486,7 +492,9 @@ class Impacts:
             for i in range(N_VALUES):
                 low[i] += it._lo[i]
                 high[i] += it._hi[i]
-        return Impacts(low, high, basis=Basis(requests=requests), warnings=warnings, errors=errors)
+        # A sum keeps the methodology version of its parts ("1.0+1.1" if they differ).
+        basis = Basis(requests=requests, methodology_version="+".join(sorted(versions)))
+        return Impacts(low, high, basis=basis, warnings=warnings, errors=errors)
 
     # -- serialisation -------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -1,0 +1,316 @@
+"""Impacts and its criteria: values, phases, sums, units, comparisons, serialisation."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pint
+import pytest
+from anthropic.types import Message
+from openai.types.chat import ChatCompletion
+
+from tokenprint.impacts.ranges import Range
+from tokenprint.impacts.results import (
+    GWP,
+    WCF,
+    Basis,
+    Energy,
+    ErrorMessage,
+    Impact,
+    Impacts,
+    WarningMessage,
+)
+
+# usage energy, gwp, adpe, pe, wcf; embodied gwp, adpe, pe
+LOW = (1.0, 2.0, 3.0, 4.0, 5.0, 0.5, 0.25, 0.125)
+HIGH = (2.0, 4.0, 6.0, 8.0, 10.0, 1.0, 0.5, 0.25)
+
+
+def _impacts(**kwargs: Any) -> Impacts:
+    return Impacts(LOW, HIGH, basis=Basis(model="m", methodology_version="1.0"), **kwargs)
+
+
+def _value(x: Impact | None) -> Range | float:
+    assert x is not None
+    return x.value
+
+
+def test_totals_add_usage_and_embodied_phases() -> None:
+    i = _impacts()
+    assert _value(i.energy) == Range(1.0, 2.0)  # energy is usage only
+    assert _value(i.gwp) == Range(2.5, 5.0)
+    assert _value(i.adpe) == Range(3.25, 6.5)
+    assert _value(i.pe) == Range(4.125, 8.25)
+    assert _value(i.wcf) == Range(5.0, 10.0)  # water is usage only
+
+
+def test_phases_expose_their_own_values() -> None:
+    i = _impacts()
+    assert i.usage is not None and i.embodied is not None
+    assert i.usage.gwp.value == Range(2.0, 4.0)
+    assert i.usage.wcf.value == Range(5.0, 10.0)
+    assert i.embodied.gwp.value == Range(0.5, 1.0)
+    assert i.embodied.pe.value == Range(0.125, 0.25)
+    assert i.usage.energy.unit == "kWh"
+    assert i.embodied.adpe.unit == "kgSbeq"
+
+
+def test_exact_value_is_a_float_uncertain_value_a_range() -> None:
+    exact = Impacts(LOW)
+    assert isinstance(_value(exact.energy), float)
+    assert _value(exact.energy) == 1.0
+    r = _value(_impacts().energy)
+    assert isinstance(r, Range)
+    assert (r.min, r.max, r.mean) == (1.0, 2.0, 1.5)
+
+
+def test_units_follow_ecologits() -> None:
+    i = _impacts()
+    units = [x.unit for x in (i.energy, i.gwp, i.adpe, i.pe, i.wcf) if x is not None]
+    assert units == ["kWh", "kgCO2eq", "kgSbeq", "MJ", "L"]
+
+
+def test_failed_impacts_have_no_values_and_carry_the_error() -> None:
+    err = ErrorMessage("model-not-registered", "model 'x' is not in the catalogue")
+    i = Impacts.failed(err, Basis(model="x"))
+    assert not i.has_values
+    assert i.energy is None and i.gwp is None and i.usage is None and i.embodied is None
+    assert i.vectors is None
+    assert i.errors == [err]
+    d = i.to_dict()
+    assert d["energy"] is None and d["errors"][0]["code"] == "model-not-registered"
+
+
+def test_sum_adds_bounds_and_skips_failed_items_keeping_errors() -> None:
+    err = ErrorMessage("model-not-registered", "no")
+    warn = WarningMessage("model-arch-not-released", "estimated")
+    total = Impacts.sum([_impacts(warnings=[warn]), _impacts(warnings=[warn]), Impacts.failed(err)])
+    assert total.vectors == (tuple(2 * x for x in LOW), tuple(2 * x for x in HIGH))
+    assert total.errors == [err]
+    assert total.warnings == [warn]  # deduplicated
+    assert total.basis.requests == 3
+    assert total.methodology_version == "1.0"
+
+
+def test_sum_of_nothing_is_zero() -> None:
+    total = Impacts.sum([])
+    assert total.vectors == ((0.0,) * 8, (0.0,) * 8)
+    assert total.basis.requests == 0
+
+
+def test_plus_operator_sums() -> None:
+    total = _impacts() + _impacts()
+    assert _value(total.gwp) == Range(5.0, 10.0)
+
+
+def test_plus_with_a_foreign_type_raises_type_error() -> None:
+    with pytest.raises(TypeError):
+        _ = _impacts() + 1  # type: ignore[operator]
+
+
+def test_criterion_by_name() -> None:
+    i = _impacts()
+    assert i.criterion("wcf") is not None
+    with pytest.raises(ValueError, match="unknown criterion"):
+        i.criterion("co2")
+
+
+# -- units -------------------------------------------------------------------------------
+
+
+def test_energy_converts_to_wh_with_pint() -> None:
+    e = Energy(Range(0.001, 0.002)).to("Wh")
+    assert e.unit == "Wh"
+    assert e.min == pytest.approx(1.0) and e.max == pytest.approx(2.0)
+
+
+def test_gwp_converts_to_grams_and_keeps_its_label() -> None:
+    g = GWP(0.0003).to("g")
+    assert g.unit == "gCO2eq"
+    assert g.value == pytest.approx(0.3)
+    assert GWP(0.0003).to("gCO2eq").unit == "gCO2eq"
+
+
+def test_water_converts_to_millilitres() -> None:
+    w = WCF(0.5).to("mL")
+    assert w.value == pytest.approx(500.0)
+
+
+def test_conversion_to_an_incompatible_unit_raises() -> None:
+    with pytest.raises(pint.DimensionalityError):
+        Energy(1.0).to("g")
+
+
+def test_quantity_gives_a_pint_quantity_of_a_bound() -> None:
+    q = Energy(Range(1.0, 3.0)).quantity("max")
+    assert q.to("Wh").magnitude == pytest.approx(3000.0)
+    assert Energy(Range(1.0, 3.0)).quantity().magnitude == pytest.approx(2.0)
+
+
+def test_import_and_values_do_not_load_pint_until_a_unit_is_used() -> None:
+    code = (
+        "import sys\n"
+        "from tokenprint.impacts.results import Impacts\n"
+        "i = Impacts((1.0,)*8, (2.0,)*8)\n"
+        "_ = (i.gwp.value, i.to_json(), i.usage.energy.value)\n"
+        "before = 'pint' in sys.modules\n"
+        "_ = i.energy.to('Wh')\n"
+        "print(before, 'pint' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
+
+
+# -- comparisons -------------------------------------------------------------------------
+
+
+def test_comparisons_with_amount_strings_are_certain() -> None:
+    gwp = GWP(Range(0.0002, 0.0004))  # 0.2-0.4 g
+    assert gwp < "0.5 g"
+    assert not gwp < "0.3 g"  # the upper bound is above
+    assert gwp > "0.1 gCO2eq"
+    assert not gwp > "0.3 gCO2eq"
+    assert gwp <= "0.4 g" and gwp >= "0.2 g"
+
+
+def test_comparisons_with_pint_quantities_of_any_registry() -> None:
+    energy = Energy(0.002)  # kWh
+    own: Any = pint.UnitRegistry()
+    assert energy < own.Quantity(3, "Wh")
+    assert energy > pint.get_application_registry().Quantity(1, "Wh")  # type: ignore[no-untyped-call]
+    assert energy == own.Quantity(2, "Wh")
+
+
+def test_point_value_equals_the_same_amount_in_another_unit() -> None:
+    assert Energy(0.002) == "2 Wh"
+    assert WCF(0.01) == "10 mL"
+    assert Energy(Range(0.001, 0.002)) != "2 Wh"  # a range is not a point
+
+
+def test_equality_with_a_non_quantity_is_not_implemented_and_false() -> None:
+    e = Energy(1.0)
+    assert e.__eq__(5) is NotImplemented
+    assert e.__eq__(object()) is NotImplemented
+    assert (e == 5) is False
+    assert (e == None) is False  # noqa: E711
+    assert (e == "not an amount") is False
+    assert (e == "1 g") is False  # wrong dimension: not equal, no exception
+    assert e != [1]
+
+
+def test_ordering_against_a_non_quantity_raises_type_error() -> None:
+    with pytest.raises(TypeError):
+        _ = Energy(1.0) < 5  # type: ignore[operator]
+
+
+def test_ordering_against_a_wrong_dimension_raises_value_error() -> None:
+    with pytest.raises(ValueError, match="energy"):
+        _ = Energy(1.0) < "1 g"
+
+
+def test_comparisons_between_impacts_of_one_criterion() -> None:
+    assert GWP(Range(1, 2)) < GWP(Range(3, 4))
+    assert not GWP(Range(1, 3)) < GWP(Range(2, 4))
+    assert GWP(0.5) == GWP(500.0, "gCO2eq")
+    assert GWP(1.0) == GWP(1.0).to("g")
+    assert GWP(1.0) != Energy(1.0)
+
+
+def test_impacts_of_one_criterion_add() -> None:
+    total = GWP(Range(1, 2)) + GWP(0.5)
+    assert total.value == Range(1.5, 2.5)
+
+
+# -- messages ----------------------------------------------------------------------------
+
+
+def test_messages_carry_code_text_and_a_docs_anchor() -> None:
+    w = WarningMessage("model-fuzzy-matched", "matched x")
+    assert str(w) == "[model-fuzzy-matched] matched x"
+    assert w.docs_url.endswith("#model-fuzzy-matched")
+    assert w.to_dict() == {"code": "model-fuzzy-matched", "message": "matched x"}
+    assert w == WarningMessage("model-fuzzy-matched", "matched x")
+    assert w != ErrorMessage("model-fuzzy-matched", "matched x")
+
+
+# -- serialisation -----------------------------------------------------------------------
+
+
+def test_to_json_round_trips_values_and_basis() -> None:
+    d = json.loads(_impacts().to_json())
+    assert d["gwp"]["value"] == {"min": 2.5, "max": 5.0, "mean": 3.75}
+    assert d["gwp"]["unit"] == "kgCO2eq"
+    assert d["usage"]["energy"]["value"]["max"] == 2.0
+    assert d["embodied"]["gwp"]["value"]["min"] == 0.5
+    assert d["basis"]["model"] == "m"
+    assert d["methodology_version"] == "1.0"
+    assert json.loads(_impacts().model_dump_json()) == _impacts().model_dump()
+
+
+def _chat_completion() -> ChatCompletion:
+    return ChatCompletion.model_validate(
+        {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 1700000000,
+            "model": "gpt-4o-2024-08-06",
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": "Hello"},
+                }
+            ],
+            "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6},
+        }
+    )
+
+
+def _anthropic_message() -> Message:
+    return Message.model_validate(
+        {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "model": "claude-3-5-sonnet-20241022",
+            "content": [{"type": "text", "text": "Hello"}],
+            "stop_reason": "end_turn",
+            "stop_sequence": None,
+            "usage": {"input_tokens": 5, "output_tokens": 1},
+        }
+    )
+
+
+@pytest.mark.parametrize("make", [_chat_completion, _anthropic_message])
+def test_impacts_attached_to_an_sdk_response_survive_model_dump(make: Any) -> None:
+    resp = make()
+    resp.impacts = _impacts(warnings=[WarningMessage("model-arch-not-released", "est")])
+    dumped = resp.model_dump()
+    assert dumped["impacts"]["gwp"]["value"]["max"] == 5.0
+    assert dumped["impacts"]["warnings"][0]["code"] == "model-arch-not-released"
+    as_json = json.loads(resp.model_dump_json())
+    assert as_json["impacts"]["energy"]["unit"] == "kWh"
+    assert as_json["impacts"]["basis"]["methodology_version"] == "1.0"
+    assert (
+        json.loads(json.dumps(resp.model_dump(mode="json")))["impacts"]["wcf"]["value"]["min"]
+        == 5.0
+    )
+    assert resp.impacts.gwp is not None  # still our object, not a dict
+
+
+@pytest.mark.parametrize("make", [_chat_completion, _anthropic_message])
+def test_failed_impacts_attached_to_an_sdk_response_serialise(make: Any) -> None:
+    resp = make()
+    resp.impacts = Impacts.failed(ErrorMessage("model-not-registered", "unknown"))
+    as_json = json.loads(resp.model_dump_json())
+    assert as_json["impacts"]["energy"] is None
+    assert as_json["impacts"]["errors"] == [{"code": "model-not-registered", "message": "unknown"}]
+
+
+def test_repr_names_the_criteria_or_the_errors() -> None:
+    assert "gwp=GWP(value=Range(min=2.5, max=5.0), unit='kgCO2eq')" in repr(_impacts())
+    failed = Impacts.failed(ErrorMessage("model-not-registered", "no"))
+    assert repr(failed).startswith("Impacts(errors=")
