@@ -40,6 +40,10 @@ _EXPORTS: dict[str, str] = {
     "InvalidTypeError": "tokenprint.errors",
     "UnknownZoneError": "tokenprint.errors",
     "ModelNotRegisteredError": "tokenprint.errors",
+    "Budget": "tokenprint.budgets",
+    "BudgetWarning": "tokenprint.budgets",
+    "BudgetExceeded": "tokenprint.errors",
+    "Tracker": "tokenprint.budgets",
 }
 
 __all__ = [
@@ -49,6 +53,9 @@ __all__ = [
     "WCF",
     "ADPe",
     "Basis",
+    "Budget",
+    "BudgetExceeded",
+    "BudgetWarning",
     "DataCenter",
     "EcoLogits",
     "ElectricityMix",
@@ -62,6 +69,7 @@ __all__ = [
     "ModelNotRegisteredError",
     "Range",
     "TokenprintError",
+    "Tracker",
     "UnknownZoneError",
     "Usage",
     "WarningMessage",
@@ -71,10 +79,12 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from tokenprint.budgets import Budget, BudgetWarning, Tracker
     from tokenprint.catalog.models import register_model
     from tokenprint.ecologits import EcoLogits
     from tokenprint.engine import Estimator, estimate
     from tokenprint.errors import (
+        BudgetExceeded,
         InvalidArgumentError,
         InvalidTypeError,
         ModelNotRegisteredError,

@@ -10,12 +10,15 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tokenprint import context
 from tokenprint.config import Config, build_config
 from tokenprint.impacts.profiles import ElectricityMix
 from tokenprint.scopes import Scope
+
+if TYPE_CHECKING:
+    from tokenprint.budgets import Budget, Tracker
 
 __all__ = ["EcoLogits"]
 
@@ -140,8 +143,20 @@ class EcoLogits:
         return _Site(over)
 
     @staticmethod
-    def track(**kwargs: Any) -> Any:
+    def track(**kwargs: Any) -> Tracker:
         """A tracker collecting every request made inside (see :mod:`tokenprint.budgets`)."""
         from tokenprint.budgets import Tracker
 
         return Tracker(**kwargs)
+
+    @staticmethod
+    def budget(
+        per_request: Mapping[str, Any] | None = None,
+        total: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Budget:
+        """A :class:`~tokenprint.budgets.Budget` for the requests made inside
+        (``with``/``async with``/decorator); ``mode``, ``bound`` as keywords."""
+        from tokenprint.budgets import Budget
+
+        return Budget(per_request, total, **kwargs)
