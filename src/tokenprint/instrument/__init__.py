@@ -1,23 +1,251 @@
 """SDK instrumentation: patch the provider SDKs so responses carry ``impacts``.
 
-Placeholder seam (filled by the instrumentation work): ``check_providers``, ``install`` and
-``uninstall`` are what :class:`tokenprint.EcoLogits` calls.
+:data:`SDKS` lists every supported SDK: the module to watch, its distribution, the supported
+version range and the adapter modules (``instrument/providers/*.py``) whose ``TARGETS`` are
+patched. :func:`install` registers a post-import hook per SDK (wrapt), so an SDK is patched
+when ``init()`` runs if it is already imported, or later when the application imports it.
+:func:`uninstall` restores every original method. The wrapper itself is
+:mod:`tokenprint.instrument.core`.
 """
 
 from __future__ import annotations
 
-from tokenprint.config import Config
+import contextlib
+import importlib
+import inspect
+import logging
+import sys
+import threading
+from types import ModuleType
+from typing import Any, NamedTuple
 
-__all__ = ["check_providers", "install", "uninstall"]
+from tokenprint.config import Config
+from tokenprint.errors import TokenprintError
+
+__all__ = [
+    "SDKS",
+    "Sdk",
+    "check_providers",
+    "install",
+    "installed",
+    "normalize",
+    "parse_version",
+    "patched",
+    "uninstall",
+]
+
+logger = logging.getLogger("tokenprint")
+
+
+class Sdk(NamedTuple):
+    """A supported SDK."""
+
+    module: str
+    """Import name watched by the post-import hook (``google.genai``)."""
+    distribution: str
+    """Distribution name for the version check (``google-genai``)."""
+    minimum: str
+    """Oldest supported version (inclusive)."""
+    below: str | None
+    """First unsupported version (exclusive): the next major not yet checked."""
+    adapters: tuple[str, ...]
+    """Adapter modules; each exports ``TARGETS: list[core.Target]``. A module that does not
+    exist (yet) is skipped."""
+
+
+_P = "tokenprint.instrument.providers."
+
+SDKS: dict[str, Sdk] = {
+    "openai": Sdk("openai", "openai", "1.0", "4", (_P + "openai",)),
+    "anthropic": Sdk("anthropic", "anthropic", "0.40", "3", (_P + "anthropic",)),
+    "mistralai": Sdk("mistralai", "mistralai", "1.0", "4", (_P + "mistralai",)),
+    "cohere": Sdk("cohere", "cohere", "5.0", "8", (_P + "cohere",)),
+    "huggingface_hub": Sdk(
+        "huggingface_hub", "huggingface_hub", "0.24", "3", (_P + "huggingface_hub",)
+    ),
+    "google_genai": Sdk("google.genai", "google-genai", "1.0", "4", (_P + "google_genai",)),
+    "litellm": Sdk("litellm", "litellm", "1.40", "2", (_P + "litellm",)),
+}
+"""Provider name -> SDK. Provider names accept ``-`` for ``_`` and any case."""
+
+
+def normalize(name: str) -> str:
+    return name.strip().lower().replace("-", "_").replace(".", "_")
 
 
 def check_providers(providers: tuple[str, ...] | None) -> None:
     """Raise TokenprintError for provider names that are not supported."""
+    if providers is None:
+        return
+    unknown = [p for p in providers if not isinstance(p, str) or normalize(p) not in SDKS]
+    if unknown:
+        raise TokenprintError(
+            f"unknown provider(s) {', '.join(map(repr, unknown))}; "
+            f"supported: {', '.join(sorted(SDKS))}"
+        )
+
+
+def parse_version(v: str) -> tuple[int, ...]:
+    """Leading numeric parts of a version string: ``"1.40.0rc1"`` -> ``(1, 40, 0)``."""
+    out: list[int] = []
+    for part in v.split("."):
+        digits = ""
+        for ch in part:
+            if not ch.isdigit():
+                break
+            digits += ch
+        if not digits:
+            break
+        out.append(int(digits))
+        if len(digits) != len(part):
+            break
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------------------------
+# state
+# --------------------------------------------------------------------------------------------
+_lock = threading.RLock()
+_wanted: set[str] = set()
+"""Providers the current init() asked for (hooks of others are no-ops)."""
+_hooked: set[str] = set()
+"""Providers whose post-import hook is registered (wrapt hooks cannot be removed)."""
+_done: set[str] = set()
+"""Providers patched now."""
+_warned: set[str] = set()
+_patched: list[tuple[Any, str, Any, bool]] = []
+"""(owner, attribute, original, original was in owner's own __dict__) per patched method."""
+
+
+def installed() -> tuple[str, ...]:
+    """Providers currently patched."""
+    return tuple(sorted(_done))
+
+
+def patched() -> list[tuple[Any, str]]:
+    """(owner, attribute) of every method patched now."""
+    return [(owner, attr) for owner, attr, _, _ in _patched]
 
 
 def install(config: Config) -> None:
-    """Patch the SDKs named in ``config.providers`` (all importable ones if None)."""
+    """Patch the SDKs named in ``config.providers`` (all supported if None): now for those
+    already imported, at import time for the others. Idempotent."""
+    names = tuple(normalize(p) for p in config.providers) if config.providers else tuple(SDKS)
+    import wrapt
+
+    with _lock:
+        _wanted.clear()
+        _wanted.update(names)
+        for name in names:
+            sdk = SDKS[name]
+            if name not in _hooked:
+                _hooked.add(name)
+                wrapt.register_post_import_hook(_hook_for(name), sdk.module)
+            else:
+                module = sys.modules.get(sdk.module)
+                if module is not None:
+                    _guarded_patch(name, module)
+
+
+def _hook_for(name: str) -> Any:
+    def hook(module: ModuleType) -> None:
+        with _lock:
+            if name in _wanted:
+                _guarded_patch(name, module)
+
+    return hook
+
+
+def _version(sdk: Sdk, module: ModuleType) -> str | None:
+    v = getattr(module, "__version__", None)
+    if isinstance(v, str):
+        return v
+    try:
+        from importlib import metadata
+
+        return metadata.version(sdk.distribution)
+    except Exception:
+        return None
+
+
+def _guarded_patch(name: str, module: ModuleType) -> None:
+    """Patch one SDK; a failure is ours, never the application's (its import goes on)."""
+    try:
+        _patch_sdk(name, module)
+    except Exception as exc:
+        from tokenprint import guard
+
+        guard.report(exc, f"patching {name}")
+
+
+def _patch_sdk(name: str, module: ModuleType) -> None:
+    """Patch every target of one SDK (the lock is held)."""
+    if name in _done:
+        return
+    sdk = SDKS[name]
+    version = _version(sdk, module)
+    if version is not None:
+        v = parse_version(version)
+        if v < parse_version(sdk.minimum) or (sdk.below and v >= parse_version(sdk.below)):
+            if name not in _warned:
+                _warned.add(name)
+                logger.warning(
+                    "tokenprint: %s %s is outside the supported range (>=%s%s); "
+                    "it is not instrumented",
+                    sdk.distribution,
+                    version,
+                    sdk.minimum,
+                    f", <{sdk.below}" if sdk.below else "",
+                )
+            return
+    _done.add(name)
+    for adapter in sdk.adapters:
+        try:
+            mod = importlib.import_module(adapter)
+        except ModuleNotFoundError as exc:
+            if exc.name == adapter:
+                continue  # adapter not written yet
+            raise
+        for target in getattr(mod, "TARGETS", ()):
+            _patch_target(target)
+
+
+def _patch_target(target: Any) -> None:
+    from tokenprint.instrument import core
+
+    try:
+        owner: Any = importlib.import_module(target.module)
+        *path, attr = target.method.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+    except (ImportError, AttributeError):
+        logger.debug("tokenprint: %s.%s not found; skipped", target.module, target.method)
+        return
+    own = attr in vars(owner)
+    original = vars(owner)[attr] if own else getattr(owner, attr, None)
+    if original is None or getattr(original, "_self_tokenprint", False):
+        return
+    func = getattr(original, "__func__", original)
+    is_async = target.is_async
+    if is_async is None:
+        is_async = inspect.iscoroutinefunction(func)
+    import wrapt
+
+    wrapper: Any = wrapt.FunctionWrapper(original, core.make_wrapper(target, is_async))
+    wrapper._self_tokenprint = True
+    setattr(owner, attr, wrapper)
+    _patched.append((owner, attr, original, own))
 
 
 def uninstall() -> None:
-    """Restore every patched method."""
+    """Restore every patched method; post-import hooks stay registered but do nothing."""
+    with _lock:
+        _wanted.clear()
+        while _patched:
+            owner, attr, original, own = _patched.pop()
+            if own:
+                setattr(owner, attr, original)
+            else:
+                with contextlib.suppress(AttributeError):
+                    delattr(owner, attr)
+        _done.clear()

@@ -1,0 +1,558 @@
+"""The one generic wrapper: every instrumented SDK method goes through here.
+
+An adapter (``instrument/providers/<sdk>.py``) declares :class:`Target` rows: which method to
+patch and pure functions that read a :class:`~tokenprint.usage.Usage` from the SDK's objects.
+This module does everything else, once for all SDKs: the sync and async call paths, timing,
+the re-entrancy guard, stream tapping (the SDK's stream object is kept, its internal iterator
+is swapped), attaching ``impacts`` in place, the error guard and the before/after hooks.
+
+Rules held here (DESIGN.md): the SDK call runs outside any try-block of ours, so its
+exceptions propagate unchanged; our own failures go to :func:`tokenprint.guard.report`
+(logged once, or raised under pytest) and the caller still gets the SDK's own object; the
+only exception raised on purpose is :class:`~tokenprint.errors.BudgetExceeded`, after the
+impacts are attached (for streams: when the stream ends).
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+import types
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from contextvars import ContextVar
+from typing import Any, NamedTuple
+
+from tokenprint import context, guard, hooks, runtime
+from tokenprint.errors import BudgetExceeded
+from tokenprint.impacts.results import ErrorMessage, Impacts
+from tokenprint.usage import Usage
+
+__all__ = [
+    "Accumulator",
+    "Call",
+    "Target",
+    "attach",
+    "first_int",
+    "host_of",
+    "make_wrapper",
+    "provider_for_host",
+    "text_tokens",
+]
+
+_perf = time.perf_counter
+
+
+class Call:
+    """One intercepted call, as adapter functions see it."""
+
+    __slots__ = ("args", "inner", "instance", "kwargs", "latency", "start", "target")
+
+    def __init__(self, target: Target, instance: Any, args: tuple[Any, ...], kwargs: Any) -> None:
+        self.target = target
+        self.instance = instance
+        """The object the method is bound to (the SDK resource: ``client.chat.completions``)."""
+        self.args = args
+        self.kwargs: Mapping[str, Any] = kwargs
+        self.start = 0.0
+        self.latency: float | None = None
+        """Seconds from the call to its return (streams: to the last chunk)."""
+        self.inner: list[Usage] = []
+        """Usage of nested instrumented calls, when the target has ``collect_inner``."""
+
+    def get(self, name: str, position: int | None = None, default: Any = None) -> Any:
+        """A call argument by keyword, else by position (``args`` excludes ``self``)."""
+        if name in self.kwargs:
+            return self.kwargs[name]
+        if position is not None and len(self.args) > position:
+            return self.args[position]
+        return default
+
+
+class Accumulator:
+    """Reads a stream's chunks as they pass. Subclass it per SDK; one instance per stream.
+
+    ``add`` is called with every chunk, in order, before the user sees it (keep it cheap:
+    no copies, no impacts). Return True when the chunk is known to be the last one: impacts
+    are then computed before it is handed over, so the user finds ``chunk.impacts`` inside
+    the loop. ``usage`` is called exactly once, when the stream ends for any reason (also
+    after a partial read); return None when nothing can be said.
+    """
+
+    __slots__ = ("call", "stream")
+
+    def __init__(self, call: Call, stream: Any) -> None:
+        self.call = call
+        self.stream = stream
+
+    def add(self, chunk: Any) -> bool:
+        return False
+
+    def usage(self) -> Usage | None:
+        return None
+
+    def extra(self) -> Iterable[object]:
+        """Further objects that should carry the impacts (a final message snapshot)."""
+        return ()
+
+
+UsageFn = Callable[[Call, Any], "Usage | None"]
+StreamFn = Callable[[Call, Any], "Accumulator | None"]
+PendingFn = Callable[[Call], "hooks.Pending | None"]
+
+
+class Target(NamedTuple):
+    """One method to patch and how to read what it returns."""
+
+    module: str
+    """Module to import (``openai.resources.chat.completions``)."""
+    method: str
+    """``Class.method`` (or a module-level ``function``) inside ``module``."""
+    endpoint: str
+    """What the user called (``chat.completions.create``), recorded in Usage.endpoint."""
+    usage: UsageFn | None = None
+    """Usage of a complete response; None (or returning None) passes the result through."""
+    stream: StreamFn | None = None
+    """Accumulator for a streamed result: a generator, an async generator, or an object
+    whose ``iterator`` attribute holds its (async) iterator."""
+    pending: PendingFn | None = None
+    """What is known before sending (for budgets' block mode); only called when some
+    before-hook is registered."""
+    iterator: str = "_iterator"
+    """Name of the internal iterator attribute of the SDK's stream objects."""
+    raw: Callable[[Any], bool] | None = None
+    """True for a raw-response wrapper (``with_raw_response``): its ``parse()`` result is
+    then processed as this target's response."""
+    follow: str | None = None
+    """For a helper that wraps a stream returned by another instrumented call
+    (``ChatCompletionStreamManager.__enter__``): the attribute holding the inner stream. The
+    helper then gets the inner stream's impacts; nothing else is done."""
+    collect_inner: bool = False
+    """Collect the Usage of nested instrumented calls into ``call.inner`` (an adapter that
+    makes several HTTP calls per user call and wants to sum them), instead of letting the
+    nested calls pass through unaccounted."""
+    is_async: bool | None = None
+    """Force the async path (default: detected from the original function)."""
+
+
+# --------------------------------------------------------------------------------------------
+# helpers for adapters
+# --------------------------------------------------------------------------------------------
+def host_of(url: Any) -> str | None:
+    """Host of a base URL (``httpx.URL``, str or None)."""
+    if url is None:
+        return None
+    host = getattr(url, "host", None)
+    if isinstance(host, str):
+        return host or None
+    s = str(url)
+    if "://" in s:
+        s = s.split("://", 1)[1]
+    s = s.split("/", 1)[0].rsplit("@", 1)[-1]
+    if s.startswith("["):
+        return s.split("]", 1)[0] + "]"
+    return s.split(":", 1)[0] or None
+
+
+_host_providers: dict[tuple[str | None, str], str] = {}
+
+
+def provider_for_host(host: str | None, default: str) -> str:
+    """The catalogued data-centre name serving ``host`` (``groq``...), else ``default``."""
+    key = (host, default)
+    hit = _host_providers.get(key)
+    if hit is None:
+        from tokenprint.catalog import datacenters
+
+        dc = datacenters.for_host(host)
+        hit = dc.name if dc is not None else default
+        if len(_host_providers) < 1024:
+            _host_providers[key] = hit
+    return hit
+
+
+def first_int(obj: Any, *names: str) -> int:
+    """The first attribute (or key) among ``names`` that holds a number, as an int; else 0."""
+    if obj is None:
+        return 0
+    for name in names:
+        v = obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return int(v)
+    return 0
+
+
+def _chars(value: Any, depth: int = 0) -> int:
+    if isinstance(value, str):
+        return len(value)
+    if depth > 6 or value is None:
+        return 0
+    if isinstance(value, Mapping):
+        return sum(_chars(v, depth + 1) for k, v in value.items() if k not in _SKIP_KEYS)
+    if isinstance(value, (list, tuple)):
+        return sum(_chars(v, depth + 1) for v in value)
+    d = getattr(value, "__dict__", None)
+    return _chars(d, depth + 1) if isinstance(d, dict) else 0
+
+
+_SKIP_KEYS = frozenset({"role", "type", "id", "name", "cache_control"})
+
+
+def text_tokens(*values: Any) -> int:
+    """Rough token count of request text: about 4 characters per token (OpenAI's rule of
+    thumb for English, https://platform.openai.com/tokenizer). Used before a request is sent
+    (budgets) and for streams that report no usage."""
+    n = sum(_chars(v) for v in values)
+    return (n + 3) // 4
+
+
+def attach(obj: Any, impacts: Impacts) -> bool:
+    """Set ``obj.impacts`` in place; False when the object cannot take an attribute."""
+    try:
+        obj.impacts = impacts
+        return True
+    except Exception:
+        try:
+            object.__setattr__(obj, "impacts", impacts)
+            return True
+        except Exception:
+            return False
+
+
+# --------------------------------------------------------------------------------------------
+# compute and publish
+# --------------------------------------------------------------------------------------------
+_active: ContextVar[Call | None] = ContextVar("tokenprint_active_call", default=None)
+
+
+def _compute(rt: runtime.Runtime, call: Call, usage: Usage) -> tuple[Usage, Impacts]:
+    if usage.latency_s is None or not usage.endpoint:
+        usage = usage._replace(
+            latency_s=usage.latency_s if usage.latency_s is not None else call.latency,
+            endpoint=usage.endpoint or call.target.endpoint,
+        )
+    over = context.overrides()
+    if over:
+        impacts = rt.estimator.compute(usage, over.get("zone"), over.get("datacenter"))
+    else:
+        impacts = rt.estimator.compute(usage)
+    return usage, impacts
+
+
+def _publish(rt: runtime.Runtime, usage: Usage, impacts: Impacts) -> None:
+    """Hand the finished request to the after-hooks; BudgetExceeded propagates."""
+    base = rt.config.labels
+    ctx = context.labels()
+    labels = ({**base, **ctx} if base else ctx) if ctx else base
+    hooks.run_after(hooks.RequestRecord.now(usage, impacts, labels))
+
+
+def _failed(exc: BaseException) -> Impacts:
+    return Impacts.failed(
+        ErrorMessage(
+            "instrumentation-error",
+            f"tokenprint could not compute impacts: {type(exc).__name__}: {exc}",
+        )
+    )
+
+
+def _before(call: Call) -> None:
+    pending_fn = call.target.pending
+    assert pending_fn is not None
+    try:
+        pending = pending_fn(call)
+    except Exception as exc:
+        guard.report(exc, f"{call.target.endpoint} (before)")
+        return
+    if pending is not None:
+        hooks.run_before(pending)  # BudgetExceeded propagates: nothing is sent
+
+
+# --------------------------------------------------------------------------------------------
+# responses
+# --------------------------------------------------------------------------------------------
+def _handle(rt: runtime.Runtime, call: Call, result: Any) -> Any:
+    """Account a finished call's result; returns the result itself (streams: tapped)."""
+    target = call.target
+    try:
+        if target.follow is not None:
+            _follow(result, target.follow)
+            return result
+        if target.stream is not None:
+            tapped = _tap(rt, call, result)
+            if tapped is not _NOT_A_STREAM:
+                return tapped
+        if target.raw is not None and target.raw(result):
+            _hook_parse(rt, call, result)
+            return result
+        usage = target.usage(call, result) if target.usage is not None else None
+        if usage is None:
+            return result
+        usage, impacts = _compute(rt, call, usage)
+        attach(result, impacts)
+    except Exception as exc:
+        guard.report(exc, target.endpoint)
+        attach(result, _failed(exc))
+        return result
+    _publish(rt, usage, impacts)
+    return result
+
+
+def _hook_parse(rt: runtime.Runtime, call: Call, raw: Any) -> None:
+    """Make ``raw.parse()`` hand back a parsed object that carries impacts (first parse)."""
+    original = raw.parse
+    seen: list[Any] = []
+
+    def parse(*args: Any, **kwargs: Any) -> Any:
+        parsed = original(*args, **kwargs)
+        if not seen:
+            seen.append(parsed)
+            return _handle(rt, call, parsed)
+        return parsed
+
+    _set(raw, "parse", parse)
+
+
+def _set(obj: Any, name: str, value: Any) -> None:
+    try:
+        setattr(obj, name, value)
+    except Exception:
+        object.__setattr__(obj, name, value)
+
+
+# --------------------------------------------------------------------------------------------
+# streams
+# --------------------------------------------------------------------------------------------
+class _Tap:
+    """The state of one tapped stream: finishes exactly once."""
+
+    __slots__ = ("acc", "breach", "broken", "call", "done", "last", "owners", "rt")
+
+    def __init__(self, rt: runtime.Runtime, call: Call, acc: Accumulator) -> None:
+        self.rt = rt
+        self.call = call
+        self.acc = acc
+        self.last: Any = None
+        self.done = False
+        self.broken = False
+        self.breach: BudgetExceeded | None = None
+        self.owners: list[Any] = []
+
+    def add(self, chunk: Any) -> None:
+        self.last = chunk
+        if self.broken:
+            return
+        try:
+            final = self.acc.add(chunk)
+        except Exception as exc:
+            self.broken = True
+            guard.report(exc, f"{self.call.target.endpoint} (stream chunk)")
+            return
+        if final:
+            self.finish()
+
+    def finish(self) -> None:
+        """Compute, attach and publish, once; a budget breach is kept for :meth:`reraise`."""
+        if self.done:
+            return
+        self.done = True
+        call = self.call
+        call.latency = _perf() - call.start
+        try:
+            usage = self.acc.usage()
+            if usage is None:
+                return
+            usage, impacts = _compute(self.rt, call, usage)
+            self._attach(impacts)
+        except Exception as exc:
+            self._attach(_failed(exc))
+            guard.report(exc, f"{call.target.endpoint} (stream end)")
+            return
+        try:
+            _publish(self.rt, usage, impacts)
+        except BudgetExceeded as exc:
+            self.breach = exc
+
+    def _attach(self, impacts: Impacts) -> None:
+        if self.last is not None:
+            attach(self.last, impacts)
+        for owner in self.owners:
+            attach(owner, impacts)
+        for obj in self.acc.extra():
+            attach(obj, impacts)
+
+    def reraise(self) -> None:
+        breach, self.breach = self.breach, None
+        if breach is not None:
+            raise breach
+
+
+def _iter(tap: _Tap, inner: Iterator[Any]) -> Iterator[Any]:
+    add = tap.add
+    try:
+        for chunk in inner:
+            add(chunk)
+            yield chunk
+    except GeneratorExit:
+        tap.finish()
+        raise
+    except BaseException:
+        tap.finish()
+        raise
+    tap.finish()
+    tap.reraise()
+
+
+async def _aiter(tap: _Tap, inner: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    add = tap.add
+    try:
+        async for chunk in inner:
+            add(chunk)
+            yield chunk
+    except GeneratorExit:
+        tap.finish()
+        raise
+    except BaseException:
+        tap.finish()
+        raise
+    tap.finish()
+    tap.reraise()
+
+
+_TAP_ATTR = "_tokenprint_tap"
+
+
+_NOT_A_STREAM = object()
+
+
+def _tap(rt: runtime.Runtime, call: Call, result: Any) -> Any:
+    """Tap a streamed result: the object to return (the SDK's stream object itself, or a new
+    generator for a plain generator), or ``_NOT_A_STREAM``."""
+    target = call.target
+    assert target.stream is not None
+    inner: Any
+    if isinstance(result, types.GeneratorType):
+        kind, inner, owner = 1, result, None
+    elif isinstance(result, types.AsyncGeneratorType):
+        kind, inner, owner = 2, result, None
+    else:
+        inner = getattr(result, target.iterator, None) if target.iterator else None
+        if inner is None or not (hasattr(inner, "__next__") or hasattr(inner, "__anext__")):
+            return _NOT_A_STREAM
+        kind, owner = (2 if hasattr(inner, "__anext__") else 1), result
+    acc = target.stream(call, result)
+    if acc is None:
+        return _NOT_A_STREAM
+    tap = _Tap(rt, call, acc)
+    wrapped = _iter(tap, inner) if kind == 1 else _aiter(tap, inner)
+    if owner is None:
+        return wrapped  # a plain generator cannot be patched in place: the caller gets ours
+    tap.owners.append(owner)
+    _set(owner, target.iterator, wrapped)
+    _set(owner, _TAP_ATTR, tap)
+    _hook_close(owner, tap)
+    return owner
+
+
+def _hook_close(owner: Any, tap: _Tap) -> None:
+    """Closing the stream (``close()``, ``with``/``async with`` exit) finishes the tap."""
+    original = getattr(owner, "close", None)
+    if original is None:
+        return
+    if inspect.iscoroutinefunction(original):
+
+        async def aclose() -> Any:
+            try:
+                return await original()
+            finally:
+                tap.finish()
+                tap.reraise()
+
+        _set(owner, "close", aclose)
+    else:
+
+        def close() -> Any:
+            try:
+                return original()
+            finally:
+                tap.finish()
+                tap.reraise()
+
+        _set(owner, "close", close)
+
+
+def _follow(helper: Any, attr: str) -> None:
+    """A helper object wrapping a tapped stream gets that stream's impacts and close."""
+    inner = getattr(helper, attr, None)
+    tap = getattr(inner, _TAP_ATTR, None) if inner is not None else None
+    if isinstance(tap, _Tap):
+        tap.owners.append(helper)
+        _hook_close(helper, tap)
+
+
+# --------------------------------------------------------------------------------------------
+# the wrappers
+# --------------------------------------------------------------------------------------------
+def _nested(outer: Call, target: Target, instance: Any, result: Any, args: Any, kw: Any) -> None:
+    """Inside an instrumented call: record the nested call's usage for the outer one."""
+    if not outer.target.collect_inner or target.usage is None:
+        return
+    try:
+        usage = target.usage(Call(target, instance, args, kw), result)
+    except Exception as exc:
+        guard.report(exc, f"{target.endpoint} (nested)")
+        return
+    if usage is not None:
+        outer.inner.append(usage)
+
+
+def make_wrapper(target: Target, is_async: bool) -> Callable[..., Any]:
+    """The wrapt wrapper ``(wrapped, instance, args, kwargs)`` for one target."""
+
+    def sync_wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: Any) -> Any:
+        rt = runtime.current()
+        if rt is None:
+            return wrapped(*args, **kwargs)
+        outer = _active.get()
+        if outer is not None:
+            result = wrapped(*args, **kwargs)
+            _nested(outer, target, instance, result, args, kwargs)
+            return result
+        if target.follow is not None:
+            return _handle(rt, Call(target, instance, args, kwargs), wrapped(*args, **kwargs))
+        call = Call(target, instance, args, kwargs)
+        if target.pending is not None and hooks.has_before():
+            _before(call)
+        token = _active.set(call)
+        call.start = _perf()
+        try:
+            result = wrapped(*args, **kwargs)
+        finally:
+            _active.reset(token)
+        call.latency = _perf() - call.start
+        return _handle(rt, call, result)
+
+    async def async_wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: Any) -> Any:
+        rt = runtime.current()
+        if rt is None:
+            return await wrapped(*args, **kwargs)
+        outer = _active.get()
+        if outer is not None:
+            result = await wrapped(*args, **kwargs)
+            _nested(outer, target, instance, result, args, kwargs)
+            return result
+        if target.follow is not None:
+            res = await wrapped(*args, **kwargs)
+            return _handle(rt, Call(target, instance, args, kwargs), res)
+        call = Call(target, instance, args, kwargs)
+        if target.pending is not None and hooks.has_before():
+            _before(call)
+        token = _active.set(call)
+        call.start = _perf()
+        try:
+            result = await wrapped(*args, **kwargs)
+        finally:
+            _active.reset(token)
+        call.latency = _perf() - call.start
+        return _handle(rt, call, result)
+
+    return async_wrapper if is_async else sync_wrapper

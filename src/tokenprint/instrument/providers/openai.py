@@ -1,0 +1,219 @@
+"""OpenAI adapter: chat completions (create/parse/stream), Responses API, legacy completions.
+
+Also serves AzureOpenAI clients (provider ``azure``) and OpenAI-compatible hosts, recognised
+by the client's base URL (provider = the catalogued data centre of that host, else
+``openai-compatible``). Only reads SDK objects; the core does the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tokenprint.hooks import Pending
+from tokenprint.instrument.core import (
+    Accumulator,
+    Call,
+    Target,
+    first_int,
+    host_of,
+    provider_for_host,
+    text_tokens,
+)
+from tokenprint.usage import Usage
+
+__all__ = ["TARGETS"]
+
+_AZURE = frozenset({"AzureOpenAI", "AsyncAzureOpenAI"})
+_ESTIMATED = (
+    "output-tokens-estimated",
+    "the stream reported no usage (set stream_options={'include_usage': True}): output "
+    "tokens estimated from the streamed text at about 4 characters per token",
+)
+
+
+def _where(obj: Any) -> tuple[str, str | None]:
+    """(provider, host) of the client behind a resource or a stream."""
+    client = getattr(obj, "_client", None)
+    host = host_of(getattr(client, "base_url", None))
+    if type(client).__name__ in _AZURE:
+        return "azure", host
+    if host is None or host == "api.openai.com":
+        return "openai", host
+    return provider_for_host(host, "openai-compatible"), host
+
+
+def _request_text(call: Call) -> int:
+    k = call.kwargs
+    return text_tokens(k.get("messages"), k.get("input"), k.get("prompt"), k.get("instructions"))
+
+
+def _usage(call: Call, where: Any, model: Any, u: Any, text_chars: int = -1) -> Usage:
+    """Usage from an OpenAI usage object (chat or Responses field names), or estimated."""
+    provider, host = _where(where)
+    requested = call.kwargs.get("model")
+    if u is None:
+        out = (text_chars + 3) // 4 if text_chars >= 0 else 0
+        warn = _ESTIMATED if text_chars >= 0 else ("usage-missing", "the answer had no usage")
+        return Usage(
+            provider, model or requested, _request_text(call), out, host=host,
+            requested_model=requested, warnings=(warn,),
+        )  # fmt: skip
+    in_details = getattr(u, "prompt_tokens_details", None) or getattr(
+        u, "input_tokens_details", None
+    )
+    out_details = getattr(u, "completion_tokens_details", None) or getattr(
+        u, "output_tokens_details", None
+    )
+    return Usage(
+        provider,
+        model or requested,
+        first_int(u, "prompt_tokens", "input_tokens"),
+        first_int(u, "completion_tokens", "output_tokens"),
+        first_int(in_details, "cached_tokens"),
+        first_int(out_details, "reasoning_tokens"),
+        host=host,
+        requested_model=requested,
+    )
+
+
+def response_usage(call: Call, resp: Any) -> Usage | None:
+    """A ChatCompletion, Completion or Responses ``Response`` (parsed variants included)."""
+    if not hasattr(resp, "usage") or not hasattr(resp, "model"):
+        return None  # with_streaming_response's APIResponse and other wrappers
+    u = resp.usage
+    if u is None:
+        return _usage(call, call.instance, resp.model, None, _answer_chars(resp))
+    return _usage(call, call.instance, resp.model, u)
+
+
+def _answer_chars(resp: Any) -> int:
+    text = getattr(resp, "output_text", None)  # Responses API
+    if isinstance(text, str):
+        return len(text)
+    n = 0
+    for choice in getattr(resp, "choices", None) or ():
+        msg = getattr(choice, "message", None)
+        content = getattr(msg, "content", None) if msg is not None else getattr(choice, "text", "")
+        n += len(content) if isinstance(content, str) else 0
+    return n
+
+
+class ChatStream(Accumulator):
+    """Chat and legacy completion chunks: usage from the final ``choices=[]`` chunk
+    (``stream_options.include_usage``), else output estimated from the text."""
+
+    __slots__ = ("chars", "count", "model", "u")
+
+    def __init__(self, call: Call, stream: Any) -> None:
+        super().__init__(call, stream)
+        opts = call.kwargs.get("stream_options")
+        with_usage = isinstance(opts, dict) and bool(opts.get("include_usage"))
+        self.count = not with_usage
+        self.chars = 0
+        self.model: str | None = None
+        self.u: Any = None
+
+    def add(self, chunk: Any) -> bool:
+        if not self.model:
+            self.model = getattr(chunk, "model", None) or None  # Azure: first chunk has ""
+        u = getattr(chunk, "usage", None)
+        choices = getattr(chunk, "choices", None)
+        if self.count and choices:
+            for choice in choices:
+                delta = getattr(choice, "delta", None)
+                text = getattr(delta, "content", None) if delta is not None else choice.text
+                if text:
+                    self.chars += len(text)
+        if u is not None:
+            self.u = u
+            return not choices
+        return False
+
+    def usage(self) -> Usage:
+        chars = self.chars if self.count else 0
+        return _usage(self.call, self.stream, self.model, self.u, chars)
+
+
+_DONE = frozenset({"response.completed", "response.incomplete", "response.failed"})
+
+
+class ResponsesStream(Accumulator):
+    """Responses API events: usage from the terminal event's ``response.usage``."""
+
+    __slots__ = ("chars", "final", "model")
+
+    def __init__(self, call: Call, stream: Any) -> None:
+        super().__init__(call, stream)
+        self.chars = 0
+        self.model: str | None = None
+        self.final: Any = None
+
+    def add(self, event: Any) -> bool:
+        kind = getattr(event, "type", None)
+        if kind == "response.output_text.delta":
+            self.chars += len(event.delta or "")
+        elif kind in _DONE:
+            self.final = event.response
+            return True
+        elif kind == "response.created":
+            self.model = event.response.model
+        return False
+
+    def usage(self) -> Usage:
+        r = self.final
+        u = getattr(r, "usage", None)
+        model = getattr(r, "model", None) or self.model
+        return _usage(self.call, self.stream, model, u, -1 if u is not None else self.chars)
+
+
+def pending(call: Call) -> Pending:
+    k = call.kwargs
+    provider, host = _where(call.instance)
+    max_out = k.get("max_completion_tokens") or k.get("max_tokens") or k.get("max_output_tokens")
+    return Pending(
+        provider,
+        k.get("model"),
+        max_out if isinstance(max_out, int) else None,
+        _request_text(call),
+        host,
+        call.target.endpoint,
+    )
+
+
+def _is_raw(result: Any) -> bool:
+    return type(result).__name__ == "LegacyAPIResponse"
+
+
+def _pair(module: str, cls: str, method: str, endpoint: str, stream: Any) -> list[Target]:
+    """The sync and async variants of one method."""
+    return [
+        Target(module, f"{p}{cls}.{method}", endpoint, response_usage, stream, pending, raw=_is_raw)
+        for p in ("", "Async")
+    ]
+
+
+def _helper(module: str, cls: str, endpoint: str) -> list[Target]:
+    """A ``.stream()`` manager: its ``__enter__`` calls ``create(stream=True)`` (instrumented);
+    the helper stream it returns then gets the impacts and closes the accounting too."""
+    return [
+        Target(module, f"{cls}.__enter__", endpoint, follow="_raw_stream"),
+        Target(module, f"Async{cls}.__aenter__", endpoint, follow="_raw_stream"),
+    ]
+
+
+_CHAT = "openai.resources.chat.completions"
+_BETA_CHAT = "openai.resources.beta.chat.completions"  # parse() lived here before openai 1.92
+_RESP = "openai.resources.responses"
+_LEGACY = "openai.resources.completions"
+_LIB = "openai.lib.streaming"
+
+TARGETS: list[Target] = [
+    *_pair(_CHAT, "Completions", "create", "chat.completions.create", ChatStream),
+    *_pair(_CHAT, "Completions", "parse", "chat.completions.parse", None),
+    *_pair(_BETA_CHAT, "Completions", "parse", "chat.completions.parse", None),
+    *_pair(_RESP, "Responses", "create", "responses.create", ResponsesStream),
+    *_pair(_RESP, "Responses", "parse", "responses.parse", None),
+    *_pair(_LEGACY, "Completions", "create", "completions.create", ChatStream),
+    *_helper(f"{_LIB}.chat._completions", "ChatCompletionStreamManager", "chat.completions.stream"),
+    *_helper(f"{_LIB}.responses._responses", "ResponseStreamManager", "responses.stream"),
+]
