@@ -1,19 +1,223 @@
 """Exporters: send each request's impacts to OpenTelemetry, a file, or logs.
 
-Placeholder seam (filled by the ecosystem work): ``install``/``uninstall`` are what
-:class:`tokenprint.EcoLogits` calls.
+``EcoLogits.init(exporters=[...])`` (or ``exporters = [...]`` in the config file) takes any
+mix of:
+
+* an object with ``export(record)`` (and optionally ``shutdown()``), or a plain callable
+  ``fn(record)``; ``record`` is a :class:`tokenprint.hooks.RequestRecord`;
+* a string: ``"jsonl:PATH"``, ``"log"``, ``"log:LEVEL"``, ``"codecarbon"`` (writes
+  ``emissions.csv``), ``"codecarbon:PATH"``, ``"opentelemetry"`` (global MeterProvider),
+  ``"otlp:URL"`` (OTLP/HTTP to URL);
+* a table (dict) with ``type`` and the exporter's options:
+  ``{"type": "codecarbon", "path": "emissions.csv", "per": "run"}``.
+
+``opentelemetry_endpoint=``/``meter_provider=`` add an OpenTelemetry exporter too.
+Exporters run after each request; one that fails is reported through the guard (logged
+once) and never breaks the request nor the other exporters. ``EcoLogits.shutdown()`` (or
+interpreter exit) flushes and closes them.
 """
 
 from __future__ import annotations
 
-from tokenprint.config import Config
+import atexit
+import inspect
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
 
-__all__ = ["install", "uninstall"]
+from tokenprint import hooks
+from tokenprint.config import Config
+from tokenprint.errors import InvalidArgumentError, InvalidTypeError
+from tokenprint.exporters._common import Exporter
+from tokenprint.guard import report
+from tokenprint.hooks import RequestRecord
+
+__all__ = ["KINDS", "Exporter", "active", "build", "install", "uninstall", "validate"]
+
+_lock = threading.RLock()
+_active: list[Any] = []
+_atexit_registered = False
+
+
+def _jsonl(**kw: Any) -> Any:
+    from tokenprint.exporters.jsonl import JsonLinesExporter
+
+    return JsonLinesExporter(**kw)
+
+
+def _log(**kw: Any) -> Any:
+    from tokenprint.exporters.log import LoggingExporter
+
+    return LoggingExporter(**kw)
+
+
+def _codecarbon(**kw: Any) -> Any:
+    from tokenprint.exporters.codecarbon import CodeCarbonExporter
+
+    return CodeCarbonExporter(**kw)
+
+
+def _opentelemetry(**kw: Any) -> Any:
+    try:
+        from tokenprint.exporters.opentelemetry import OpenTelemetryExporter
+    except ImportError as exc:
+        raise InvalidArgumentError(
+            "the OpenTelemetry exporter needs the opentelemetry extra: "
+            "pip install 'tokenprint[opentelemetry]'"
+        ) from exc
+    return OpenTelemetryExporter(**kw)
+
+
+# kind -> (factory, option given by the text after "kind:", options accepted)
+KINDS: dict[str, tuple[Callable[..., Any], str | None, tuple[str, ...]]] = {
+    "jsonl": (_jsonl, "path", ("path",)),
+    "log": (_log, "level", ("level", "logger")),
+    "codecarbon": (
+        _codecarbon,
+        "path",
+        ("path", "per", "project_name", "experiment_id", "include_embodied"),
+    ),
+    "opentelemetry": (
+        _opentelemetry,
+        None,
+        ("endpoint", "meter_provider", "export_interval_ms", "span_attributes"),
+    ),
+    "otlp": (
+        _opentelemetry,
+        "endpoint",
+        ("endpoint", "meter_provider", "export_interval_ms", "span_attributes"),
+    ),
+}
+_REQUIRED = {"jsonl": "path", "otlp": "endpoint"}
+
+
+def _parse(spec: str | Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(kind, options) of a string or table spec; InvalidArgumentError naming what is wrong."""
+    if isinstance(spec, str):
+        kind, sep, arg = spec.strip().partition(":")
+        kind = kind.strip().lower()
+        if kind not in KINDS:
+            raise InvalidArgumentError(
+                f"unknown exporter {spec!r}; expected one of "
+                "'jsonl:PATH', 'log', 'log:LEVEL', 'codecarbon[:PATH]', 'opentelemetry', "
+                "'otlp:URL', a table with 'type', or an object with export()"
+            )
+        positional = KINDS[kind][1]
+        options: dict[str, Any] = {}
+        if sep and arg.strip():
+            if positional is None:
+                raise InvalidArgumentError(f"exporter {kind!r} takes no argument, got {spec!r}")
+            options[positional] = arg.strip()
+    else:
+        options = dict(spec)
+        kind = str(options.pop("type", "")).strip().lower()
+        if kind not in KINDS:
+            raise InvalidArgumentError(
+                f"exporter table needs 'type', one of {sorted(KINDS)}; got {dict(spec)!r}"
+            )
+        allowed = KINDS[kind][2]
+        for key in options:
+            if key not in allowed:
+                raise InvalidArgumentError(
+                    f"unknown option {key!r} for the {kind!r} exporter; expected {list(allowed)}"
+                )
+    required = _REQUIRED.get(kind)
+    if required and not options.get(required):
+        raise InvalidArgumentError(f"the {kind!r} exporter needs a {required} ('{kind}:...')")
+    return kind, options
+
+
+def validate(spec: object) -> None:
+    """Raise InvalidArgumentError/InvalidTypeError if ``spec`` cannot make an exporter.
+
+    Cheap and without side effects (no file opened, no OpenTelemetry imported)."""
+    if isinstance(spec, (str, Mapping)):
+        _parse(spec)
+    elif not (isinstance(spec, Exporter) or callable(spec)):
+        raise InvalidTypeError(
+            f"an exporter must be a spec string, a table, an object with export(record) or a "
+            f"callable, got {type(spec).__name__}"
+        )
+
+
+class _Callable:
+    """A plain function used as an exporter."""
+
+    def __init__(self, fn: Callable[[RequestRecord], Any]) -> None:
+        self.fn = fn
+
+    def export(self, record: RequestRecord) -> None:
+        self.fn(record)
+
+    def __repr__(self) -> str:
+        return f"<exporter {getattr(self.fn, '__qualname__', self.fn)!s}>"
+
+
+def build(spec: object) -> Any:
+    """The exporter object for one spec (see the module docstring)."""
+    if isinstance(spec, (str, Mapping)):
+        kind, options = _parse(spec)
+        return KINDS[kind][0](**options)
+    validate(spec)
+    if isinstance(spec, Exporter):
+        return spec
+    if inspect.isclass(spec):
+        raise InvalidTypeError(f"pass an exporter instance, not the class {spec.__name__}")
+    return _Callable(spec)  # type: ignore[arg-type]
+
+
+def _dispatch(record: RequestRecord) -> None:
+    for ex in tuple(_active):
+        try:
+            ex.export(record)
+        except Exception as exc:
+            report(exc, f"exporter {ex!r}")
+
+
+def active() -> tuple[Any, ...]:
+    """The exporters currently attached."""
+    return tuple(_active)
 
 
 def install(config: Config) -> None:
-    """Attach the exporters named in ``config`` to the after-request hook."""
+    """Attach the exporters named in ``config`` to the after-request hook.
+
+    Replaces (and flushes) those of a previous ``init()``. Bad specs raise here, before
+    anything is attached."""
+    global _atexit_registered
+    specs: list[object] = list(config.exporters)
+    if config.opentelemetry_endpoint or config.meter_provider is not None:
+        specs.append(
+            {
+                "type": "opentelemetry",
+                "endpoint": config.opentelemetry_endpoint,
+                "meter_provider": config.meter_provider,
+            }
+        )
+    for spec in specs:
+        validate(spec)
+    with _lock:
+        uninstall()
+        built = [build(spec) for spec in specs]
+        if not built:
+            return
+        _active.extend(built)
+        hooks.add_after(_dispatch)
+        if not _atexit_registered:
+            atexit.register(uninstall)
+            _atexit_registered = True
 
 
 def uninstall() -> None:
-    """Detach and flush every exporter."""
+    """Detach every exporter, then flush and close each (failures are guarded)."""
+    with _lock:
+        hooks.remove(_dispatch)
+        old = list(_active)
+        _active.clear()
+    for ex in old:
+        shutdown = getattr(ex, "shutdown", None)
+        if callable(shutdown):
+            try:
+                shutdown()
+            except Exception as exc:
+                report(exc, f"exporter {ex!r} shutdown")

@@ -1,0 +1,265 @@
+"""CodeCarbon-compatible exporter: rows in CodeCarbon's ``emissions.csv`` schema.
+
+Point it at the ``emissions.csv`` your CodeCarbon trackers already write and the LLM
+requests show up in the same dashboards (``carbonboard``, notebooks, BI tools) next to the
+emissions of your own code. The columns are those of CodeCarbon 3.x ``EmissionsData``
+(``codecarbon/output_methods/emissions_data.py``); the file is written with the standard
+``csv`` module, CodeCarbon itself is not needed.
+
+Mapping (one row per request, or one per run with ``per="run"``):
+
+=========================  ===================================================================
+``timestamp``              local time the request ended, ``%Y-%m-%dT%H:%M:%S`` like CodeCarbon
+``project_name``           ``project_name`` option (default ``tokenprint``)
+``run_id``                 one UUID per exporter (per process run)
+``experiment_id``          ``experiment_id`` option, else the request's ``experiment_id`` label
+``duration``               measured request latency (s); per run: seconds since start
+``emissions``              GWP in kgCO2eq, mean of the range; usage + embodied unless
+                           ``include_embodied=False`` (CodeCarbon counts electricity only)
+``emissions_rate``         emissions / duration (kg/s), 0 when the duration is unknown
+``energy_consumed``        energy in kWh (mean of the range), all of it in ``gpu_energy``
+``gpu_power``              energy / duration, in W (the average draw attributed to the request)
+``water_consumed``         water consumption footprint in L (mean of the range)
+``country_iso_code``       electricity-mix zone of the estimate (ISO 3166 alpha-3, e.g. USA)
+``country_name``           the zone's name from the catalogue
+``cloud_provider``         the provider that served the request (``openai``...)
+``cloud_region``           the catalogued data centre used for the estimate
+``gpu_model``              the accelerator assumed (``H100``...)
+``on_cloud``               ``Y``
+``tracking_mode``          ``tokenprint``
+``codecarbon_version``     ``tokenprint-<version>`` (who wrote the row)
+=========================  ===================================================================
+
+Other hardware columns (CPU, RAM, counts, coordinates, PUE/WUE) are 0 or empty: the
+remote machine is not observed. When the file already exists with another CodeCarbon
+version's header, rows follow that header (unknown columns are left empty).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import os
+import platform
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from tokenprint.errors import InvalidArgumentError
+from tokenprint.hooks import RequestRecord
+from tokenprint.impacts.results import Impacts
+
+__all__ = ["COLUMNS", "CodeCarbonExporter"]
+
+COLUMNS: tuple[str, ...] = (
+    "timestamp",
+    "project_name",
+    "run_id",
+    "experiment_id",
+    "duration",
+    "emissions",
+    "emissions_rate",
+    "cpu_power",
+    "gpu_power",
+    "ram_power",
+    "cpu_energy",
+    "gpu_energy",
+    "ram_energy",
+    "energy_consumed",
+    "water_consumed",
+    "country_name",
+    "country_iso_code",
+    "region",
+    "cloud_provider",
+    "cloud_region",
+    "os",
+    "python_version",
+    "codecarbon_version",
+    "cpu_count",
+    "cpu_model",
+    "gpu_count",
+    "gpu_model",
+    "longitude",
+    "latitude",
+    "ram_total_size",
+    "tracking_mode",
+    "cpu_utilization_percent",
+    "gpu_utilization_percent",
+    "ram_utilization_percent",
+    "ram_used_gb",
+    "on_cloud",
+    "pue",
+    "wue",
+)
+"""CodeCarbon 3.x ``EmissionsData`` fields, in its order."""
+
+_KWH_TO_J = 3.6e6
+
+
+def _zone_name(zone: str | None) -> str:
+    if not zone:
+        return ""
+    from tokenprint.catalog import grids
+
+    try:
+        return grids.get_mix(zone).name
+    except Exception:
+        return ""
+
+
+class CodeCarbonExporter:
+    """Append rows in CodeCarbon's ``emissions.csv`` schema to ``path``.
+
+    ``per="request"`` (default) writes one row per request as it ends; ``per="run"``
+    sums the requests and writes one row when tokenprint shuts down (``EcoLogits.shutdown()``
+    or interpreter exit).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] = "emissions.csv",
+        *,
+        per: str = "request",
+        project_name: str = "tokenprint",
+        experiment_id: str | None = None,
+        include_embodied: bool = True,
+    ) -> None:
+        if per not in ("request", "run"):
+            raise InvalidArgumentError(
+                f"codecarbon exporter: per must be 'request' or 'run', got {per!r}"
+            )
+        self.path = os.fspath(path)
+        self.per = per
+        self.project_name = project_name
+        self.experiment_id = experiment_id
+        self.include_embodied = include_embodied
+        self.run_id = str(uuid.uuid4())
+        self._lock = threading.Lock()
+        self._started = time.time()
+        self._pending: list[RequestRecord] = []
+        self._static = {
+            "os": platform.platform(),
+            "python_version": platform.python_version(),
+            "codecarbon_version": f"tokenprint-{_version()}",
+        }
+
+    # -- rows ------------------------------------------------------------------------------
+    def row(
+        self,
+        impacts: Impacts,
+        *,
+        timestamp: float,
+        duration: float,
+        providers: str,
+        labels: Mapping[str, str],
+    ) -> dict[str, Any]:
+        """The CSV row (column → value) for some impacts over ``duration`` seconds."""
+        b = impacts.basis
+        energy = impacts.energy.mean if impacts.energy is not None else 0.0
+        if self.include_embodied:
+            gwp = impacts.gwp.mean if impacts.gwp is not None else 0.0
+        else:
+            usage = impacts.usage
+            gwp = usage.gwp.mean if usage is not None else 0.0
+        water = impacts.wcf.mean if impacts.wcf is not None else 0.0
+        local = _dt.datetime.fromtimestamp(timestamp)
+        return {
+            **dict.fromkeys(COLUMNS, ""),
+            **self._static,
+            "timestamp": local.strftime("%Y-%m-%dT%H:%M:%S"),
+            "project_name": self.project_name,
+            "run_id": self.run_id,
+            "experiment_id": self.experiment_id or labels.get("experiment_id", ""),
+            "duration": duration,
+            "emissions": gwp,
+            "emissions_rate": gwp / duration if duration > 0 else 0.0,
+            "cpu_power": 0.0,
+            "gpu_power": energy * _KWH_TO_J / duration if duration > 0 else 0.0,
+            "ram_power": 0.0,
+            "cpu_energy": 0.0,
+            "gpu_energy": energy,
+            "ram_energy": 0.0,
+            "energy_consumed": energy,
+            "water_consumed": water,
+            "country_name": _zone_name(b.zone),
+            "country_iso_code": b.zone or "",
+            "cloud_provider": providers,
+            "cloud_region": b.datacenter or "",
+            "cpu_count": 0,
+            "gpu_count": 0,
+            "gpu_model": b.hardware or "",
+            "ram_total_size": 0.0,
+            "tracking_mode": "tokenprint",
+            "cpu_utilization_percent": 0.0,
+            "gpu_utilization_percent": 0.0,
+            "ram_utilization_percent": 0.0,
+            "ram_used_gb": 0.0,
+            "on_cloud": "Y",
+        }
+
+    def _write(self, row: Mapping[str, Any]) -> None:
+        folder = os.path.dirname(self.path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        header: list[str] | None = None
+        if os.path.isfile(self.path) and os.path.getsize(self.path) > 0:
+            with open(self.path, newline="", encoding="utf-8") as f:
+                header = next(csv.reader(f), None)
+        with open(self.path, "a", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            if not header:
+                header = list(COLUMNS)
+                writer.writerow(header)
+            writer.writerow([row.get(c, "") for c in header])
+
+    # -- Exporter interface ----------------------------------------------------------------
+    def export(self, record: RequestRecord) -> None:
+        if self.per == "run":
+            with self._lock:
+                self._pending.append(record)
+            return
+        latency = record.usage.latency_s or 0.0
+        row = self.row(
+            record.impacts,
+            timestamp=record.timestamp,
+            duration=latency,
+            providers=record.usage.provider or "",
+            labels=record.labels,
+        )
+        with self._lock:
+            self._write(row)
+
+    def shutdown(self) -> None:
+        """Per run: write the run's row (once; nothing if no request was made)."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+            if not pending:
+                return
+            total = Impacts.sum(r.impacts for r in pending)
+            last = pending[-1]
+            # zone, data centre and hardware of the run: the last request's when they agree
+            bases = {(r.impacts.basis.zone, r.impacts.basis.datacenter) for r in pending}
+            basis = last.impacts.basis if len(bases) == 1 else total.basis
+            total = Impacts(
+                *(total.vectors or (None, None)), basis=basis._replace(requests=len(pending))
+            )
+            now = time.time()
+            row = self.row(
+                total,
+                timestamp=now,
+                duration=now - self._started,
+                providers=",".join(sorted({r.usage.provider or "" for r in pending})),
+                labels=last.labels,
+            )
+            self._write(row)
+
+    def __repr__(self) -> str:
+        return f"CodeCarbonExporter({self.path!r}, per={self.per!r})"
+
+
+def _version() -> str:
+    from tokenprint import __version__
+
+    return __version__
