@@ -1,0 +1,242 @@
+"""tokenprint.estimate(): argument checks, catalogue errors, zones, providers, tokens."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+import tokenprint
+from tokenprint import (
+    ElectricityMix,
+    Impacts,
+    InvalidArgumentError,
+    InvalidTypeError,
+    ModelNotRegisteredError,
+    TokenprintError,
+    UnknownZoneError,
+    estimate,
+    register_model,
+)
+from tokenprint.catalog import models
+
+
+def _gwp_max(i: Impacts) -> float:
+    assert i.gwp is not None
+    return i.gwp.max
+
+
+def _energy(i: Impacts) -> tuple[float, float]:
+    assert i.energy is not None
+    return i.energy.min, i.energy.max
+
+
+# -- argument checks ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"output_tokens": -1},
+        {"output_tokens": 10, "input_tokens": -5},
+        {"output_tokens": 10, "cached_tokens": -1},
+        {"output_tokens": 10, "reasoning_tokens": -1},
+        {"output_tokens": 10, "input_tokens": 5, "cached_tokens": 6},
+        {"output_tokens": 10, "latency": -0.1},
+        {"output_tokens": 10, "latency": math.nan},
+        {"output_tokens": 10, "latency": math.inf},
+    ],
+)
+def test_bad_values_raise_invalid_argument_error(kwargs: dict[str, Any]) -> None:
+    with pytest.raises(InvalidArgumentError) as info:
+        estimate("gpt-4o", **kwargs)
+    assert isinstance(info.value, ValueError)
+    assert isinstance(info.value, TokenprintError)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"output_tokens": 1.5},
+        {"output_tokens": 10.0},
+        {"output_tokens": "10"},
+        {"output_tokens": True},
+        {"output_tokens": None},
+        {"output_tokens": 10, "input_tokens": 2.0},
+        {"output_tokens": 10, "latency": "1s"},
+        {"output_tokens": 10, "provider": 3},
+        {"output_tokens": 10, "zone": 33},
+    ],
+)
+def test_wrong_types_raise_invalid_type_error(kwargs: dict[str, Any]) -> None:
+    with pytest.raises(InvalidTypeError) as info:
+        estimate("gpt-4o", **kwargs)
+    assert isinstance(info.value, TypeError)
+    assert isinstance(info.value, TokenprintError)
+
+
+@pytest.mark.parametrize("model", ["", "   ", None, 4])
+def test_model_must_be_a_non_empty_string(model: Any) -> None:
+    with pytest.raises(InvalidTypeError):
+        estimate(model, output_tokens=10)
+
+
+def test_error_messages_name_the_argument() -> None:
+    with pytest.raises(InvalidArgumentError, match="output_tokens must be >= 0"):
+        estimate("gpt-4o", output_tokens=-3)
+    with pytest.raises(InvalidTypeError, match="input_tokens must be an int"):
+        estimate("gpt-4o", output_tokens=3, input_tokens=1.5)  # type: ignore[arg-type]
+
+
+def test_unknown_zone_given_explicitly_raises() -> None:
+    with pytest.raises(UnknownZoneError, match="tokenprint zones") as info:
+        estimate("gpt-4o", output_tokens=10, zone="ATLANTIS")
+    assert isinstance(info.value, ValueError)
+
+
+def test_unknown_datacenter_given_explicitly_raises() -> None:
+    with pytest.raises(InvalidArgumentError, match="data centre"):
+        estimate("gpt-4o", output_tokens=10, datacenter="nowhere")
+    with pytest.raises(InvalidArgumentError, match="unknown data-centre setting"):
+        estimate("gpt-4o", output_tokens=10, datacenter={"colour": "green"})
+
+
+# -- catalogue ------------------------------------------------------------------------------
+
+
+def test_unknown_model_returns_an_error_and_no_values() -> None:
+    i = estimate("no-such-model-xyz", output_tokens=10)
+    assert [e.code for e in i.errors] == ["model-not-registered"]
+    assert not i.has_values
+    assert i.energy is None and i.gwp is None and i.usage is None
+    assert i.basis.model == "no-such-model-xyz"
+
+
+def test_unknown_model_with_strict_raises() -> None:
+    with pytest.raises(ModelNotRegisteredError, match="no-such-model-xyz") as info:
+        estimate("no-such-model-xyz", output_tokens=10, strict=True)
+    assert isinstance(info.value, LookupError)
+
+
+def test_catalogued_model_has_positive_ranges_and_basis() -> None:
+    i = estimate("gpt-4o", output_tokens=500, input_tokens=100)
+    assert i.errors == []
+    low, high = _energy(i)
+    assert 0 < low < high
+    b = i.basis
+    assert (b.model, b.model_resolved, b.datacenter) == ("gpt-4o", "gpt-4o", "openai")
+    assert (b.input_tokens, b.output_tokens, b.modality) == (100, 500, "text")
+    assert b.hardware == "H100"
+
+
+def test_dated_snapshot_resolves_to_the_catalogued_model() -> None:
+    i = estimate("gpt-4o-2024-08-06", output_tokens=10)
+    assert i.basis.model_resolved == "gpt-4o"
+    assert i.vectors == estimate("gpt-4o", output_tokens=10).vectors
+
+
+def test_undisclosed_model_size_is_flagged() -> None:
+    i = estimate("gpt-4o", output_tokens=10)
+    assert "model-arch-not-released" in [w.code for w in i.warnings]
+
+
+def test_methodology_version_is_on_every_result() -> None:
+    i = estimate("gpt-4o", output_tokens=10)
+    assert i.methodology_version == tokenprint.METHODOLOGY_VERSION != ""
+    assert i.to_dict()["methodology_version"] == tokenprint.METHODOLOGY_VERSION
+    failed = estimate("no-such-model-xyz", output_tokens=10)
+    assert failed.methodology_version == tokenprint.METHODOLOGY_VERSION
+
+
+def test_registering_a_model_after_a_miss_makes_it_known() -> None:
+    assert estimate("late-model", output_tokens=10).errors
+    register_model("late-model", total_params=7.0)
+    assert estimate("late-model", output_tokens=10).errors == []
+    models.unregister_models()
+    assert estimate("late-model", output_tokens=10).errors
+
+
+def test_re_registering_a_model_changes_its_estimate() -> None:
+    register_model("my-model", total_params=7.0)
+    small = _energy(estimate("my-model", output_tokens=100))
+    register_model("my-model", total_params=70.0)
+    big = _energy(estimate("my-model", output_tokens=100))
+    assert big[0] > small[0] and big[1] > small[1]
+
+
+# -- zone and provider ----------------------------------------------------------------------
+
+
+def test_explicit_zone_changes_gwp_not_energy() -> None:
+    usa = estimate("gpt-4o", output_tokens=500, zone="USA")
+    fra = estimate("gpt-4o", output_tokens=500, zone="fra")
+    assert fra.basis.zone == "FRA" and usa.basis.zone == "USA"
+    assert _energy(fra) == _energy(usa)
+    assert _gwp_max(fra) < _gwp_max(usa)
+    assert fra.embodied is not None and usa.embodied is not None
+    assert fra.embodied.gwp.value == usa.embodied.gwp.value  # manufacturing is not local
+
+
+def test_zone_can_be_a_custom_electricity_mix() -> None:
+    clean = ElectricityMix(zone="MINE", gwp=0.0, adpe=0.0, pe=0.0, wue=0.0)
+    i = estimate("gpt-4o", output_tokens=500, zone=clean)
+    assert i.usage is not None
+    assert i.usage.gwp.value == 0.0
+    assert i.basis.zone == "MINE"
+
+
+def test_provider_picks_its_datacenter() -> None:
+    openai = estimate("gpt-4o", output_tokens=500)
+    mistral = estimate("gpt-4o", output_tokens=500, provider="mistralai")
+    assert mistral.basis.datacenter == "mistralai"
+    assert mistral.basis.zone == "SWE"
+    assert mistral.basis.provider == "mistralai"
+    assert _gwp_max(mistral) < _gwp_max(openai)
+
+
+def test_unknown_provider_falls_back_to_a_generic_profile_with_a_warning() -> None:
+    i = estimate("gpt-4o", output_tokens=500, provider="acme-cloud")
+    assert i.has_values
+    assert "datacenter-unknown" in [w.code for w in i.warnings]
+
+
+def test_datacenter_override_changes_pue() -> None:
+    base = estimate("gpt-4o", output_tokens=500)
+    hot = estimate("gpt-4o", output_tokens=500, datacenter={"pue": 2.4})
+    assert _energy(hot)[0] == pytest.approx(_energy(base)[0] * 2.0)  # openai PUE 1.2
+
+
+# -- tokens ---------------------------------------------------------------------------------
+
+
+def test_reasoning_tokens_are_decoded_like_output_tokens() -> None:
+    split = estimate("gpt-4o", output_tokens=100, reasoning_tokens=400)
+    whole = estimate("gpt-4o", output_tokens=500)
+    assert split.vectors == whole.vectors
+    assert split.basis.reasoning_tokens == 400
+    assert split.basis.output_tokens == 500
+
+
+def test_input_tokens_add_impacts() -> None:
+    bare = _energy(estimate("gpt-4o", output_tokens=100))
+    long = _energy(estimate("gpt-4o", output_tokens=100, input_tokens=10_000))
+    assert long[0] > bare[0] and long[1] > bare[1]
+
+
+def test_cached_input_tokens_cost_less_than_fresh_ones() -> None:
+    fresh = _energy(estimate("gpt-4o", output_tokens=100, input_tokens=10_000))
+    cached = _energy(estimate("gpt-4o", output_tokens=100, input_tokens=10_000, cached_tokens=9000))
+    assert cached[0] < fresh[0] and cached[1] < fresh[1]
+
+
+def test_measured_latency_can_only_lower_the_estimate() -> None:
+    free = _energy(estimate("gpt-4o", output_tokens=500))
+    fast = _energy(estimate("gpt-4o", output_tokens=500, latency=1.0))
+    assert fast[0] <= free[0] and fast[1] < free[1]
+    assert estimate("gpt-4o", output_tokens=500, latency=1.0).basis.latency_s == 1.0
+
+
+def test_zero_tokens_give_zero_impacts() -> None:
+    i = estimate("gpt-4o", output_tokens=0)
+    assert i.vectors == ((0.0,) * 8, (0.0,) * 8)
