@@ -1,32 +1,50 @@
 """The model catalogue and name resolution.
 
-Rows come from ``data/models.csv`` (read on first use, indexed once) and from
-:func:`register_model`, which takes precedence. A name resolves to a row through, in order:
-the exact name, an alias, a normalised form (case, ``_``/space vs ``-``), the name without a
-provider prefix (``openai/``, ``models/``, ``meta-llama/``...), and without a dated snapshot or
-``-latest`` suffix. A name that matches nothing, or two different rows, resolves to nothing:
-never a guess at another model.
+Rows come from ``data/models.csv`` and ``data/embedding_models.csv`` (read on first use,
+indexed once), from :func:`register_model` / :func:`load_file` (which take precedence) and,
+when enabled, from the Hugging Face Hub (:mod:`tokenprint.catalog.hub`).
+
+A name resolves to a row through, in order: the exact name or an alias (case and ``_``/space
+vs ``-`` ignored); the name without provider prefixes (``openai/``, ``models/``,
+``meta-llama/``, LiteLLM's ``provider/``, Bedrock's ``us.anthropic.`` and ``-v2:0``); dotted
+versions spelled with dashes (``claude-3.5-sonnet``); the name without a dated snapshot or
+``-latest``/``-preview`` suffix; and last a loose match that ignores decorations such as
+``-Instruct``, ``-hf`` or quantisation tags, accepted only when every row it matches has the
+same size (it adds a warning). A name that matches nothing, or rows of different sizes,
+resolves to nothing: never a guess at another model.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import NamedTuple
 
-from tokenprint.catalog._files import parse_range, read_csv, split_list
+from tokenprint.catalog._files import data_dir, parse_range, read_csv, split_list
 from tokenprint.impacts.profiles import ModelSpec
 from tokenprint.impacts.ranges import Value, hi, lo
 
 __all__ = [
+    "ARCHITECTURES",
+    "SHIPPED_FILES",
     "ModelRecord",
     "Resolution",
     "all_models",
+    "load_file",
+    "loose_key",
     "normalize",
+    "record_from_row",
     "register_model",
     "resolve",
     "unregister_models",
+    "validate_record",
 ]
+
+ARCHITECTURES = ("dense", "moe")
+SHIPPED_FILES = ("models.csv", "embedding_models.csv")
+"""Shipped model files (same columns); a missing optional file is skipped."""
 
 
 class ModelRecord(NamedTuple):
@@ -58,19 +76,40 @@ class Resolution(NamedTuple):
 
     record: ModelRecord | None
     via: str = ""
-    """"exact", "alias", "normalized", "prefix", "snapshot", "fuzzy", "" when unresolved."""
+    """"exact", "alias", "normalized", "prefix", "snapshot", "fuzzy", "hub"; "" if unresolved."""
     warning: str | None = None
     ambiguous: tuple[str, ...] = ()
 
 
-_lock = threading.Lock()
+_lock = threading.RLock()
 _shipped: list[ModelRecord] | None = None
 _registered: dict[str, ModelRecord] = {}
-_index: dict[str, ModelRecord | None] | None = None  # None value = ambiguous key
+_Index = dict[str, tuple[ModelRecord, ...]]
+_index: _Index | None = None
+_loose: _Index | None = None
 _cache: dict[tuple[str, str | None], Resolution] = {}
 
-_SNAPSHOT = re.compile(r"(?:[-@](?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4})|-latest|-preview)$")
 _SEP = re.compile(r"[\s_]+")
+_SNAPSHOT = re.compile(
+    r"(?:[-@](?:\d{4}-\d{2}-\d{2}|\d{8}|\d{2}-\d{4}|\d{2}-\d{2}|\d{3,4}|v\d+)"
+    r"|-latest|-preview|-exp|:latest)$"
+)
+_BEDROCK = re.compile(
+    r"^(?:(?:us|eu|apac|global|us-gov|jp|au|ca)\.)?"
+    r"(?:anthropic|meta|mistral|cohere|amazon|ai21|deepseek|openai|qwen|writer)\.(.+?)"
+    r"(?:-v\d+(?::\d+)?|:\d+)?$"
+)
+_DOTTED = re.compile(r"(?<=\d)\.(?=\d)")
+_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+_QUANT_TAG = re.compile(r"[-.:]q\d(?:[-_][a-z0-9]{1,2})*$")
+_SIZE_TOKEN = re.compile(r"(?:^| )(?:\d+(?:\.\d+)?[bm]|\d+x\d+b|[ae]\d+(?:\.\d+)?b)(?: |$)")
+_DECORATIONS = frozenset(
+    {
+        *("meta", "instruct", "chat", "it", "hf", "latest", "turbo", "preview"),
+        *("awq", "gptq", "gguf", "mlx", "fp8", "fp16", "bf16", "int4", "int8"),
+        *("4bit", "8bit", "w4a16", "w8a8"),
+    }
+)
 
 
 def normalize(name: str) -> str:
@@ -78,124 +117,292 @@ def normalize(name: str) -> str:
     return _SEP.sub("-", name.strip().lower())
 
 
-def _row_to_record(row: dict[str, str]) -> ModelRecord:
-    total = parse_range(row, "total_params")
-    active = (
-        parse_range(row, "active_params")
-        if (
-            row.get("active_params_min") or row.get("active_params_max") or row.get("active_params")
-        )
-        else total
-    )
+def loose_key(name: str) -> str:
+    """The loose form used for the last-resort match: the last path segment without
+    decorations (``-Instruct``, ``-hf``, ``-AWQ``, ``:q4_K_M``...), split into tokens."""
+    tail = normalize(name).rsplit("/", 1)[-1]
+    tail = _QUANT_TAG.sub("", tail)
+    tokens: list[str] = []
+    for piece in re.split(r"[-:]+", tail):
+        if not piece or piece in _DECORATIONS:
+            continue
+        m = re.match(r"^([a-z]+)(\d.*)$", piece)
+        tokens.extend(m.groups() if m else (piece,))
+    return " ".join(tokens)
+
+
+# -- rows ----------------------------------------------------------------------------------
+def _flag(text: str | None) -> bool:
+    return (text or "").strip().lower() in ("1", "true", "yes")
+
+
+def record_from_row(row: Mapping[str, str | None]) -> ModelRecord:
+    """A ModelRecord from a CSV row (columns of data/models.csv); raises ValueError."""
+    r = {k: (v or "") for k, v in row.items() if k is not None}
+    total = parse_range(r, "total_params")
+    has_active = any(r.get(k) for k in ("active_params", "active_params_min", "active_params_max"))
+    active = parse_range(r, "active_params") if has_active else total
+    arch = (r.get("architecture") or "").strip().lower()
+    if not arch:
+        arch = "moe" if hi(active) < lo(total) else "dense"
     return ModelRecord(
-        provider=row["provider"].strip(),
-        name=row["name"].strip(),
+        provider=(r.get("provider") or "custom").strip(),
+        name=(r.get("name") or "").strip(),
         total_params=total,
         active_params=active,
-        architecture=(row.get("architecture") or "dense").strip(),
-        aliases=split_list(row.get("aliases")),
-        precision_bits=float(row.get("precision_bits") or 16),
-        release_date=(row.get("release_date") or "").strip(),
-        modality=(row.get("modality") or "text").strip(),
-        sources=split_list(row.get("sources")),
-        estimated=(row.get("estimated") or "").strip().lower() in ("1", "true", "yes"),
-        notes=(row.get("notes") or "").strip(),
+        architecture=arch,
+        aliases=split_list(r.get("aliases")),
+        precision_bits=float(r.get("precision_bits") or 16),
+        release_date=(r.get("release_date") or "").strip(),
+        modality=(r.get("modality") or "text").strip(),
+        sources=split_list(r.get("sources")),
+        estimated=_flag(r.get("estimated")),
+        notes=(r.get("notes") or "").strip(),
     )
+
+
+def validate_record(rec: ModelRecord, *, shipped: bool = False) -> list[str]:
+    """Problems with a record (empty when valid). Shipped rows must also carry a source
+    URL and a release date."""
+    problems: list[str] = []
+    if not rec.name:
+        problems.append("empty name")
+    if rec.architecture not in ARCHITECTURES:
+        problems.append(f"architecture {rec.architecture!r} not in {ARCHITECTURES}")
+    t_lo, t_hi, a_lo, a_hi = (
+        lo(rec.total_params),
+        hi(rec.total_params),
+        lo(rec.active_params),
+        hi(rec.active_params),
+    )
+    if not (0 < t_lo <= t_hi < 1e5) or not (0 < a_lo <= a_hi):
+        problems.append("parameter counts must be positive billions (and below 100,000)")
+    elif a_hi > t_hi:
+        problems.append("active parameters exceed total parameters")
+    elif rec.architecture == "dense" and (a_lo, a_hi) != (t_lo, t_hi):
+        problems.append("a dense model has active == total parameters")
+    elif rec.architecture == "moe" and a_lo >= t_hi:
+        problems.append("a MoE model has fewer active than total parameters")
+    if not 1 <= rec.precision_bits <= 32:
+        problems.append(f"precision_bits {rec.precision_bits} outside 1..32")
+    if rec.release_date and not _DATE.match(rec.release_date):
+        problems.append(f"release_date {rec.release_date!r} is not YYYY[-MM[-DD]]")
+    if shipped:
+        if not rec.provider:
+            problems.append("empty provider")
+        if not rec.release_date:
+            problems.append("no release date")
+        if not any(s.startswith("https://") for s in rec.sources):
+            problems.append("no source URL")
+    return problems
+
+
+def _read_records(
+    rows: Iterable[Mapping[str, str | None]], where: str, shipped: bool
+) -> list[ModelRecord]:
+    out = []
+    for i, row in enumerate(rows, 1):
+        try:
+            rec = record_from_row(row)
+        except (ValueError, KeyError) as exc:
+            raise ValueError(f"{where} row {i}: {exc}") from exc
+        problems = validate_record(rec, shipped=shipped)
+        if problems:
+            raise ValueError(f"{where} row {i} ({rec.name or '?'}): {'; '.join(problems)}")
+        out.append(rec)
+    return out
 
 
 def _load_shipped() -> list[ModelRecord]:
     global _shipped
     if _shipped is None:
-        _shipped = [_row_to_record(r) for r in read_csv("models.csv")]
+        with _lock:
+            if _shipped is None:
+                recs: list[ModelRecord] = []
+                for name in SHIPPED_FILES:
+                    if name == SHIPPED_FILES[0] or (data_dir() / name).is_file():
+                        recs += _read_records(read_csv(name), name, shipped=True)
+                _shipped = recs
     return _shipped
 
 
-def _keys_of(rec: ModelRecord) -> list[str]:
-    keys = []
+# -- index ---------------------------------------------------------------------------------
+def _keys_of(rec: ModelRecord) -> Iterator[tuple[str, int]]:
+    """(key, level) pairs a record claims: 0 its name, 1 its aliases, 2 their last path
+    segments (and Meta's ``meta-llama-`` spelling without ``meta-``)."""
+    yield normalize(rec.name), 0
+    for a in rec.aliases:
+        yield normalize(a), 1
     for n in (rec.name, *rec.aliases):
-        k = normalize(n)
-        keys.append(k)
-        if "/" in k:
-            keys.append(k.rsplit("/", 1)[1])
-    return keys
+        tail = normalize(n).rsplit("/", 1)[-1]
+        yield tail, 2
+        if tail.startswith("meta-llama-"):
+            yield tail[5:], 2
 
 
-def _build_index() -> dict[str, ModelRecord | None]:
-    index: dict[str, ModelRecord | None] = {}
-    exact: set[str] = set()
-    # Registered models first: they shadow shipped rows with the same keys.
-    records = [*_registered.values(), *_load_shipped()]
-    shadowed: set[str] = set()
+def _build(records: Iterable[ModelRecord]) -> _Index:
+    claims: dict[str, tuple[int, list[ModelRecord]]] = {}
     for rec in records:
-        own = set(_keys_of(rec))
-        for k in own:
-            if k in shadowed:
-                continue
-            prev = index.get(k, rec)
-            if k in index and prev is not rec and prev is not None and prev.name != rec.name:
-                if k in exact:  # an exact name beats someone else's alias
-                    continue
-                index[k] = None  # two rows claim the key: ambiguous
-            else:
-                index[k] = rec
-        full = normalize(rec.name)
-        exact.add(full)
-        index[full] = rec
-        if rec.name in _registered:
-            shadowed |= own
+        for key, level in _keys_of(rec):
+            cur = claims.get(key)
+            if cur is None or level < cur[0]:
+                claims[key] = (level, [rec])
+            elif level == cur[0] and all(r.name != rec.name for r in cur[1]):
+                cur[1].append(rec)
+    return {k: tuple(v) for k, (_, v) in claims.items()}
+
+
+def _build_loose(records: Iterable[ModelRecord]) -> _Index:
+    loose: dict[str, list[ModelRecord]] = {}
+    for rec in records:
+        for n in (rec.name, *rec.aliases):
+            key = loose_key(n)
+            if not _SIZE_TOKEN.search(key):
+                continue  # "llama3" names no size: too loose to match anything
+            lst = loose.setdefault(key, [])
+            if all(r.name != rec.name for r in lst):
+                lst.append(rec)
+    return {k: tuple(v) for k, v in loose.items()}
+
+
+def _layered(build: Callable[[Iterable[ModelRecord]], _Index]) -> _Index:
+    """Shipped rows indexed, then registered rows shadowing every key they claim."""
+    index = build(_load_shipped())
+    if _registered:
+        index.update(build(_registered.values()))
     return index
 
 
-def _get_index() -> dict[str, ModelRecord | None]:
+def _get_index() -> _Index:
     global _index
-    if _index is None:
+    index = _index
+    if index is None:
         with _lock:
-            if _index is None:
-                _index = _build_index()
-    return _index
+            index = _index
+            if index is None:
+                index = _index = _layered(_build)
+    return index
 
 
-def _candidates(name: str) -> list[tuple[str, str]]:
+def _get_loose() -> _Index:
+    global _loose
+    loose = _loose
+    if loose is None:
+        with _lock:
+            loose = _loose
+            if loose is None:
+                loose = _loose = _layered(_build_loose)
+    return loose
+
+
+def _candidates(name: str) -> Iterator[tuple[str, str]]:
     """(key, how) pairs to try, most specific first."""
-    k = normalize(name)
-    out = [(k, "normalized")]
-    base = k
-    if "/" in k:
-        base = k.rsplit("/", 1)[1]
-        out.append((base, "prefix"))
-    stripped = base
-    while True:
-        nxt = _SNAPSHOT.sub("", stripped)
-        if nxt == stripped or not nxt:
-            break
-        stripped = nxt
-        out.append((stripped, "snapshot"))
-    return out
+    n = normalize(name)
+    yield n, "normalized"
+    parts = n.split("/")
+    for i in range(1, len(parts)):
+        yield "/".join(parts[i:]), "prefix"
+    tails = [parts[-1]]
+    m = _BEDROCK.match(parts[-1])
+    if m:
+        tails.append(m.group(1))
+        yield m.group(1), "prefix"
+    for tail in list(tails):
+        if tail.startswith("llama-"):
+            yield "meta-" + tail, "prefix"
+        dashed = _DOTTED.sub("-", tail)
+        if dashed != tail:
+            tails.append(dashed)
+            yield dashed, "normalized"
+    for tail in tails:
+        stripped = tail
+        while True:
+            nxt = _SNAPSHOT.sub("", stripped)
+            if nxt == stripped or not nxt:
+                break
+            stripped = nxt
+            yield stripped, "snapshot"
+
+
+def _same_size(recs: tuple[ModelRecord, ...]) -> bool:
+    first = recs[0]
+    return all(
+        (r.total_params, r.active_params, r.precision_bits)
+        == (first.total_params, first.active_params, first.precision_bits)
+        for r in recs[1:]
+    )
+
+
+def _pick(recs: tuple[ModelRecord, ...], provider: str | None) -> ModelRecord | None:
+    if len(recs) == 1:
+        return recs[0]
+    if provider:
+        mine = [r for r in recs if r.provider.lower() == provider.lower()]
+        if len(mine) == 1:
+            return mine[0]
+    return None
+
+
+def _how(name: str, key: str, how: str, rec: ModelRecord) -> str:
+    if how != "normalized":
+        return how
+    if name == rec.name:
+        return "exact"
+    if name in rec.aliases:
+        return "alias"
+    if key == normalize(rec.name) or any(key == normalize(a) for a in rec.aliases):
+        return "normalized"
+    return "prefix"
+
+
+def _resolve(name: str, provider: str | None) -> Resolution:
+    index = _get_index()
+    ambiguous: list[str] = []
+    for key, how in _candidates(name):
+        recs = index.get(key)
+        if not recs:
+            continue
+        rec = _pick(recs, provider)
+        if rec is None:
+            ambiguous += [r.name for r in recs if r.name not in ambiguous]
+            continue
+        return Resolution(rec, _how(name, key, how, rec))
+    if ambiguous:
+        return Resolution(None, ambiguous=tuple(ambiguous))
+    key = loose_key(name)
+    recs = _get_loose().get(key, ()) if _SIZE_TOKEN.search(key) else ()
+    if recs and _same_size(recs):
+        rec = recs[0]
+        return Resolution(
+            rec,
+            "fuzzy",
+            f"model {name!r} is not catalogued under that name; using {rec.name!r}, the only "
+            "size it loosely matches (register the model to silence this)",
+        )
+    if recs:
+        return Resolution(None, ambiguous=tuple(r.name for r in recs))
+    from tokenprint.catalog import hub
+
+    if hub.is_enabled() and "/" in name:
+        hub_rec = hub.lookup(name)
+        if hub_rec is not None:
+            return Resolution(hub_rec, "hub")
+    return Resolution(None)
 
 
 def resolve(name: str | None, provider: str | None = None) -> Resolution:
-    """Find the catalogue row for a model name as sent to or returned by an API."""
-    if not name:
+    """Find the catalogue row for a model name as sent to or returned by an API.
+
+    ``provider`` (the serving SDK or publisher) only breaks ties between rows that claim the
+    same name. Results are cached: a repeated look-up is one dict hit.
+    """
+    if not name or not isinstance(name, str):
         return Resolution(None)
     key = (name, provider)
     hit = _cache.get(key)
     if hit is not None:
         return hit
-    index = _get_index()
-    result = Resolution(None)
-    ambiguous: list[str] = []
-    for cand, how in _candidates(name):
-        if cand not in index:
-            continue
-        rec = index[cand]
-        if rec is None:
-            ambiguous.append(cand)
-            continue
-        via = "exact" if rec.name == name else ("alias" if name in rec.aliases else how)
-        result = Resolution(rec, via)
-        break
-    if result.record is None and ambiguous:
-        result = Resolution(None, ambiguous=tuple(ambiguous))
+    result = _resolve(name, provider)
     if len(_cache) < 10_000:
         _cache[key] = result
     return result
@@ -206,6 +413,7 @@ def all_models() -> list[ModelRecord]:
     return [*_registered.values(), *_load_shipped()]
 
 
+# -- user models ---------------------------------------------------------------------------
 def register_model(
     name: str,
     *,
@@ -217,10 +425,13 @@ def register_model(
     precision_bits: float = 16.0,
     modality: str = "text",
     sources: tuple[str, ...] | list[str] = (),
+    release_date: str = "",
+    notes: str = "",
 ) -> ModelRecord:
     """Add (or replace) a model; it takes precedence over the shipped catalogue.
 
     Parameter counts are in billions; give a Range when they are uncertain.
+    Raises :class:`tokenprint.InvalidArgumentError` for an invalid model.
     """
     from tokenprint.errors import InvalidArgumentError
 
@@ -228,9 +439,9 @@ def register_model(
         raise InvalidArgumentError("register_model needs a non-empty model name")
     active = total_params if active_params is None else active_params
     for label, v in (("total_params", total_params), ("active_params", active)):
-        if not isinstance(v, (int, float)) and not hasattr(v, "min"):
+        if isinstance(v, bool) or (not isinstance(v, (int, float)) and not hasattr(v, "min")):
             raise InvalidArgumentError(f"{label} must be a number or a Range, got {v!r}")
-        if lo(v) <= 0 or hi(v) != hi(v):
+        if not lo(v) > 0 or hi(v) != hi(v):
             raise InvalidArgumentError(f"{label} must be positive, got {v!r}")
     if hi(active) > hi(total_params):
         raise InvalidArgumentError("active_params cannot exceed total_params")
@@ -243,12 +454,15 @@ def register_model(
         architecture=arch,
         aliases=tuple(aliases),
         precision_bits=float(precision_bits),
+        release_date=release_date,
         modality=modality,
         sources=tuple(sources),
+        notes=notes,
     )
-    with _lock:
-        _registered[rec.name] = rec
-        _invalidate()
+    problems = validate_record(rec)
+    if problems:
+        raise InvalidArgumentError(f"invalid model {rec.name!r}: {'; '.join(problems)}")
+    _add([rec])
     return rec
 
 
@@ -259,27 +473,34 @@ def unregister_models() -> None:
         _invalidate()
 
 
+def _add(records: Iterable[ModelRecord]) -> None:
+    with _lock:
+        for rec in records:
+            _registered[rec.name] = rec
+        _invalidate()
+
+
 def _invalidate() -> None:
-    global _index
-    _index = None
+    global _index, _loose
+    _index = _loose = None
     _cache.clear()
 
 
-def load_file(path: str) -> list[ModelRecord]:
-    """Register every row of a user CSV file (same columns as data/models.csv)."""
+def load_file(path: str | Path) -> list[ModelRecord]:
+    """Register every row of a user CSV file (same columns as data/models.csv).
+
+    Rows are validated (``sources`` optional); raises :class:`tokenprint.InvalidArgumentError`
+    naming the file and row on the first problem, and registers nothing then.
+    """
     import csv
-    from pathlib import Path
 
     from tokenprint.errors import InvalidArgumentError
 
     try:
         with Path(path).open(encoding="utf-8", newline="") as f:
             rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
-        records = [_row_to_record(r) for r in rows]
-    except (OSError, KeyError, ValueError) as exc:
-        raise InvalidArgumentError(f"cannot read models file {path!r}: {exc}") from exc
-    with _lock:
-        for rec in records:
-            _registered[rec.name] = rec
-        _invalidate()
+        records = _read_records(rows, str(path), shipped=False)
+    except (OSError, ValueError) as exc:
+        raise InvalidArgumentError(f"cannot read models file {str(path)!r}: {exc}") from exc
+    _add(records)
     return records

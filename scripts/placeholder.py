@@ -1,1 +1,0 @@
-"""Dev-only scripts live here (data rebuild, docs generation)."""
