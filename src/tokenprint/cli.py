@@ -20,6 +20,8 @@ __all__ = ["COMMANDS", "main"]
 COMMANDS: tuple[str, ...] = (
     "tokenprint.commands.estimate",
     "tokenprint.commands.catalog",
+    "tokenprint.commands.compare",
+    "tokenprint.commands.demo",
 )
 
 
