@@ -18,6 +18,8 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "EcoLogits": "tokenprint.ecologits",
     "estimate": "tokenprint.engine",
+    "estimate_embedding": "tokenprint.modalities",
+    "estimate_image": "tokenprint.modalities",
     "Estimator": "tokenprint.engine",
     "Impacts": "tokenprint.impacts.results",
     "Impact": "tokenprint.impacts.results",
@@ -75,6 +77,8 @@ __all__ = [
     "WarningMessage",
     "__version__",
     "estimate",
+    "estimate_embedding",
+    "estimate_image",
     "register_model",
 ]
 
@@ -106,6 +110,7 @@ if TYPE_CHECKING:
         Impacts,
         WarningMessage,
     )
+    from tokenprint.modalities import estimate_embedding, estimate_image
     from tokenprint.usage import Usage
 
 

@@ -7,6 +7,7 @@ the per-request work is one dict look-up and the arithmetic of :mod:`tokenprint.
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
@@ -56,6 +57,16 @@ def _text(ctx: Context, u: Usage) -> Vectors:
 
 MODALITIES: dict[str, ModalityFn] = {"text": _text}
 """Impact function per modality; other modules register theirs (embedding, image)."""
+RESOLVERS: dict[str, Callable[[str | None, str | None], models.Resolution]] = {}
+"""Model-name resolution per modality, where it is not the text catalogue's (images)."""
+PLUGINS: dict[str, str] = {"embedding": "tokenprint.modalities", "image": "tokenprint.modalities"}
+"""Modules that register a modality in MODALITIES/RESOLVERS, imported on its first use."""
+
+
+def _load_modality(name: str) -> None:
+    path = PLUGINS.get(name)
+    if path is not None and name not in MODALITIES:
+        importlib.import_module(path)
 
 
 def _override(base: DataCenter, changes: Mapping[str, Any]) -> DataCenter:
@@ -137,9 +148,11 @@ class Estimator:
         """Catalogue look-ups for a request (cached); an ErrorMessage when the model is
         unknown. Raises for invalid explicit settings (zone, data centre)."""
         dc_key = (
-            tuple(sorted(datacenter.items())) if isinstance(datacenter, Mapping) else datacenter
+            datacenter
+            if datacenter is None or not isinstance(datacenter, Mapping)
+            else tuple(sorted(datacenter.items()))
         )
-        key = (u.provider, u.model, u.requested_model, u.host, zone, dc_key)
+        key = (u.provider, u.model, u.requested_model, u.host, zone, dc_key, u.modality)
         # register_model()/unregister_models()/load_file() rebuild the model index: cached
         # contexts (and cached "not registered" errors) are stale then. The index object's
         # identity is the catalogue's version (catalog.models has no public counter).
@@ -162,9 +175,11 @@ class Estimator:
     def _build_context(
         self, u: Usage, zone: ZoneArg, datacenter: DataCenterArg
     ) -> Context | ErrorMessage:
-        res = models.resolve(u.model, u.provider)
+        _load_modality(u.modality)
+        resolve = RESOLVERS.get(u.modality, models.resolve)
+        res = resolve(u.model, u.provider)
         if res.record is None and u.requested_model and u.requested_model != u.model:
-            res = models.resolve(u.requested_model, u.provider)
+            res = resolve(u.requested_model, u.provider)
         if res.record is None:
             name = u.model or u.requested_model
             extra = f" (ambiguous: {', '.join(res.ambiguous)})" if res.ambiguous else ""
@@ -220,8 +235,8 @@ class Estimator:
             )
         low, high = fn(ctx, u)
         warnings = list(ctx.warnings)
-        for code, message in u.warnings:
-            warnings.append(WarningMessage(code, message))
+        if u.warnings:
+            warnings.extend(WarningMessage(code, message) for code, message in u.warnings)
         return Impacts(low, high, basis=_basis(u, ctx), warnings=warnings)
 
 
@@ -315,14 +330,23 @@ def estimate(
     """
     if not isinstance(model, str) or not model.strip():
         raise InvalidTypeError(f"model must be a non-empty str, got {model!r}")
-    check_count("output_tokens", output_tokens)
-    check_count("input_tokens", input_tokens)
-    check_count("cached_tokens", cached_tokens)
-    check_count("reasoning_tokens", reasoning_tokens)
-    if cached_tokens > input_tokens:
-        raise InvalidArgumentError("cached_tokens cannot exceed input_tokens")
-    lat = check_latency(latency)
-    z = check_zone(zone)
+    if not (  # fast path for plain valid ints; otherwise the checks that explain the error
+        type(output_tokens) is int
+        and type(input_tokens) is int
+        and type(cached_tokens) is int
+        and type(reasoning_tokens) is int
+        and output_tokens >= 0
+        and reasoning_tokens >= 0
+        and input_tokens >= cached_tokens >= 0
+    ):
+        check_count("output_tokens", output_tokens)
+        check_count("input_tokens", input_tokens)
+        check_count("cached_tokens", cached_tokens)
+        check_count("reasoning_tokens", reasoning_tokens)
+        if cached_tokens > input_tokens:
+            raise InvalidArgumentError("cached_tokens cannot exceed input_tokens")
+    lat = None if latency is None else check_latency(latency)
+    z = None if zone is None else check_zone(zone)
     if provider is not None and not isinstance(provider, str):
         raise InvalidTypeError(f"provider must be a str, got {type(provider).__name__}")
     usage = Usage(

@@ -12,13 +12,23 @@ __all__ = ["SUBCOMMANDS", "impacts_table"]
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", required=True, help="model name, e.g. gpt-4o")
-    p.add_argument("--output-tokens", type=int, required=True, help="tokens generated")
+    p.add_argument(
+        "--modality",
+        choices=("text", "embedding", "image"),
+        default="text",
+        help="what the request does (default: text generation)",
+    )
+    p.add_argument("--output-tokens", type=int, help="tokens generated (required for text)")
     p.add_argument("--input-tokens", type=int, default=0, help="prompt tokens (default 0)")
     p.add_argument("--cached-tokens", type=int, default=0, help="of which read from cache")
     p.add_argument("--reasoning-tokens", type=int, default=0, help="hidden reasoning tokens")
     p.add_argument("--provider", help="who serves it (default: the model's publisher)")
     p.add_argument("--zone", help="electricity-mix zone, e.g. FRA (default: provider's)")
     p.add_argument("--latency", type=float, help="measured request latency (s)")
+    p.add_argument("--n", type=int, default=1, help="images generated (image; default 1)")
+    p.add_argument("--size", help="image size WxH, e.g. 1024x1024 (image)")
+    p.add_argument("--quality", help="image quality setting, e.g. high or hd (image)")
+    p.add_argument("--steps", type=int, help="denoising steps of a diffusion model (image)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
@@ -46,6 +56,10 @@ def impacts_table(impacts: Impacts) -> str:
 def run(args: argparse.Namespace) -> int:
     from tokenprint.engine import estimate
 
+    if args.modality != "text":
+        return _print(_estimate_media(args), args.json)
+    if args.output_tokens is None:
+        raise ValueError("--output-tokens is required for text generation")
     impacts = estimate(
         args.model,
         args.output_tokens,
@@ -57,14 +71,41 @@ def run(args: argparse.Namespace) -> int:
         reasoning_tokens=args.reasoning_tokens,
         strict=True,
     )
-    if args.json:
+    return _print(impacts, args.json)
+
+
+def _estimate_media(args: argparse.Namespace) -> Impacts:
+    from tokenprint.modalities import estimate_embedding, estimate_image
+
+    if args.modality == "embedding":
+        return estimate_embedding(
+            args.model, args.input_tokens, provider=args.provider, zone=args.zone, strict=True
+        )
+    return estimate_image(
+        args.model,
+        n=args.n,
+        size=args.size,
+        quality=args.quality,
+        steps=args.steps,
+        provider=args.provider,
+        zone=args.zone,
+        strict=True,
+    )
+
+
+def _print(impacts: Impacts, as_json: bool) -> int:
+    if as_json:
         print(impacts.to_json(indent=2))
         return 0
     b = impacts.basis
-    print(
-        f"{b.model_resolved} via {b.datacenter} ({b.zone}, {b.hardware}): "
-        f"{b.input_tokens} input, {b.output_tokens} output tokens"
-    )
+    if b.modality == "image":
+        what = f"{b.images} image(s), size {b.image_size or 'default'}"
+        what += f", quality {b.image_quality}" if b.image_quality else ""
+    elif b.modality == "embedding":
+        what = f"{b.input_tokens} input tokens embedded"
+    else:
+        what = f"{b.input_tokens} input, {b.output_tokens} output tokens"
+    print(f"{b.model_resolved} via {b.datacenter} ({b.zone}, {b.hardware}): {what}")
     print(impacts_table(impacts))
     for w in impacts.warnings:
         print(f"warning: {w}")
@@ -72,4 +113,6 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-SUBCOMMANDS = [("estimate", "impacts of one text-generation request", add_arguments, run)]
+SUBCOMMANDS = [
+    ("estimate", "impacts of one request (text, embedding or image)", add_arguments, run)
+]

@@ -1,0 +1,215 @@
+"""Impacts of one image-generation request: pure functions, no SDK, no file access.
+
+Two kinds of models (``docs/methodology.md``, "Image generation"):
+
+* **diffusion** (DALL·E, Imagen, Stable Diffusion, FLUX): each denoising step runs the
+  denoiser over every latent token of the image, a compute-bound pass like an LLM prefill
+  (2·P FLOPs per token). An image is therefore the prefill of
+  ``steps x guidance passes x latent tokens`` tokens, with latent tokens = pixels / 16²
+  (a VAE that downsamples 8x, then 2x2 patches).
+* **autoregressive** (gpt-image): the image is a sequence of image tokens decoded like text;
+  the count comes from the API's usage when given, else from the publisher's table of
+  tokens per image by quality and size.
+
+Both go through :mod:`tokenprint.impacts.llm` (hardware, server, PUE, water, electricity,
+embodied), so no formula is written twice. Ranges: steps, guidance passes, undisclosed model
+sizes and unknown quality settings travel as Ranges; the result is monotone in each.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from tokenprint.impacts.llm import Intensities, llm_intensities, request_vector
+from tokenprint.impacts.profiles import Accelerator, DataCenter, ElectricityMix, ModelSpec, Server
+from tokenprint.impacts.ranges import Range, Value, hi, lo
+
+__all__ = [
+    "DIFFUSION_MFU",
+    "GENERIC_STEPS",
+    "REFERENCE_AREA",
+    "ImageSpec",
+    "image_impacts",
+    "image_intensities",
+    "image_request",
+    "image_tokens",
+    "parse_size",
+]
+
+Vectors = tuple[tuple[float, ...], tuple[float, ...]]
+Note = tuple[str, str]
+
+# Model-FLOPs utilisation of a denoising step. High end: the LLM prefill's 60 % (methodology
+# §5). Low end 15 %, our assumption covering batch-1 serving and UNets whose convolutions run
+# below transformer efficiency; Iyengar et al. 2025 ("Energy Scaling Laws for Diffusion
+# Models") find diffusion inference compute-bound, energy linear in FLOPs. Check: the
+# ML.ENERGY measurement quoted by MIT Technology Review (2025) for SD3 Medium, 1024x1024,
+# 25 steps, 1,141 J of GPU energy on H100, implies ~43 % with our FLOP count.
+DIFFUSION_MFU = Range(0.15, 0.6)
+# Denoising steps of a diffusion model without a catalogue row (register_model(...,
+# modality="image")): 20-50 spans the defaults of the diffusers pipelines (28 for SD3/FLUX,
+# 50 for SD 1.5/SDXL) and common serving settings.
+GENERIC_STEPS = Range(20.0, 50.0)
+GENERIC_GUIDANCE_PASSES = Range(1.0, 2.0)
+# Autoregressive token tables are given for a 1024x1024 image; other sizes scale with area
+# (OpenAI's 1024x1536 counts are exactly 1.5x; its 1536x1024 ones 1.5 % lower).
+REFERENCE_AREA = 1024.0 * 1024.0
+_SIZE = re.compile(r"^\s*(\d{1,5})\s*[x×*]\s*(\d{1,5})\s*$", re.IGNORECASE)
+_STEPS = re.compile(r"^\s*steps\s*=\s*(\d{1,4})\s*$", re.IGNORECASE)
+
+
+class ImageSpec(NamedTuple):
+    """What an image model contributes to its impacts (built by the catalogue)."""
+
+    name: str
+    architecture: str
+    """``diffusion`` or ``autoregressive``."""
+    model: ModelSpec
+    """Parameters (billions) of the denoiser or of the token decoder."""
+    steps: Value = GENERIC_STEPS
+    guidance_passes: Value = GENERIC_GUIDANCE_PASSES
+    """Denoiser passes per step: 2 with classifier-free guidance, 1 when distilled."""
+    pixels_per_token: float = 16.0
+    qualities: tuple[tuple[str, Value], ...] = ()
+    """Quality name -> step multiplier (diffusion) or tokens per 1024x1024 image (autoregr.)."""
+    default_quality: str = ""
+    sizes: tuple[str, ...] = ()
+    """Sizes the API accepts (``WxH``); empty when any size goes."""
+    default_size: str = "1024x1024"
+
+
+def parse_size(size: str) -> tuple[int, int]:
+    """``"1024x1024"`` -> ``(1024, 1024)``; ValueError for anything else."""
+    m = _SIZE.match(size)
+    if m is None or int(m.group(1)) == 0 or int(m.group(2)) == 0:
+        raise ValueError(f"image size must look like '1024x1024', got {size!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _area(spec: ImageSpec, size: str | None) -> tuple[Value, Note | None]:
+    """Pixels of one image; ``auto``/unknown sizes span the sizes the model accepts."""
+    s = (size or "").strip().lower() or spec.default_size.lower()
+    if s == "auto":
+        areas = [w * h for w, h in map(parse_size, spec.sizes or ("1024x1024",))]
+        low, high = float(min(areas)), float(max(areas))
+        return (low if low == high else Range(low, high)), None
+    try:
+        w, h = parse_size(s)
+    except ValueError:
+        w, h = parse_size(spec.default_size if spec.default_size != "auto" else "1024x1024")
+        return float(w * h), (
+            "image-size-unknown",
+            f"image size {size!r} not understood: assumed {w}x{h}",
+        )
+    return float(w * h), None
+
+
+def _quality(spec: ImageSpec, quality: str | None) -> tuple[Value | None, Note | None]:
+    """The quality's value, the span of all values for ``auto``/unknown ones, None if the
+    model has no quality setting."""
+    if not spec.qualities:
+        return None, None
+    table = dict(spec.qualities)
+    q = (quality or "").strip().lower() or spec.default_quality.lower()
+    if q in table:
+        return table[q], None
+    values = list(table.values())
+    span = Range(min(lo(v) for v in values), max(hi(v) for v in values))
+    if q in ("", "auto"):
+        return span, None
+    return span, (
+        "image-quality-unknown",
+        f"quality {quality!r} is not one of {sorted(table)} for {spec.name}: using their range",
+    )
+
+
+def image_tokens(
+    spec: ImageSpec, images: int, size: str | None, quality: str | None
+) -> tuple[Value, tuple[Note, ...]]:
+    """Tokens the model processes for ``images`` images: latent tokens over all denoising
+    steps and passes (diffusion), or decoded image tokens (autoregressive).
+
+    For diffusion models ``quality`` may also be ``"steps=N"``: the exact step count.
+    """
+    notes: list[Note] = []
+    area, note = _area(spec, size)
+    if note:
+        notes.append(note)
+    if spec.architecture == "autoregressive":
+        per_image, note = _quality(spec, quality)
+        if note:
+            notes.append(note)
+        if per_image is None:  # a registered model without a token table
+            per_image = area / (spec.pixels_per_token**2)
+            return images * per_image, tuple(notes)
+        return images * per_image * area / REFERENCE_AREA, tuple(notes)
+    steps: Value = spec.steps
+    m = _STEPS.match(quality or "")
+    if m:
+        steps = float(m.group(1))
+    else:
+        scale, note = _quality(spec, quality)
+        if note:
+            notes.append(note)
+        if scale is not None:
+            steps = steps * scale
+    latent = area / (spec.pixels_per_token**2)
+    return images * steps * spec.guidance_passes * latent, tuple(notes)
+
+
+def image_intensities(
+    spec: ImageSpec,
+    accelerator: Accelerator,
+    server: Server,
+    datacenter: DataCenter,
+    mix: ElectricityMix,
+) -> tuple[Intensities, Intensities]:
+    """(low, high) per-token factors: denoising steps run at :data:`DIFFUSION_MFU`;
+    autoregressive models use the text model's factors unchanged."""
+    if spec.architecture == "autoregressive":
+        return llm_intensities(spec.model, accelerator, server, datacenter, mix)
+    return llm_intensities(
+        spec.model, accelerator, server, datacenter, mix, prefill_mfu=DIFFUSION_MFU
+    )
+
+
+def image_request(
+    ks: tuple[Intensities, Intensities],
+    spec: ImageSpec,
+    tokens: Value,
+    input_tokens: float = 0.0,
+    latency: float | None = None,
+) -> Vectors:
+    """(low, high) impact vectors for ``tokens`` from :func:`image_tokens` (or the API's usage).
+
+    Diffusion: the tokens are prefilled (compute-bound, no batch sharing, no latency cap);
+    the text prompt's encoding is left out (well under 1 % of the denoising FLOPs).
+    Autoregressive: the tokens are decoded as output tokens after ``input_tokens``.
+    """
+    if spec.architecture == "autoregressive":
+        a = request_vector(ks[0], lo(tokens), input_tokens, 0.0, latency)
+        b = request_vector(ks[1], hi(tokens), input_tokens, 0.0, latency)
+    else:
+        a = request_vector(ks[0], 0.0, lo(tokens), 0.0, None)
+        b = request_vector(ks[1], 0.0, hi(tokens), 0.0, None)
+    if all(x <= y for x, y in zip(a, b, strict=True)):
+        return a, b
+    return tuple(map(min, a, b)), tuple(map(max, a, b))  # a latency cap can reorder corners
+
+
+def image_impacts(
+    spec: ImageSpec,
+    *,
+    images: int = 1,
+    size: str | None = None,
+    quality: str | None = None,
+    accelerator: Accelerator,
+    server: Server,
+    datacenter: DataCenter,
+    mix: ElectricityMix,
+) -> Vectors:
+    """Impacts of generating ``images`` images as (low, high) vectors (``results`` layout)."""
+    tokens, _ = image_tokens(spec, images, size, quality)
+    ks = image_intensities(spec, accelerator, server, datacenter, mix)
+    return image_request(ks, spec, tokens)
