@@ -28,8 +28,10 @@ from tokenprint.impacts.results import ErrorMessage, Impacts
 from tokenprint.usage import Usage
 
 __all__ = [
+    "ESTIMATED_OUTPUT",
     "Accumulator",
     "Call",
+    "ChatChunks",
     "Target",
     "attach",
     "first_int",
@@ -203,6 +205,49 @@ def text_tokens(*values: Any) -> int:
     (budgets) and for streams that report no usage."""
     n = sum(_chars(v) for v in values)
     return (n + 3) // 4
+
+
+ESTIMATED_OUTPUT = (
+    "output-tokens-estimated",
+    "the answer reported no token usage: output tokens estimated from its text at about "
+    "4 characters per token",
+)
+"""The warning an adapter adds to a Usage whose output tokens come from :func:`text_tokens`."""
+
+
+class ChatChunks(Accumulator):
+    """Accumulator for OpenAI-shaped chat chunks (mistral, huggingface, litellm...): the model
+    of the first chunk that names one, ``usage`` of the last chunk that carries it, and the
+    characters of the streamed text (``choices[].delta.content``) for an estimate when no
+    usage comes. Subclasses write :meth:`usage` from ``model``, ``u`` and ``chars``;
+    :meth:`unwrap` reaches the chunk inside an event (mistral ``event.data``)."""
+
+    __slots__ = ("chars", "model", "u")
+
+    def __init__(self, call: Call, stream: Any) -> None:
+        super().__init__(call, stream)
+        self.chars = 0
+        self.model: str | None = None
+        self.u: Any = None
+
+    def unwrap(self, chunk: Any) -> Any:
+        return chunk
+
+    def add(self, chunk: Any) -> bool:
+        c = self.unwrap(chunk)
+        if not self.model:
+            self.model = getattr(c, "model", None) or None
+        ended = True  # a usage chunk ends the stream when it has no choices or a finish_reason
+        for choice in getattr(c, "choices", None) or ():
+            text = getattr(getattr(choice, "delta", None), "content", None)
+            if isinstance(text, str):
+                self.chars += len(text)
+            ended = getattr(choice, "finish_reason", None) is not None
+        u = getattr(c, "usage", None)
+        if u is None:
+            return False
+        self.u = u
+        return ended
 
 
 def attach(obj: Any, impacts: Impacts) -> bool:

@@ -1,0 +1,121 @@
+"""Mistral AI adapter: chat (complete, stream, parse), FIM and agents, sync and async.
+
+Covers mistralai 3.x (``mistralai.client``) and 1.x/2.x (``mistralai``): the same targets are
+listed under both layouts and the missing ones are skipped. Mistral responses forbid extra
+attributes; the core attaches ``impacts`` with ``object.__setattr__``. ``Chat.parse`` rebuilds
+its answer from ``complete``'s, so it is a target of its own (the nested ``complete`` passes
+through). Only reads SDK objects; the core does the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tokenprint.hooks import Pending
+from tokenprint.instrument.core import (
+    ESTIMATED_OUTPUT,
+    Call,
+    ChatChunks,
+    Target,
+    first_int,
+    host_of,
+    text_tokens,
+)
+from tokenprint.usage import Usage
+
+__all__ = ["TARGETS"]
+
+
+def _host(call: Call) -> str | None:
+    url = call.kwargs.get("server_url")
+    if not url:
+        config = getattr(call.instance, "sdk_configuration", None)
+        details = getattr(config, "get_server_details", None)
+        url = details()[0] if details is not None else None
+    return host_of(url)
+
+
+def _cached(u: Any) -> int:
+    """Cached prompt tokens: not a typed field; the API's ``prompt_tokens_details`` lands in
+    the model's extras (``UsageInfo`` allows them)."""
+    extra = getattr(u, "__pydantic_extra__", None) or {}
+    return first_int(extra.get("prompt_tokens_details"), "cached_tokens")
+
+
+def _usage(call: Call, model: Any, u: Any, chars: int = -1) -> Usage:
+    requested = call.kwargs.get("model")
+    inp = first_int(u, "prompt_tokens")
+    out = first_int(u, "completion_tokens")
+    warnings: tuple[tuple[str, str], ...] = ()
+    if u is None and chars >= 0:
+        inp = _request_tokens(call)
+        out = (chars + 3) // 4
+        warnings = (ESTIMATED_OUTPUT,)
+    return Usage(
+        "mistralai", model or requested, inp, out, _cached(u), host=_host(call),
+        requested_model=requested, warnings=warnings,
+    )  # fmt: skip
+
+
+def _request_tokens(call: Call) -> int:
+    k = call.kwargs
+    return text_tokens(k.get("messages"), k.get("prompt"), k.get("suffix"))
+
+
+def response_usage(call: Call, resp: Any) -> Usage | None:
+    """A ChatCompletionResponse (parsed or not) or FIMCompletionResponse."""
+    if not hasattr(resp, "usage") or not hasattr(resp, "choices"):
+        return None
+    return _usage(call, getattr(resp, "model", None), resp.usage)
+
+
+class Chunks(ChatChunks):
+    """``CompletionEvent``s: the chunk is ``event.data`` (it gets the impacts too, beside the
+    event); usage on the final chunk."""
+
+    __slots__ = ("data",)
+
+    def unwrap(self, chunk: Any) -> Any:
+        self.data = getattr(chunk, "data", chunk)
+        return self.data
+
+    def extra(self) -> tuple[Any, ...]:
+        return (self.data,) if getattr(self, "data", None) is not None else ()
+
+    def usage(self) -> Usage | None:
+        return _usage(self.call, self.model, self.u, self.chars)
+
+
+def pending(call: Call) -> Pending:
+    k = call.kwargs
+    return Pending(
+        "mistralai", k.get("model"), k.get("max_tokens"), _request_tokens(call),
+        _host(call), call.target.endpoint,
+    )  # fmt: skip
+
+
+def _targets() -> list[Target]:
+    out = []
+    for package in ("mistralai.client", "mistralai"):  # 3.x, then 1.x/2.x
+        for module, cls, methods in (
+            ("chat", "Chat", ("complete", "stream", "parse")),
+            ("fim", "Fim", ("complete", "stream")),
+            ("agents", "Agents", ("complete", "stream")),
+        ):
+            for name in methods:
+                for suffix in ("", "_async"):
+                    out.append(
+                        Target(
+                            f"{package}.{module}",
+                            f"{cls}.{name}{suffix}",
+                            f"{module}.{name}{suffix}",
+                            response_usage,
+                            Chunks,
+                            pending,
+                            iterator="generator",  # EventStream[Async] (3.x); 1.x: generators
+                        )
+                    )
+    return out
+
+
+TARGETS = _targets()
