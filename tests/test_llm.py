@@ -53,7 +53,12 @@ SERVER = Server(
 DC = DataCenter(name="dc", zone="XXX", pue=1.2, wue=0.5)
 MIX = ElectricityMix(zone="XXX", gwp=0.05, adpe=5e-8, pe=10.0, wue=3.0)
 DENSE_70B = ModelSpec("m70", 70.0, 70.0)
-POINT = {"prefill_mfu": 0.5, "prefill_power_fraction": 1.0, "cached_input_factor": 0.1}
+POINT = {
+    "prefill_mfu": 0.5,
+    "prefill_power_fraction": 1.0,
+    "cached_input_factor": 0.1,
+    "decode_fit": 1.0,
+}
 
 
 def _point(
@@ -78,6 +83,15 @@ def test_decode_energy_per_token_of_llama_8b_at_batch_64() -> None:
     assert decode_energy_per_token(8.03, 64) == pytest.approx(4.5102e-5, rel=1e-4)
     # = 0.1624 J per token, against 0.12 J measured by ML.ENERGY (see the methodology)
     assert decode_energy_per_token(8.03, 64) * 3600 == pytest.approx(0.1624, rel=1e-3)
+
+
+def test_decode_fit_factor_spans_the_ml_energy_measurement_and_the_fit() -> None:
+    # 0.12 J measured for Llama 3.1 8B on H100 at batch 64; 0.1624 J from the fit
+    low = llm.DECODE_FIT_FACTOR.min * decode_energy_per_token(8.03, 64) * 3600
+    assert low == pytest.approx(0.12, rel=0.01)
+    assert llm.DECODE_FIT_FACTOR.max == 1.0
+    k_low, k_high = llm_intensities(DENSE_70B, ACC, SERVER, DC, MIX, 64.0)
+    assert k_low.decode_wh_per_token == pytest.approx(0.74 * k_high.decode_wh_per_token)
 
 
 def test_decode_energy_per_token_falls_with_batch_and_rises_with_parameters() -> None:
@@ -303,6 +317,7 @@ def test_full_request_high_corner_uses_the_high_end_of_every_input() -> None:
         prefill_mfu=Range(0.5, 0.6),
         prefill_power_fraction=1.0,
         cached_input_factor=Range(0.05, 0.1),
+        decode_fit=Range(0.74, 1.0),
     )
     high = llm_impacts(
         DENSE_70B,
@@ -373,6 +388,7 @@ def _r(x: tuple[float, float, float]) -> Value:
     mfu=_interval(0.05, 1.0),
     fraction=_interval(0.3, 1.0),
     cached_factor=_interval(0.0, 1.0),
+    decode_fit=_interval(0.5, 1.5),
     output=st.integers(0, 5000),
     inputs=st.integers(0, 50000),
     cached_share=st.floats(0.0, 1.0),
@@ -396,6 +412,7 @@ def test_any_interior_point_of_the_inputs_gives_impacts_within_the_bounds(
     mfu: tuple[float, float, float],
     fraction: tuple[float, float, float],
     cached_factor: tuple[float, float, float],
+    decode_fit: tuple[float, float, float],
     output: int,
     inputs: int,
     cached_share: float,
@@ -425,6 +442,7 @@ def test_any_interior_point_of_the_inputs_gives_impacts_within_the_bounds(
             prefill_mfu=v(mfu),
             prefill_power_fraction=v(fraction),
             cached_input_factor=v(cached_factor),
+            decode_fit=v(decode_fit),
         )
 
     low, high = run(None)
