@@ -56,14 +56,22 @@ class Sdk(NamedTuple):
 _P = "tokenprint.instrument.providers."
 
 SDKS: dict[str, Sdk] = {
-    "openai": Sdk("openai", "openai", "1.0", "4", (_P + "openai",)),
+    "openai": Sdk("openai", "openai", "1.0", "4", (_P + "openai", _P + "openai_media")),
     "anthropic": Sdk("anthropic", "anthropic", "0.40", "3", (_P + "anthropic",)),
-    "mistralai": Sdk("mistralai", "mistralai", "1.0", "4", (_P + "mistralai",)),
-    "cohere": Sdk("cohere", "cohere", "5.0", "8", (_P + "cohere",)),
-    "huggingface_hub": Sdk(
-        "huggingface_hub", "huggingface_hub", "0.24", "3", (_P + "huggingface_hub",)
+    "mistralai": Sdk(
+        "mistralai", "mistralai", "1.0", "4", (_P + "mistralai", _P + "mistralai_media")
     ),
-    "google_genai": Sdk("google.genai", "google-genai", "1.0", "4", (_P + "google_genai",)),
+    "cohere": Sdk("cohere", "cohere", "5.0", "8", (_P + "cohere", _P + "cohere_media")),
+    "huggingface_hub": Sdk(
+        "huggingface_hub",
+        "huggingface_hub",
+        "0.24",
+        "3",
+        (_P + "huggingface_hub", _P + "huggingface_hub_media"),
+    ),
+    "google_genai": Sdk(
+        "google.genai", "google-genai", "1.0", "4", (_P + "google_genai", _P + "google_genai_media")
+    ),
     "litellm": Sdk("litellm", "litellm", "1.40", "2", (_P + "litellm",)),
 }
 """Provider name -> SDK. Provider names accept ``-`` for ``_`` and any case."""
