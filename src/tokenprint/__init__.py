@@ -36,6 +36,10 @@ _EXPORTS: dict[str, str] = {
     "DataCenter": "tokenprint.impacts.profiles",
     "Usage": "tokenprint.usage",
     "register_model": "tokenprint.catalog.models",
+    "load_models": "tokenprint.catalog.models",
+    "resolve_model": "tokenprint.catalog.models",
+    "enable_hub_resolver": "tokenprint.catalog.hub",
+    "custom_mix": "tokenprint.catalog.grids",
     "METHODOLOGY_VERSION": "tokenprint.impacts.llm",
     "TokenprintError": "tokenprint.errors",
     "InvalidArgumentError": "tokenprint.errors",
@@ -76,15 +80,21 @@ __all__ = [
     "Usage",
     "WarningMessage",
     "__version__",
+    "custom_mix",
+    "enable_hub_resolver",
     "estimate",
     "estimate_embedding",
     "estimate_image",
+    "load_models",
     "register_model",
+    "resolve_model",
 ]
 
 if TYPE_CHECKING:
     from tokenprint.budgets import Budget, BudgetWarning, Tracker
-    from tokenprint.catalog.models import register_model
+    from tokenprint.catalog.grids import custom_mix
+    from tokenprint.catalog.hub import enable_hub_resolver
+    from tokenprint.catalog.models import load_models, register_model, resolve_model
     from tokenprint.ecologits import EcoLogits
     from tokenprint.engine import Estimator, estimate
     from tokenprint.errors import (

@@ -95,6 +95,7 @@ class EcoLogits:
             instrument.check_providers(config.providers)
             if config.models_file:
                 models.load_file(config.models_file)
+            models.use_hub(config.hub_resolver)
             estimator = Estimator(config.electricity_mix_zone, config.datacenters)
             runtime.set_current(runtime.Runtime(config, estimator))
             budgets.install(config)

@@ -1,21 +1,52 @@
 """Where providers serve from (``data/datacenters.csv``): zone, PUE, WUE, hardware.
 
 A provider is looked up by name (``openai``, ``azure``, ``groq``...) or by the host name of
-the API base URL, so OpenAI-compatible hosts get their own profile. Unknown local hosts get
-the ``self-hosted`` profile.
+the API base URL, so OpenAI-compatible hosts get their own profile: an exact host, a parent
+domain (``xyz.openai.azure.com``), or a pattern with ``*`` (``bedrock-runtime.*.amazonaws.com``).
+A cloud region in the host (``us-east-1``, ``europe-west4``) sets the electricity zone.
+Local and private-network hosts get the ``self-hosted`` profile.
 """
 
 from __future__ import annotations
 
+import re
+from fnmatch import fnmatchcase
 from typing import NamedTuple
 
 from tokenprint.catalog._files import parse_range, read_csv, split_list
 from tokenprint.impacts.profiles import DataCenter
 
-__all__ = ["SELF_HOSTED", "DataCenterRecord", "all_datacenters", "for_host", "get_datacenter"]
+__all__ = [
+    "SELF_HOSTED",
+    "DataCenterRecord",
+    "all_datacenters",
+    "for_host",
+    "get_datacenter",
+    "zone_of_region",
+]
 
 SELF_HOSTED = "self-hosted"
-_LOCAL = ("localhost", "127.", "0.0.0.0", "[::1]", "::1", "host.docker.internal")
+_LOCAL = ("localhost", "127.", "0.0.0.0", "[::1]", "::1", "host.docker.internal", "10.", "192.168.")
+_PRIVATE_172 = re.compile(r"^172\.(1[6-9]|2\d|3[01])\.")
+
+# Cloud regions (AWS and Google Cloud names) -> electricity zone (ISO 3166-1 alpha-3).
+_REGIONS: dict[str, str] = {
+    "us": "USA", "ca": "CAN", "northamerica": "CAN", "sa": "BRA", "southamerica": "BRA",
+    "eu-west-1": "IRL", "eu-west-2": "GBR", "eu-west-3": "FRA", "eu-central-1": "DEU",
+    "eu-central-2": "CHE", "eu-north-1": "SWE", "eu-south-1": "ITA", "eu-south-2": "ESP",
+    "europe-west1": "BEL", "europe-west2": "GBR", "europe-west3": "DEU", "europe-west4": "NLD",
+    "europe-west6": "CHE", "europe-west8": "ITA", "europe-west9": "FRA",
+    "europe-north1": "FIN", "europe-southwest1": "ESP", "europe-central2": "POL",
+    "ap-northeast-1": "JPN", "ap-northeast-2": "KOR", "ap-northeast-3": "JPN",
+    "ap-south-1": "IND", "ap-southeast-1": "SGP", "ap-southeast-2": "AUS",
+    "asia-northeast1": "JPN", "asia-northeast3": "KOR", "asia-south1": "IND",
+    "asia-southeast1": "SGP", "australia-southeast1": "AUS", "me-central-1": "ARE",
+    "me-west1": "ISR", "il-central-1": "ISR", "mx-central-1": "MEX",
+}  # fmt: skip
+_REGION = re.compile(
+    r"(?:^|[.-])((?:[a-z]{2}-[a-z]+-\d)|(?:(?:us|europe|asia|australia|northamerica|"
+    r"southamerica|me)-[a-z]+\d))(?=[.-]|$)"
+)
 
 
 class DataCenterRecord(NamedTuple):
@@ -26,14 +57,16 @@ class DataCenterRecord(NamedTuple):
 
 
 _rows: dict[str, DataCenterRecord] | None = None
-_by_host: dict[str, str] | None = None
+_by_host: dict[str, str] = {}
+_patterns: list[tuple[str, str]] = []
 
 
 def _load() -> dict[str, DataCenterRecord]:
-    global _rows, _by_host
+    global _rows, _by_host, _patterns
     if _rows is None:
         rows: dict[str, DataCenterRecord] = {}
         hosts: dict[str, str] = {}
+        patterns: list[tuple[str, str]] = []
         for r in read_csv("datacenters.csv"):
             name = r["provider"].strip().lower()
             dc = DataCenter(
@@ -52,8 +85,11 @@ def _load() -> dict[str, DataCenterRecord]:
             )
             rows[name] = rec
             for h in rec.hosts:
-                hosts[h.lower()] = name
-        _by_host = hosts
+                if "*" in h:
+                    patterns.append((h.lower(), name))
+                else:
+                    hosts[h.lower()] = name
+        _by_host, _patterns = hosts, patterns
         _rows = rows
     return _rows
 
@@ -64,25 +100,51 @@ def get_datacenter(provider: str) -> DataCenter | None:
     return rec.profile if rec else None
 
 
-def for_host(host: str | None) -> DataCenter | None:
-    """The profile for an API host name (``api.groq.com``), the self-hosted profile for a
-    local address, or None when the host is unknown."""
-    if not host:
+def zone_of_region(host: str) -> str | None:
+    """The electricity zone of a cloud region named in a host, e.g. ``us-east-1`` -> USA."""
+    m = _REGION.search(host.lower())
+    if m is None:
         return None
-    h = host.strip().lower()
-    _load()
-    assert _by_host is not None
+    region = m.group(1)
+    return _REGIONS.get(region) or _REGIONS.get(region.split("-", 1)[0])
+
+
+def _name_for(h: str) -> str | None:
     name = _by_host.get(h)
     if name is None:
-        # match a parent domain: "xyz.openai.azure.com" -> "openai.azure.com"
+        # a parent domain: "xyz.openai.azure.com" -> "openai.azure.com"
         parts = h.split(".")
         for i in range(1, len(parts) - 1):
             name = _by_host.get(".".join(parts[i:]))
             if name:
-                break
-    if name is None and h.startswith(_LOCAL):
+                return name
+        for pattern, pname in _patterns:
+            if fnmatchcase(h, pattern):
+                return pname
+    if name is None and (h.startswith(_LOCAL) or _PRIVATE_172.match(h) or h.endswith(".local")):
         name = SELF_HOSTED
-    return get_datacenter(name) if name else None
+    return name
+
+
+def for_host(host: str | None) -> DataCenter | None:
+    """The profile for an API host name (``api.groq.com``), the self-hosted profile for a
+    local address, or None when the host is unknown. A region in the host sets the zone."""
+    if not host:
+        return None
+    h = host.strip().lower()
+    if "://" in h:
+        h = h.split("://", 1)[1]
+    h = h.split("/", 1)[0]
+    if not h.startswith("["):
+        h = h.rsplit(":", 1)[0] if h.count(":") == 1 else h
+    _load()
+    name = _name_for(h)
+    dc = get_datacenter(name) if name else None
+    if dc is not None and name != SELF_HOSTED:
+        zone = zone_of_region(h)
+        if zone and zone != dc.zone:
+            dc = dc._replace(zone=zone)
+    return dc
 
 
 def all_datacenters() -> list[DataCenterRecord]:

@@ -33,12 +33,15 @@ __all__ = [
     "Resolution",
     "all_models",
     "load_file",
+    "load_models",
     "loose_key",
     "normalize",
     "record_from_row",
     "register_model",
     "resolve",
+    "resolve_model",
     "unregister_models",
+    "use_hub",
     "validate_record",
 ]
 
@@ -466,6 +469,17 @@ def register_model(
     return rec
 
 
+def use_hub(enabled: bool) -> None:
+    """Turn the Hugging Face Hub resolver on or off (``Config.hub_resolver``)."""
+    from tokenprint.catalog import hub
+
+    if enabled != hub.is_enabled():
+        if enabled:
+            hub.enable_hub_resolver()
+        else:
+            hub.disable_hub_resolver()
+
+
 def unregister_models() -> None:
     """Forget every model added with :func:`register_model` (tests, reconfiguration)."""
     with _lock:
@@ -504,3 +518,9 @@ def load_file(path: str | Path) -> list[ModelRecord]:
         raise InvalidArgumentError(f"cannot read models file {str(path)!r}: {exc}") from exc
     _add(records)
     return records
+
+
+load_models = load_file
+"""Public name of :func:`load_file` (``tokenprint.load_models(path)``)."""
+resolve_model = resolve
+"""Public name of :func:`resolve` (``tokenprint.resolve_model(name)``)."""
