@@ -233,10 +233,12 @@ def _patch_target(target: Any) -> None:
     original = vars(owner)[attr] if own else getattr(owner, attr, None)
     if original is None or getattr(original, "_self_tokenprint", False):
         return
-    func = getattr(original, "__func__", original)
     is_async = target.is_async
     if is_async is None:
-        is_async = inspect.iscoroutinefunction(func)
+        func = getattr(original, "__func__", original)
+        is_async = inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
+            inspect.unwrap(func)  # decorated with functools.wraps (openai's @required_args)
+        )
     import wrapt
 
     wrapper: Any = wrapt.FunctionWrapper(original, core.make_wrapper(target, is_async))

@@ -354,7 +354,14 @@ def _hook_parse(rt: runtime.Runtime, call: Call, raw: Any) -> None:
             return _handle(rt, call, parsed)
         return parsed
 
-    _set(raw, "parse", parse)
+    async def aparse(*args: Any, **kwargs: Any) -> Any:  # AsyncAPIResponse.parse
+        parsed = await original(*args, **kwargs)
+        if not seen:
+            seen.append(parsed)
+            return _handle(rt, call, parsed)
+        return parsed
+
+    _set(raw, "parse", aparse if inspect.iscoroutinefunction(original) else parse)
 
 
 def _set(obj: Any, name: str, value: Any) -> None:
@@ -550,6 +557,16 @@ def _nested(outer: Call, target: Target, instance: Any, result: Any, args: Any, 
         outer.inner.append(usage)
 
 
+async def _awaiting(rt: runtime.Runtime, call: Call, coro: Any) -> Any:
+    token = _active.set(call)
+    try:
+        result = await coro
+    finally:
+        _active.reset(token)
+    call.latency = _perf() - call.start
+    return _handle(rt, call, result)
+
+
 def make_wrapper(target: Target, is_async: bool) -> Callable[..., Any]:
     """The wrapt wrapper ``(wrapped, instance, args, kwargs)`` for one target."""
 
@@ -573,6 +590,8 @@ def make_wrapper(target: Target, is_async: bool) -> Callable[..., Any]:
             result = wrapped(*args, **kwargs)
         finally:
             _active.reset(token)
+        if type(result) is types.CoroutineType:  # a sync def handing back a coroutine
+            return _awaiting(rt, call, result)
         call.latency = _perf() - call.start
         return _handle(rt, call, result)
 

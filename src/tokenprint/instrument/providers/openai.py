@@ -100,15 +100,13 @@ def _answer_chars(resp: Any) -> int:
 
 class ChatStream(Accumulator):
     """Chat and legacy completion chunks: usage from the final ``choices=[]`` chunk
-    (``stream_options.include_usage``), else output estimated from the text."""
+    (``stream_options.include_usage``), else output estimated from the streamed text (also
+    when the stream is closed before its usage chunk)."""
 
-    __slots__ = ("chars", "count", "model", "u")
+    __slots__ = ("chars", "model", "u")
 
     def __init__(self, call: Call, stream: Any) -> None:
         super().__init__(call, stream)
-        opts = call.kwargs.get("stream_options")
-        with_usage = isinstance(opts, dict) and bool(opts.get("include_usage"))
-        self.count = not with_usage
         self.chars = 0
         self.model: str | None = None
         self.u: Any = None
@@ -116,22 +114,21 @@ class ChatStream(Accumulator):
     def add(self, chunk: Any) -> bool:
         if not self.model:
             self.model = getattr(chunk, "model", None) or None  # Azure: first chunk has ""
-        u = getattr(chunk, "usage", None)
         choices = getattr(chunk, "choices", None)
-        if self.count and choices:
+        if choices:
             for choice in choices:
                 delta = getattr(choice, "delta", None)
                 text = getattr(delta, "content", None) if delta is not None else choice.text
                 if text:
                     self.chars += len(text)
+        u = getattr(chunk, "usage", None)
         if u is not None:
             self.u = u
             return not choices
         return False
 
     def usage(self) -> Usage:
-        chars = self.chars if self.count else 0
-        return _usage(self.call, self.stream, self.model, self.u, chars)
+        return _usage(self.call, self.stream, self.model, self.u, self.chars)
 
 
 _DONE = frozenset({"response.completed", "response.incomplete", "response.failed"})
