@@ -1,0 +1,120 @@
+"""Cohere adapter: v1 ``Client.chat``/``chat_stream`` and v2 ``ClientV2.chat``/``chat_stream``,
+sync and async (cohere >= 5).
+
+Cohere answers do not name the model: it comes from the request's ``model`` argument. Token
+counts arrive as floats and are cast to int (``first_int``). Streams are plain (async)
+generators; usage is on the v1 ``stream-end`` event and the v2 ``message-end`` event. Only
+reads SDK objects; the core does the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tokenprint.hooks import Pending
+from tokenprint.instrument.core import (
+    ESTIMATED_OUTPUT,
+    Accumulator,
+    Call,
+    Target,
+    first_int,
+    host_of,
+    text_tokens,
+)
+from tokenprint.usage import Usage
+
+__all__ = ["TARGETS"]
+
+
+def _host(call: Call) -> str | None:
+    inst = call.instance
+    wrapper = getattr(inst, "_client_wrapper", None) or getattr(
+        getattr(inst, "_raw_client", None), "_client_wrapper", None
+    )
+    get = getattr(wrapper, "get_base_url", None)
+    return host_of(get()) if get is not None else None
+
+
+def _request_tokens(call: Call) -> int:
+    k = call.kwargs
+    return text_tokens(
+        k.get("message"), k.get("messages"), k.get("preamble"), k.get("chat_history")
+    )
+
+
+def _usage(call: Call, counts: Any, chars: int = -1) -> Usage:
+    """From a v1 ``meta`` or a v2 ``usage`` (``tokens``, else ``billed_units``, and
+    ``cached_tokens``); estimated from the streamed text when the stream ended early."""
+    model = call.kwargs.get("model")
+    tokens = getattr(counts, "tokens", None) or getattr(counts, "billed_units", None)
+    inp, out = first_int(tokens, "input_tokens"), first_int(tokens, "output_tokens")
+    warnings: tuple[tuple[str, str], ...] = ()
+    if counts is None and chars >= 0:
+        inp, out, warnings = _request_tokens(call), (chars + 3) // 4, (ESTIMATED_OUTPUT,)
+    return Usage(
+        "cohere", model, inp, out, first_int(counts, "cached_tokens"), host=_host(call),
+        requested_model=model, warnings=warnings,
+    )  # fmt: skip
+
+
+def response_usage(call: Call, resp: Any) -> Usage | None:
+    """A v1 NonStreamedChatResponse (``meta``) or a v2 chat response (``usage``)."""
+    counts = getattr(resp, "usage", None) or getattr(resp, "meta", None)
+    return _usage(call, counts) if counts is not None else None
+
+
+class Events(Accumulator):
+    """v1 events (``event_type``) and v2 events (``type``)."""
+
+    __slots__ = ("chars", "counts")
+
+    def __init__(self, call: Call, stream: Any) -> None:
+        super().__init__(call, stream)
+        self.chars = 0
+        self.counts: Any = None
+
+    def add(self, event: Any) -> bool:
+        kind = getattr(event, "type", None) or getattr(event, "event_type", None)
+        if kind == "text-generation":  # v1
+            self.chars += len(getattr(event, "text", "") or "")
+        elif kind == "content-delta":  # v2
+            message = getattr(getattr(event, "delta", None), "message", None)
+            content = getattr(message, "content", None)
+            self.chars += len(getattr(content, "text", "") or "")
+        elif kind == "stream-end":  # v1
+            self.counts = getattr(getattr(event, "response", None), "meta", None)
+            return True
+        elif kind == "message-end":  # v2
+            self.counts = getattr(getattr(event, "delta", None), "usage", None)
+            return True
+        return False
+
+    def usage(self) -> Usage | None:
+        return _usage(self.call, self.counts, self.chars)
+
+
+def pending(call: Call) -> Pending:
+    k = call.kwargs
+    return Pending(
+        "cohere", k.get("model"), k.get("max_tokens"), _request_tokens(call), _host(call),
+        call.target.endpoint,
+    )  # fmt: skip
+
+
+def _targets() -> list[Target]:
+    out = []
+    for module, classes, prefix in (
+        ("cohere.base_client", ("BaseCohere", "AsyncBaseCohere"), ""),  # v1 Client
+        ("cohere.v2.client", ("V2Client", "AsyncV2Client"), "v2."),  # ClientV2, Client().v2
+    ):
+        for cls in classes:
+            for method in ("chat", "chat_stream"):
+                out.append(
+                    Target(
+                        module, f"{cls}.{method}", prefix + method, response_usage, Events, pending
+                    )
+                )
+    return out
+
+
+TARGETS = _targets()
