@@ -101,9 +101,11 @@ class ImageStream(Accumulator):
 def _pair(
     module: str, cls: str, method: str, endpoint: str, usage: Any, stream: Any
 ) -> list[Target]:
+    # is_async explicit: AsyncImages.generate/edit are wrapped by openai's @required_args,
+    # which hides the coroutine function from inspection.
     return [
-        Target(module, f"{p}{cls}.{method}", endpoint, usage, stream, raw=_is_raw)
-        for p in ("", "Async")
+        Target(module, f"{p}{cls}.{method}", endpoint, usage, stream, raw=_is_raw, is_async=a)
+        for p, a in (("", None), ("Async", True))
     ]
 
 
