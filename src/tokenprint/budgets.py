@@ -58,6 +58,10 @@ BOUNDS = ("max", "mean", "min")
 REPORT_FORMAT = "tokenprint-report"
 """``format`` field of the JSON written by :meth:`Tracker.to_json` and the pytest plugin."""
 
+A = TypeVar("A", bound="_Active")
+Vectors = tuple[tuple[float, ...], tuple[float, ...]]
+"""(low, high) value vectors of an Impacts (see :mod:`tokenprint.impacts.results`)."""
+
 # Indices of each total criterion in the (low, high) value vectors: usage [+ embodied].
 _SLOTS: dict[str, tuple[int, ...]] = {
     "energy": (0,),
@@ -83,7 +87,7 @@ def criterion_name(key: str) -> str:
     return name
 
 
-def bound_of(vectors: tuple[tuple[float, ...], tuple[float, ...]], name: str, bound: str) -> float:
+def bound_of(vectors: Vectors, name: str, bound: str) -> float:
     """One bound (``"min"``/``"mean"``/``"max"``) of a total criterion, canonical unit."""
     low, high = vectors
     idx = _SLOTS[name]
@@ -101,8 +105,6 @@ def check_bound(bound: object) -> str:
         raise InvalidArgumentError(f"bound must be one of {list(BOUNDS)}, not {bound!r}")
     return str(bound)
 
-
-A = TypeVar("A", bound="_Active")
 
 _UNIT_RE = re.compile(r"^\s*[-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?\s*(.*?)\s*$")
 
@@ -451,23 +453,35 @@ class Budget(_Active):
             self._requests = 0
 
     # -- checks --------------------------------------------------------------------------
-    def _over(
-        self,
-        request: tuple[tuple[float, ...], tuple[float, ...]],
-        spent: tuple[tuple[float, ...], tuple[float, ...]],
-    ) -> list[Breach]:
-        """Breaches of a request of impacts ``request`` given totals ``spent`` (which
-        include the request)."""
-        found = [
+    def over_request(self, vec: Vectors) -> list[Breach]:
+        """Per-request limits broken by a request of impacts ``vec``."""
+        return [
             Breach("request", lim, v, self.bound)
             for lim in self.per_request
-            if (v := bound_of(request, lim.criterion, self.bound)) > lim.amount
+            if (v := bound_of(vec, lim.criterion, self.bound)) > lim.amount
         ]
-        found += [
+
+    def over_total(self, spent: Vectors) -> list[Breach]:
+        """Total limits broken by totals ``spent``."""
+        return [
             Breach("total", lim, v, self.bound)
             for lim in self.totals_limits
             if (v := bound_of(spent, lim.criterion, self.bound)) > lim.amount
         ]
+
+    def audit(self, requests: Iterable[TrackedRequest]) -> list[str]:
+        """Readable breaches of finished requests, checked afterwards (nothing is charged):
+        each request against ``per_request``, their sum against ``total``."""
+        found: list[str] = []
+        items = list(requests)
+        for n, r in enumerate(items, 1):
+            vec = r.impacts.vectors
+            if vec is not None:
+                model = _model_of(r.basis)
+                found += [f"request {n}: {b.message(model)}" for b in self.over_request(vec)]
+        total = Impacts.sum(r.impacts for r in items).vectors
+        if total is not None:
+            found += [b.message() for b in self.over_total(total)]
         return found
 
     def charge(self, record: hooks.RequestRecord) -> list[Breach]:
@@ -482,7 +496,7 @@ class Budget(_Active):
                 self._high[i] += high[i]
             self._requests += 1
             spent = (tuple(self._low), tuple(self._high))
-        return self._over(vec, spent)
+        return self.over_request(vec) + self.over_total(spent)
 
     def would_exceed(self, worst: Impacts) -> list[Breach]:
         """The limits a request of impacts ``worst`` would break (nothing is counted)."""
@@ -494,7 +508,7 @@ class Budget(_Active):
                 tuple(a + b for a, b in zip(self._low, vec[0], strict=True)),
                 tuple(a + b for a, b in zip(self._high, vec[1], strict=True)),
             )
-        return self._over(vec, spent)
+        return self.over_request(vec) + self.over_total(spent)
 
     def _activate(self) -> contextlib.AbstractContextManager[Any]:
         return _activation(self)

@@ -22,6 +22,7 @@ COMMANDS: tuple[str, ...] = (
     "tokenprint.commands.catalog",
     "tokenprint.commands.compare",
     "tokenprint.commands.demo",
+    "tokenprint.commands.check",
 )
 
 
