@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 import subprocess
 import sys
 from typing import Any
@@ -314,3 +316,13 @@ def test_repr_names_the_criteria_or_the_errors() -> None:
     assert "gwp=GWP(value=Range(min=2.5, max=5.0), unit='kgCO2eq')" in repr(_impacts())
     failed = Impacts.failed(ErrorMessage("model-not-registered", "no"))
     assert repr(failed).startswith("Impacts(errors=")
+
+
+def test_impacts_survive_deepcopy_and_pickle_of_the_response() -> None:
+    resp = _chat_completion()
+    resp.impacts = _impacts(warnings=[WarningMessage("model-arch-not-released", "est")])
+    copied = resp.model_copy(deep=True)
+    assert copied.impacts.to_dict() == resp.impacts.to_dict()
+    restored = pickle.loads(pickle.dumps(resp))
+    assert restored.impacts.to_dict() == resp.impacts.to_dict()
+    assert copy.deepcopy(Range(1, 2)) == Range(1, 2)
