@@ -79,6 +79,7 @@ def test_failed_impacts_have_no_values_and_carry_the_error() -> None:
     err = ErrorMessage("model-not-registered", "model 'x' is not in the catalogue")
     i = Impacts.failed(err, Basis(model="x"))
     assert not i.has_values
+    assert i.has_errors and not i.has_warnings
     assert i.energy is None and i.gwp is None and i.usage is None and i.embodied is None
     assert i.vectors is None
     assert i.errors == [err]
@@ -93,6 +94,7 @@ def test_sum_adds_bounds_and_skips_failed_items_keeping_errors() -> None:
     assert total.vectors == (tuple(2 * x for x in LOW), tuple(2 * x for x in HIGH))
     assert total.errors == [err]
     assert total.warnings == [warn]  # deduplicated
+    assert total.has_warnings and total.has_errors
     assert total.basis.requests == 3
     assert total.methodology_version == "1.0"
 

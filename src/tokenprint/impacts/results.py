@@ -403,6 +403,16 @@ class Impacts:
         return self._lo is not None
 
     @property
+    def has_warnings(self) -> bool:
+        """EcoLogits' ``ImpactsOutput.has_warnings``."""
+        return bool(self.warnings)
+
+    @property
+    def has_errors(self) -> bool:
+        """EcoLogits' ``ImpactsOutput.has_errors``."""
+        return bool(self.errors)
+
+    @property
     def methodology_version(self) -> str:
         return self.basis.methodology_version
 
