@@ -85,11 +85,9 @@ class Resolution(NamedTuple):
 
 
 _lock = threading.RLock()
-_shipped: list[ModelRecord] | None = None
 _registered: dict[str, ModelRecord] = {}
-_Index = dict[str, tuple[ModelRecord, ...]]
-_index: _Index | None = None
-_loose: _Index | None = None
+_index: dict[str, tuple[_Entry, ...]] | None = None
+_loose: dict[str, tuple[_Entry, ...]] | None = None
 _cache: dict[tuple[str, str | None], Resolution] = {}
 
 _SEP = re.compile(r"[\s_]+")
@@ -117,7 +115,10 @@ _DECORATIONS = frozenset(
 
 def normalize(name: str) -> str:
     """Case- and separator-insensitive key: ``"Llama_3.1 8B"`` -> ``"llama-3.1-8b"``."""
-    return _SEP.sub("-", name.strip().lower())
+    key = name.strip().lower()
+    if " " in key or "_" in key or "\t" in key:
+        key = _SEP.sub("-", key)
+    return key
 
 
 def loose_key(name: str) -> str:
@@ -141,20 +142,23 @@ def _flag(text: str | None) -> bool:
 
 def record_from_row(row: Mapping[str, str | None]) -> ModelRecord:
     """A ModelRecord from a CSV row (columns of data/models.csv); raises ValueError."""
-    r = {k: (v or "") for k, v in row.items() if k is not None}
-    total = parse_range(r, "total_params")
-    has_active = any(r.get(k) for k in ("active_params", "active_params_min", "active_params_max"))
-    active = parse_range(r, "active_params") if has_active else total
+    r = row if all(v is not None for v in row.values()) else {k: v or "" for k, v in row.items()}
+    total = parse_range(r, "total_params")  # type: ignore[arg-type]
+    if r.get("active_params_min") or r.get("active_params_max") or r.get("active_params"):
+        active = parse_range(r, "active_params")  # type: ignore[arg-type]
+    else:
+        active = total
     arch = (r.get("architecture") or "").strip().lower()
     if not arch:
         arch = "moe" if hi(active) < lo(total) else "dense"
+    aliases = r.get("aliases")
     return ModelRecord(
         provider=(r.get("provider") or "custom").strip(),
         name=(r.get("name") or "").strip(),
         total_params=total,
         active_params=active,
         architecture=arch,
-        aliases=split_list(r.get("aliases")),
+        aliases=split_list(aliases) if aliases else (),
         precision_bits=float(r.get("precision_bits") or 16),
         release_date=(r.get("release_date") or "").strip(),
         modality=(r.get("modality") or "text").strip(),
@@ -201,7 +205,7 @@ def validate_record(rec: ModelRecord, *, shipped: bool = False) -> list[str]:
 
 
 def _read_records(
-    rows: Iterable[Mapping[str, str | None]], where: str, shipped: bool
+    rows: Iterable[Mapping[str, str | None]], where: str, *, validate: bool = True
 ) -> list[ModelRecord]:
     out = []
     for i, row in enumerate(rows, 1):
@@ -209,70 +213,119 @@ def _read_records(
             rec = record_from_row(row)
         except (ValueError, KeyError) as exc:
             raise ValueError(f"{where} row {i}: {exc}") from exc
-        problems = validate_record(rec, shipped=shipped)
-        if problems:
-            raise ValueError(f"{where} row {i} ({rec.name or '?'}): {'; '.join(problems)}")
+        if validate:
+            problems = validate_record(rec)
+            if problems:
+                raise ValueError(f"{where} row {i} ({rec.name or '?'}): {'; '.join(problems)}")
         out.append(rec)
     return out
 
 
-def _load_shipped() -> list[ModelRecord]:
-    global _shipped
-    if _shipped is None:
+class _Entry:
+    """A catalogue row as the index sees it: its names now, its record when first needed
+    (parsing every row up front would double the load time)."""
+
+    __slots__ = ("_record", "_row", "aliases", "name")
+
+    def __init__(
+        self,
+        name: str,
+        aliases: tuple[str, ...],
+        row: Mapping[str, str | None] | None = None,
+        record: ModelRecord | None = None,
+    ) -> None:
+        self.name, self.aliases, self._row, self._record = name, aliases, row, record
+
+    @property
+    def record(self) -> ModelRecord:
+        rec = self._record
+        if rec is None:
+            assert self._row is not None
+            rec = self._record = record_from_row(self._row)
+        return rec
+
+
+_shipped_entries: list[_Entry] | None = None
+_Index = dict[str, tuple[_Entry, ...]]
+
+
+def _shipped() -> list[_Entry]:
+    global _shipped_entries
+    entries = _shipped_entries
+    if entries is None:
         with _lock:
-            if _shipped is None:
-                recs: list[ModelRecord] = []
-                for name in SHIPPED_FILES:
-                    if name == SHIPPED_FILES[0] or (data_dir() / name).is_file():
-                        recs += _read_records(read_csv(name), name, shipped=True)
-                _shipped = recs
-    return _shipped
+            entries = _shipped_entries
+            if entries is None:
+                entries = []
+                for file in SHIPPED_FILES:
+                    if file == SHIPPED_FILES[0] or (data_dir() / file).is_file():
+                        # shipped rows are validated by the test suite, not on every start
+                        for row in read_csv(file):
+                            aliases = row.get("aliases")
+                            entries.append(
+                                _Entry(
+                                    row["name"].strip(),
+                                    split_list(aliases) if aliases else (),
+                                    row,
+                                )
+                            )
+                _shipped_entries = entries
+    return entries
+
+
+def _load_shipped() -> list[ModelRecord]:
+    return [e.record for e in _shipped()]
 
 
 # -- index ---------------------------------------------------------------------------------
-def _keys_of(rec: ModelRecord) -> Iterator[tuple[str, int]]:
-    """(key, level) pairs a record claims: 0 its name, 1 its aliases, 2 their last path
+def _keys_of(entry: _Entry) -> Iterator[tuple[str, int]]:
+    """(key, level) pairs a row claims: 0 its name, 1 its aliases, 2 their last path
     segments (and Meta's ``meta-llama-`` spelling without ``meta-``)."""
-    yield normalize(rec.name), 0
-    for a in rec.aliases:
-        yield normalize(a), 1
-    for n in (rec.name, *rec.aliases):
-        tail = normalize(n).rsplit("/", 1)[-1]
-        yield tail, 2
-        if tail.startswith("meta-llama-"):
-            yield tail[5:], 2
+    name = normalize(entry.name)
+    yield name, 0
+    keys = [name]
+    for a in entry.aliases:
+        k = normalize(a)
+        keys.append(k)
+        yield k, 1
+    for k in keys:
+        if "/" in k:
+            k = k.rsplit("/", 1)[1]
+            yield k, 2
+        if k.startswith("meta-llama-"):
+            yield k[5:], 2
 
 
-def _build(records: Iterable[ModelRecord]) -> _Index:
-    claims: dict[str, tuple[int, list[ModelRecord]]] = {}
-    for rec in records:
-        for key, level in _keys_of(rec):
+def _build(entries: Iterable[_Entry]) -> _Index:
+    claims: dict[str, tuple[int, list[_Entry]]] = {}
+    for e in entries:
+        for key, level in _keys_of(e):
             cur = claims.get(key)
             if cur is None or level < cur[0]:
-                claims[key] = (level, [rec])
-            elif level == cur[0] and all(r.name != rec.name for r in cur[1]):
-                cur[1].append(rec)
+                claims[key] = (level, [e])
+            elif level == cur[0] and all(x.name != e.name for x in cur[1]):
+                cur[1].append(e)
     return {k: tuple(v) for k, (_, v) in claims.items()}
 
 
-def _build_loose(records: Iterable[ModelRecord]) -> _Index:
-    loose: dict[str, list[ModelRecord]] = {}
-    for rec in records:
-        for n in (rec.name, *rec.aliases):
+def _build_loose(entries: Iterable[_Entry]) -> _Index:
+    loose: dict[str, list[_Entry]] = {}
+    for e in entries:
+        for n in (e.name, *e.aliases):
             key = loose_key(n)
             if not _SIZE_TOKEN.search(key):
                 continue  # "llama3" names no size: too loose to match anything
             lst = loose.setdefault(key, [])
-            if all(r.name != rec.name for r in lst):
-                lst.append(rec)
+            if all(x.name != e.name for x in lst):
+                lst.append(e)
     return {k: tuple(v) for k, v in loose.items()}
 
 
-def _layered(build: Callable[[Iterable[ModelRecord]], _Index]) -> _Index:
+def _layered(build: Callable[[Iterable[_Entry]], _Index]) -> _Index:
     """Shipped rows indexed, then registered rows shadowing every key they claim."""
-    index = build(_load_shipped())
+    index = build(_shipped())
     if _registered:
-        index.update(build(_registered.values()))
+        index.update(build(_Entry(r.name, r.aliases, record=r) for r in _registered.values()))
     return index
 
 
@@ -327,20 +380,20 @@ def _candidates(name: str) -> Iterator[tuple[str, str]]:
             yield stripped, "snapshot"
 
 
-def _same_size(recs: tuple[ModelRecord, ...]) -> bool:
-    first = recs[0]
+def _same_size(entries: tuple[_Entry, ...]) -> bool:
+    first = entries[0].record
     return all(
-        (r.total_params, r.active_params, r.precision_bits)
+        (e.record.total_params, e.record.active_params, e.record.precision_bits)
         == (first.total_params, first.active_params, first.precision_bits)
-        for r in recs[1:]
+        for e in entries[1:]
     )
 
 
-def _pick(recs: tuple[ModelRecord, ...], provider: str | None) -> ModelRecord | None:
-    if len(recs) == 1:
-        return recs[0]
+def _pick(entries: tuple[_Entry, ...], provider: str | None) -> ModelRecord | None:
+    if len(entries) == 1:
+        return entries[0].record
     if provider:
-        mine = [r for r in recs if r.provider.lower() == provider.lower()]
+        mine = [e.record for e in entries if e.record.provider.lower() == provider.lower()]
         if len(mine) == 1:
             return mine[0]
     return None
@@ -375,7 +428,7 @@ def _resolve(name: str, provider: str | None) -> Resolution:
     key = loose_key(name)
     recs = _get_loose().get(key, ()) if _SIZE_TOKEN.search(key) else ()
     if recs and _same_size(recs):
-        rec = recs[0]
+        rec = recs[0].record
         return Resolution(
             rec,
             "fuzzy",
@@ -513,7 +566,7 @@ def load_file(path: str | Path) -> list[ModelRecord]:
     try:
         with Path(path).open(encoding="utf-8", newline="") as f:
             rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
-        records = _read_records(rows, str(path), shipped=False)
+        records = _read_records(rows, str(path))
     except (OSError, ValueError) as exc:
         raise InvalidArgumentError(f"cannot read models file {str(path)!r}: {exc}") from exc
     _add(records)
