@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -350,3 +351,37 @@ def test_plugin_is_registered_as_a_pytest11_entry_point() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "['tokenprint.pytest_plugin']"
+
+
+def test_marker_and_fixture_on_an_instrumented_openai_call(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("openai")
+    cassette = Path(__file__).parent / "cassettes" / "budgets" / "chat_one.yaml"
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(
+        test_inner=f"""
+        import openai
+        import pytest
+        import vcr
+
+        MESSAGES = [{{"role": "user", "content": "Summarise this ticket."}}]
+
+        def summarise():
+            client = openai.OpenAI(api_key="sk-test", max_retries=0)
+            with vcr.use_cassette({str(cassette)!r}, record_mode="none"):
+                return client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+
+        @pytest.mark.impact_budget(per_request={{"energy": "0 Wh"}})
+        def test_over_budget():
+            summarise()
+
+        def test_fixture_sees_the_call(impacts):
+            resp = summarise()
+            assert [r.impacts for r in impacts.requests] == [resp.impacts]
+            assert impacts.total.gwp < "1 g"
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*request 1: energy per-request * Wh (max) exceeds the budget of 0 Wh*"]
+    )
