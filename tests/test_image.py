@@ -290,3 +290,16 @@ def test_cli_image_table_and_bad_size(capsys: pytest.CaptureFixture[str]) -> Non
     assert "1 image(s)" in capsys.readouterr().out
     assert main(["estimate", "--modality", "image", "--model", "sdxl", "--size", "big"]) == 2
     assert "1024x1024" in capsys.readouterr().err
+
+
+def test_settings_an_sdk_reports_but_the_catalogue_lacks_become_warnings() -> None:
+    from tokenprint.engine import default_estimator
+    from tokenprint.usage import Usage
+
+    u = Usage("openai", "gpt-image-1", modality="image", images=1, image_quality="xhigh")
+    imp = default_estimator().compute(u._replace(image_size="1024x1024"))
+    assert imp.errors == [] and "image-quality-unknown" in [w.code for w in imp.warnings]
+    span = tokenprint.estimate_image("gpt-image-1", size="1024x1024", quality="auto")
+    assert imp.energy == span.energy
+    odd = default_estimator().compute(u._replace(image_size="big", image_quality="low"))
+    assert "image-size-unknown" in [w.code for w in odd.warnings]

@@ -43,7 +43,11 @@ class Context(NamedTuple):
 
 
 Vectors = tuple[tuple[float, ...], tuple[float, ...]]
-ModalityFn = Callable[[Context, Usage], Vectors]
+Notes = tuple[tuple[str, str], ...]
+ModalityFn = Callable[
+    [Context, Usage], "Vectors | tuple[tuple[float, ...], tuple[float, ...], Notes]"
+]
+"""(low, high) vectors, optionally followed by (code, message) warnings of the estimate."""
 
 
 def _text(ctx: Context, u: Usage) -> Vectors:
@@ -233,10 +237,13 @@ class Estimator:
                 ErrorMessage("modality-not-supported", f"no impact model for {u.modality!r}"),
                 _basis(u, ctx),
             )
-        low, high = fn(ctx, u)
+        out = fn(ctx, u)
+        low, high = out[0], out[1]
         warnings = list(ctx.warnings)
         if u.warnings:
             warnings.extend(WarningMessage(code, message) for code, message in u.warnings)
+        if len(out) > 2:
+            warnings.extend(WarningMessage(code, message) for code, message in out[2])
         return Impacts(low, high, basis=_basis(u, ctx), warnings=warnings)
 
 

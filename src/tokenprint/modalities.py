@@ -13,6 +13,7 @@ from tokenprint.engine import (
     RESOLVERS,
     Context,
     DataCenterArg,
+    Notes,
     Vectors,
     check_count,
     check_zone,
@@ -38,7 +39,7 @@ def _embedding(ctx: Context, u: Usage) -> Vectors:
     return embedding_request(ks, u.input_tokens)
 
 
-def _image(ctx: Context, u: Usage) -> Vectors:
+def _image(ctx: Context, u: Usage) -> tuple[tuple[float, ...], tuple[float, ...], Notes]:
     prepared = ctx.prepared.get("image")
     if prepared is None:
         spec = image_catalog.spec_for(ctx.record)
@@ -46,12 +47,13 @@ def _image(ctx: Context, u: Usage) -> Vectors:
         prepared = ctx.prepared["image"] = (spec, ks)
     spec, ks = prepared
     tokens: Value
+    notes: Notes = ()
     if spec.architecture == "autoregressive" and u.output_tokens > 0:
         tokens = float(u.output_tokens)  # the API's own count (gpt-image usage)
     else:
-        # The SDKs validate size and quality before sending, so notes are not expected here.
-        tokens, _ = image_tokens(spec, u.images or 1, u.image_size, u.image_quality)
-    return image_request(ks, spec, tokens, u.input_tokens, u.latency_s)
+        tokens, notes = image_tokens(spec, u.images or 1, u.image_size, u.image_quality)
+    low, high = image_request(ks, spec, tokens, u.input_tokens, u.latency_s)
+    return low, high, notes
 
 
 MODALITIES["embedding"] = _embedding
