@@ -191,3 +191,22 @@ def test_shutdown_restores_the_original_methods(client: Any) -> None:
             model="text-embedding-3-small", input=["Hello World!", "Goodbye World!"]
         )
     assert not hasattr(resp, "impacts")
+
+
+def test_embeddings_with_raw_response_parse_carries_impacts(client: Any) -> None:
+    with cassette("media", "openai_embeddings"), records() as recs:
+        raw = client.embeddings.with_raw_response.create(
+            model="text-embedding-3-small", input=["Hello World!", "Goodbye World!"]
+        )
+        resp = raw.parse()
+    assert raw.headers["x-request-id"] == "req_tokenprint_embed_0001"
+    assert _ok(resp.impacts).basis.input_tokens == 1200
+    assert len(recs) == 1
+
+
+async def test_async_images_edit_carries_impacts(aclient: Any) -> None:
+    with cassette("media", "openai_image_edit"):
+        resp = await aclient.images.edit(
+            model="gpt-image-1", image=("leaf.png", PNG, "image/png"), prompt="Make it red"
+        )
+    assert _ok(resp.impacts).basis.output_tokens == 1056
