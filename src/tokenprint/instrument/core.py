@@ -34,6 +34,7 @@ __all__ = [
     "ChatChunks",
     "Target",
     "attach",
+    "combined",
     "first_int",
     "host_of",
     "make_wrapper",
@@ -213,6 +214,31 @@ ESTIMATED_OUTPUT = (
     "4 characters per token",
 )
 """The warning an adapter adds to a Usage whose output tokens come from :func:`text_tokens`."""
+
+
+def combined(usages: Iterable[Usage]) -> Usage | None:
+    """One Usage for several HTTP calls made by one user call (tool-call loops, continuation
+    hops, ``call.inner``): token counts summed; the other fields of the last call (the model
+    that answered last); warnings of all, once each. None for an empty input."""
+    last: Usage | None = None
+    inp = out = cached = reasoning = 0
+    warnings: dict[tuple[str, str], None] = {}
+    for u in usages:
+        last = u
+        inp += u.input_tokens
+        out += u.output_tokens
+        cached += u.cached_tokens
+        reasoning += u.reasoning_tokens
+        warnings.update(dict.fromkeys(u.warnings))
+    if last is None:
+        return None
+    return last._replace(
+        input_tokens=inp,
+        output_tokens=out,
+        cached_tokens=cached,
+        reasoning_tokens=reasoning,
+        warnings=tuple(warnings),
+    )
 
 
 class ChatChunks(Accumulator):
