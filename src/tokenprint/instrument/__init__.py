@@ -215,17 +215,50 @@ def _patch_sdk(name: str, module: ModuleType) -> None:
                 continue  # adapter not written yet
             raise
         for target in getattr(mod, "TARGETS", ()):
-            _patch_target(target)
+            _patch_or_defer(name, target)
 
 
-def _patch_target(target: Any) -> None:
+_deferred: dict[str, list[tuple[str, Any]]] = {}
+"""Targets whose module is not imported yet, by module name (patched by a post-import hook,
+so init() never imports an SDK's lazily loaded modules itself)."""
+_module_hooks: set[str] = set()
+
+
+def _patch_or_defer(name: str, target: Any) -> None:
+    module = sys.modules.get(target.module)
+    if module is not None:
+        _patch_target(target, module)
+        return
+    _deferred.setdefault(target.module, []).append((name, target))
+    if target.module not in _module_hooks:
+        _module_hooks.add(target.module)
+        import wrapt
+
+        wrapt.register_post_import_hook(_on_module_import, target.module)
+
+
+def _on_module_import(module: ModuleType) -> None:
+    with _lock:
+        for name, target in _deferred.pop(module.__name__, ()):
+            if name in _done:
+                try:
+                    _patch_target(target, module)
+                except Exception as exc:
+                    from tokenprint import guard
+
+                    guard.report(exc, f"patching {target.module}.{target.method}")
+
+
+def _patch_target(target: Any, module: ModuleType | None = None) -> None:
+    """Wrap one target now (its module is imported, or is imported here)."""
     from tokenprint.instrument import core
 
     try:
-        owner: Any = importlib.import_module(target.module)
+        owner: Any = module if module is not None else importlib.import_module(target.module)
         *path, attr = target.method.split(".")
         for part in path:
-            owner = getattr(owner, part)
+            # the module's own namespace first: a lazy package __getattr__ would import
+            owner = vars(owner)[part] if part in vars(owner) else getattr(owner, part)
     except (ImportError, AttributeError):
         logger.debug("tokenprint: %s.%s not found; skipped", target.module, target.method)
         return
@@ -259,3 +292,4 @@ def uninstall() -> None:
                 with contextlib.suppress(AttributeError):
                     delattr(owner, attr)
         _done.clear()
+        _deferred.clear()

@@ -189,7 +189,8 @@ def _managers(module: str, prefix: str, endpoint: str) -> list[Target]:
 _LIB = "anthropic.lib.streaming"
 
 TARGETS: list[Target] = [
-    *_methods("anthropic.resources.messages", "messages"),
+    *_methods("anthropic.resources.messages.messages", "messages"),
+    *_methods("anthropic.resources.messages", "messages"),  # older single-module layout
     *_methods("anthropic.resources.beta.messages.messages", "beta.messages"),
     *_managers(f"{_LIB}._messages", "", "messages.stream"),
     *_managers(f"{_LIB}._beta_messages", "Beta", "beta.messages.stream"),

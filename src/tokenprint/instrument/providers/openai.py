@@ -198,18 +198,26 @@ def _helper(module: str, cls: str, endpoint: str) -> list[Target]:
     ]
 
 
-_CHAT = "openai.resources.chat.completions"
+# Modules that define the classes (patched when the SDK imports them, never imported by us).
+# Newer releases split resources into packages; the older single-module paths follow.
+_CHAT = "openai.resources.chat.completions.completions"
+_CHAT_OLD = "openai.resources.chat.completions"
 _BETA_CHAT = "openai.resources.beta.chat.completions"  # parse() lived here before openai 1.92
-_RESP = "openai.resources.responses"
+_RESP = "openai.resources.responses.responses"
+_RESP_OLD = "openai.resources.responses"
 _LEGACY = "openai.resources.completions"
 _LIB = "openai.lib.streaming"
 
 TARGETS: list[Target] = [
     *_pair(_CHAT, "Completions", "create", "chat.completions.create", ChatStream),
+    *_pair(_CHAT_OLD, "Completions", "create", "chat.completions.create", ChatStream),
     *_pair(_CHAT, "Completions", "parse", "chat.completions.parse", None),
+    *_pair(_CHAT_OLD, "Completions", "parse", "chat.completions.parse", None),
     *_pair(_BETA_CHAT, "Completions", "parse", "chat.completions.parse", None),
     *_pair(_RESP, "Responses", "create", "responses.create", ResponsesStream),
+    *_pair(_RESP_OLD, "Responses", "create", "responses.create", ResponsesStream),
     *_pair(_RESP, "Responses", "parse", "responses.parse", None),
+    *_pair(_RESP_OLD, "Responses", "parse", "responses.parse", None),
     *_pair(_LEGACY, "Completions", "create", "completions.create", ChatStream),
     *_helper(f"{_LIB}.chat._completions", "ChatCompletionStreamManager", "chat.completions.stream"),
     *_helper(f"{_LIB}.responses._responses", "ResponseStreamManager", "responses.stream"),

@@ -1,0 +1,327 @@
+"""The generic wrapper (instrument/core.py): hooks, guard, re-entrancy, streams of every shape.
+
+SDK behaviour is exercised with the real openai client against cassettes; the shapes no
+installed SDK of this file's scope returns (plain generators, async generators, objects
+that refuse attributes, nested calls) are exercised with small functions of this module
+patched through the same registry code the adapters use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+openai = pytest.importorskip("openai")
+
+from cassette_support import use_cassette  # noqa: E402
+
+from tokenprint import EcoLogits, hooks  # noqa: E402
+from tokenprint.engine import Estimator  # noqa: E402
+from tokenprint.errors import BudgetExceeded  # noqa: E402
+from tokenprint.instrument import _patch_target  # noqa: E402
+from tokenprint.instrument.core import Accumulator, Call, Target, text_tokens  # noqa: E402
+from tokenprint.usage import Usage  # noqa: E402
+
+MESSAGES = [{"role": "user", "content": "Hello World!"}]
+
+
+@pytest.fixture
+def client() -> Any:
+    EcoLogits.init(providers=["openai"])
+    return openai.OpenAI(api_key="sk-test", max_retries=0)
+
+
+@pytest.fixture
+def records() -> Iterator[list[hooks.RequestRecord]]:
+    seen: list[hooks.RequestRecord] = []
+    hooks.add_after(seen.append)
+    yield seen
+    hooks.remove(seen.append)
+
+
+# -- hooks ---------------------------------------------------------------------------------
+def test_after_hook_gets_one_record_per_request(client: Any, records: list[Any]) -> None:
+    with use_cassette("openai", "chat_completion"):
+        resp = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    assert len(records) == 1
+    rec = records[0]
+    assert rec.impacts is resp.impacts
+    assert rec.usage.endpoint == "chat.completions.create"
+    assert rec.usage.requested_model == "gpt-4o-mini"
+    assert rec.usage.latency_s is not None and rec.usage.latency_s > 0
+
+
+def test_stream_publishes_once_at_the_end(client: Any, records: list[Any]) -> None:
+    with use_cassette("openai", "chat_stream_usage"):
+        stream = client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=MESSAGES,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        for i, _ in enumerate(stream):
+            assert len(records) == (1 if i == 11 else 0)
+        stream.close()
+    assert len(records) == 1
+
+
+def test_before_hook_sees_pending_and_budget_block_sends_nothing(client: Any) -> None:
+    pending: list[hooks.Pending] = []
+
+    def block(p: hooks.Pending) -> None:
+        pending.append(p)
+        raise BudgetExceeded("blocked")
+
+    hooks.add_before(block)
+    try:
+        with use_cassette("openai", "chat_completion") as cassette:
+            with pytest.raises(BudgetExceeded):
+                client.chat.completions.create(
+                    model="gpt-4o-mini", messages=MESSAGES, max_completion_tokens=500
+                )
+            assert cassette.play_count == 0
+    finally:
+        hooks.remove(block)
+    (p,) = pending
+    assert (p.provider, p.model, p.max_output_tokens, p.host) == (
+        "openai",
+        "gpt-4o-mini",
+        500,
+        "api.openai.com",
+    )
+    assert p.input_tokens == text_tokens(MESSAGES) == 3  # "Hello World!" ~ 12 chars / 4
+
+
+def test_budget_exceeded_after_the_answer_propagates_with_impacts_attached(client: Any) -> None:
+    caught: list[hooks.RequestRecord] = []
+
+    def over(rec: hooks.RequestRecord) -> None:
+        caught.append(rec)
+        raise BudgetExceeded("over", request=rec)
+
+    hooks.add_after(over)
+    try:
+        with use_cassette("openai", "chat_completion"), pytest.raises(BudgetExceeded) as err:
+            client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    finally:
+        hooks.remove(over)
+    assert err.value.request is caught[0]
+    assert caught[0].impacts.energy is not None
+
+
+def test_budget_exceeded_in_a_stream_comes_after_the_last_chunk(client: Any) -> None:
+    def over(rec: hooks.RequestRecord) -> None:
+        raise BudgetExceeded("over")
+
+    hooks.add_after(over)
+    got: list[Any] = []
+    try:
+        with use_cassette("openai", "chat_stream_usage"), pytest.raises(BudgetExceeded):
+            stream = client.chat.completions.create(
+                model="gpt-4o-mini",
+                messages=MESSAGES,
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+            for chunk in stream:
+                got.append(chunk)
+    finally:
+        hooks.remove(over)
+    assert len(got) == 12
+    assert got[-1].impacts.energy is not None
+
+
+def test_labels_from_config_and_context_are_merged(records: list[Any]) -> None:
+    EcoLogits.init(providers=["openai"], labels={"app": "demo", "team": "a"})
+    client = openai.OpenAI(api_key="sk-test", max_retries=0)
+    with use_cassette("openai", "chat_completion"), EcoLogits.label(team="b", task="x"):
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    assert dict(records[0].labels) == {"app": "demo", "team": "b", "task": "x"}
+
+
+def test_site_override_sets_the_zone_of_the_request(client: Any) -> None:
+    with use_cassette("openai", "chat_completion"), EcoLogits.site(zone="FRA"):
+        resp = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    assert resp.impacts.basis.zone == "FRA"
+
+
+def test_init_zone_applies_to_every_request() -> None:
+    EcoLogits.init(providers=["openai"], electricity_mix_zone="SWE")
+    client = openai.OpenAI(api_key="sk-test", max_retries=0)
+    with use_cassette("openai", "chat_completion"):
+        resp = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    assert resp.impacts.basis.zone == "SWE"
+
+
+# -- the guard -----------------------------------------------------------------------------
+def _broken_compute(self: Estimator, *args: Any, **kwargs: Any) -> Any:
+    raise RuntimeError("boom")
+
+
+def test_instrumentation_error_raises_under_pytest(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Estimator, "compute", _broken_compute)
+    with use_cassette("openai", "chat_completion"), pytest.raises(RuntimeError, match="boom"):
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+
+
+def test_instrumentation_error_swallowed_when_not_strict(
+    client: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("TOKENPRINT_STRICT", "0")
+    monkeypatch.setattr(Estimator, "compute", _broken_compute)
+    with use_cassette("openai", "chat_completion"):
+        resp = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    assert resp.choices[0].message.content == "Hello! How can I help you today?"
+    assert [e.code for e in resp.impacts.errors] == ["instrumentation-error"]
+
+
+# -- re-entrancy and nested calls ----------------------------------------------------------
+def outer_call(client: Any) -> Any:
+    """Stands for LiteLLM: a function that calls an SDK we patch too."""
+    return client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+
+
+def _outer_usage(call: Call, resp: Any) -> Usage:
+    inner = call.inner
+    if inner:
+        return Usage("litellm", "gpt-4o-mini", sum(u.input_tokens for u in inner), 7)
+    return Usage("litellm", "gpt-4o-mini", 1, 1)
+
+
+def test_call_inside_an_instrumented_call_is_counted_once(client: Any, records: list[Any]) -> None:
+    _patch_target(Target(__name__, "outer_call", "outer", _outer_usage))
+    with use_cassette("openai", "chat_completion"):
+        resp = globals()["outer_call"](client)
+    assert len(records) == 1
+    assert records[0].usage.provider == "litellm"
+    assert resp.impacts is records[0].impacts
+
+
+def test_collect_inner_hands_nested_usage_to_the_outer_call(
+    client: Any, records: list[Any]
+) -> None:
+    _patch_target(Target(__name__, "outer_call", "outer", _outer_usage, collect_inner=True))
+    with use_cassette("openai", "chat_completion"):
+        globals()["outer_call"](client)
+    assert len(records) == 1
+    assert records[0].usage.input_tokens == 1200  # from the nested openai response
+
+
+def test_shutdown_restores_a_patched_module_function(client: Any) -> None:
+    original = globals()["outer_call"]
+    _patch_target(Target(__name__, "outer_call", "outer", _outer_usage))
+    assert globals()["outer_call"] is not original
+    EcoLogits.shutdown()
+    assert globals()["outer_call"] is original
+
+
+# -- stream shapes -------------------------------------------------------------------------
+class Chunk:
+    def __init__(self, text: str, final: bool = False) -> None:
+        self.text = text
+        self.final = final
+
+
+class Chars(Accumulator):
+    __slots__ = ("n",)
+
+    def __init__(self, call: Call, stream: Any) -> None:
+        super().__init__(call, stream)
+        self.n = 0
+
+    def add(self, chunk: Any) -> bool:
+        self.n += len(chunk.text)
+        return False
+
+    def usage(self) -> Usage:
+        return Usage("openai", "gpt-4o-mini", 10, self.n)
+
+
+def gen_chunks(n: int) -> Iterator[Chunk]:
+    for i in range(n):
+        yield Chunk(f"c{i}")
+
+
+async def agen_chunks(n: int) -> AsyncIterator[Chunk]:
+    for i in range(n):
+        await asyncio.sleep(0)
+        yield Chunk(f"c{i}")
+
+
+async def coro_agen_chunks(n: int) -> AsyncIterator[Chunk]:
+    """Like google's AsyncModels.generate_content_stream: await, then iterate."""
+    return agen_chunks(n)
+
+
+def _patch(name: str) -> Any:
+    EcoLogits.init(providers=["openai"])
+    _patch_target(Target(__name__, name, name, stream=Chars))
+    return globals()[name]
+
+
+def test_plain_generator_is_tapped_and_every_chunk_passes(records: list[Any]) -> None:
+    fn = _patch("gen_chunks")
+    chunks = list(fn(5))
+    assert [c.text for c in chunks] == ["c0", "c1", "c2", "c3", "c4"]
+    assert chunks[-1].impacts is records[0].impacts
+    assert records[0].usage.output_tokens == 10
+    assert not hasattr(chunks[0], "impacts")
+
+
+def test_plain_generator_closed_early_is_accounted(records: list[Any]) -> None:
+    fn = _patch("gen_chunks")
+    g = fn(5)
+    next(g)
+    next(g)
+    g.close()
+    assert records[0].usage.output_tokens == 4
+
+
+async def test_async_generator_function_is_tapped(records: list[Any]) -> None:
+    fn = _patch("agen_chunks")
+    chunks = [c async for c in fn(3)]
+    assert len(chunks) == 3 and chunks[-1].impacts is records[0].impacts
+
+
+async def test_coroutine_returning_an_async_generator_is_tapped(records: list[Any]) -> None:
+    fn = _patch("coro_agen_chunks")
+    chunks = [c async for c in await fn(4)]
+    assert len(chunks) == 4 and records[0].usage.output_tokens == 8
+
+
+def text_answer(prompt: str) -> str:
+    """Like huggingface text_generation: the answer is a plain str."""
+    return prompt.upper()
+
+
+def test_response_that_cannot_take_an_attribute_is_still_published(records: list[Any]) -> None:
+    EcoLogits.init(providers=["openai"])
+    _patch_target(
+        Target(
+            __name__,
+            "text_answer",
+            "text_generation",
+            lambda call, r: Usage("huggingface_hub", "gpt-4o-mini", 1, len(r)),
+        )
+    )
+    assert globals()["text_answer"]("abc") == "ABC"
+    assert records[0].usage.output_tokens == 3
+
+
+def test_sdk_call_after_shutdown_is_untouched(client: Any) -> None:
+    EcoLogits.shutdown()
+    with use_cassette("openai", "chat_completion"):
+        resp = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    assert not hasattr(resp, "impacts")
+
+
+def test_text_tokens_counts_about_four_characters_per_token() -> None:
+    assert text_tokens("") == 0
+    assert text_tokens("abcd") == 1
+    assert text_tokens("abcde") == 2
+    assert text_tokens([{"role": "user", "content": "x" * 40}]) == 10

@@ -1,0 +1,235 @@
+"""EcoLogits.init()/shutdown() and the SDK registry: patching, idempotence, versions, hooks."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tokenprint import EcoLogits, TokenprintError, instrument
+from tokenprint.instrument import SDKS, parse_version
+
+TESTS = Path(__file__).parent
+SRC = TESTS.parent / "src"
+
+
+def _run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter, outside pytest (no PYTEST_CURRENT_TEST)."""
+    clean = {k: v for k, v in os.environ.items() if k not in ("PYTEST_CURRENT_TEST",)}
+    clean.update(env)
+    clean["PYTHONPATH"] = os.pathsep.join([str(SRC), str(TESTS)])
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env=clean,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_unknown_provider_raises_listing_the_valid_ones() -> None:
+    with pytest.raises(TokenprintError) as err:
+        EcoLogits.init(providers=["openai", "acme"])
+    message = str(err.value)
+    assert "'acme'" in message
+    for name in SDKS:
+        assert name in message
+
+
+def test_provider_names_accept_a_string_dashes_and_case() -> None:
+    EcoLogits.init(providers="OpenAI")
+    EcoLogits.init(providers=["google-genai", "huggingface-hub"])
+
+
+@pytest.mark.parametrize("name", sorted(SDKS))
+def test_init_with_each_supported_provider_never_raises(name: str) -> None:
+    EcoLogits.init(providers=[name])
+
+
+def test_init_twice_then_shutdown_restores_originals() -> None:
+    openai = pytest.importorskip("openai")
+    from openai.resources.chat.completions import Completions
+
+    original = Completions.__dict__["create"]
+    EcoLogits.init()
+    once = instrument.patched()
+    assert Completions.__dict__["create"] is not original
+    EcoLogits.init()
+    assert instrument.patched() == once  # idempotent: nothing patched twice
+    EcoLogits.shutdown()
+    assert Completions.__dict__["create"] is original
+    assert instrument.patched() == []
+    assert "openai" in repr(openai)
+
+
+def test_init_again_after_shutdown_patches_again() -> None:
+    pytest.importorskip("openai")
+    from openai.resources.chat.completions import Completions
+
+    original = Completions.__dict__["create"]
+    EcoLogits.init(providers=["openai"])
+    EcoLogits.shutdown()
+    EcoLogits.init(providers=["openai"])
+    assert Completions.__dict__["create"] is not original
+    assert "openai" in instrument.installed()
+
+
+def test_only_the_named_providers_are_patched() -> None:
+    pytest.importorskip("openai")
+    pytest.importorskip("anthropic")
+    EcoLogits.init(providers=["anthropic"])
+    assert instrument.installed() == ("anthropic",)
+
+
+def test_sdk_outside_the_supported_range_is_skipped_with_one_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    pytest.importorskip("openai")
+    monkeypatch.setitem(SDKS, "openai", SDKS["openai"]._replace(minimum="99.0", below=None))
+    monkeypatch.setattr(instrument, "_warned", set())
+    with caplog.at_level(logging.WARNING, logger="tokenprint"):
+        EcoLogits.init(providers=["openai"])
+        EcoLogits.shutdown()
+        EcoLogits.init(providers=["openai"])
+    warnings = [r for r in caplog.records if "outside the supported range" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "openai" not in instrument.installed()
+
+
+def test_parse_version() -> None:
+    assert parse_version("1.40.0rc1") == (1, 40, 0)
+    assert parse_version("0.40") == (0, 40)
+    assert parse_version("2.14.0.post1") == (2, 14, 0)
+    assert parse_version("3.0.0a1") < parse_version("3.0.1")
+
+
+def test_sdk_imported_after_init_is_patched() -> None:
+    proc = _run(
+        """
+        import sys
+        from tokenprint import EcoLogits, instrument
+        EcoLogits.init()
+        assert "openai" not in sys.modules
+        import openai
+        from openai.resources.chat.completions import Completions
+        assert getattr(Completions.__dict__["create"], "_self_tokenprint", False)
+        print("patched", instrument.installed())
+        """
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "patched" in proc.stdout and "openai" in proc.stdout
+
+
+def test_import_tokenprint_loads_no_sdk() -> None:
+    proc = _run(
+        """
+        import sys, tokenprint
+        from tokenprint import EcoLogits
+        EcoLogits.init()
+        print(sorted(m for m in ("openai", "anthropic", "pint") if m in sys.modules))
+        """
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+def test_instrumentation_error_swallowed_outside_pytest() -> None:
+    pytest.importorskip("openai")
+    proc = _run(
+        """
+        import logging
+        import openai
+        from cassette_support import use_cassette
+        from tokenprint import EcoLogits
+        from tokenprint.engine import Estimator
+
+        logging.basicConfig(level=logging.WARNING, format="LOG %(name)s %(message)s")
+
+        def broken(self, *a, **k):
+            raise RuntimeError("boom")
+
+        Estimator.compute = broken
+        EcoLogits.init(providers=["openai"])
+        client = openai.OpenAI(api_key="sk-test", max_retries=0)
+        for _ in range(3):
+            with use_cassette("openai", "chat_completion"):
+                r = client.chat.completions.create(
+                    model="gpt-4o-mini", messages=[{"role": "user", "content": "Hello World!"}]
+                )
+            assert type(r).__name__ == "ChatCompletion", type(r)
+            assert r.choices[0].message.content == "Hello! How can I help you today?"
+            assert r._request_id == "req_tokenprint_chat_0001"
+            assert r.usage.completion_tokens == 300
+            print("error", r.impacts.errors[0].code)
+        """,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split().count("instrumentation-error") == 3
+    log_lines = [line for line in proc.stderr.splitlines() if line.startswith("LOG tokenprint")]
+    assert len(log_lines) == 1, proc.stderr
+    assert "boom" in log_lines[0]
+
+
+def test_importing_and_initialising_leaves_the_host_logging_alone() -> None:
+    proc = _run(
+        """
+        import logging
+        before = (logging.getLoggerClass(), list(logging.getLogger().handlers))
+        import tokenprint
+        from tokenprint import EcoLogits
+        EcoLogits.init()
+        import openai, anthropic
+        after = (logging.getLoggerClass(), list(logging.getLogger().handlers))
+        assert before == after, (before, after)
+        assert logging.getLogger("tokenprint").handlers == []
+        print("ok")
+        """
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
+
+
+def _patched_names() -> list[str]:
+    out = []
+    for owner, attr in instrument.patched():
+        name = f"{getattr(owner, '__name__', owner)}.{attr}"
+        out += [name, f"{owner.__module__}.{name}"]
+    return out
+
+
+def test_every_openai_and_anthropic_target_resolves_on_the_installed_sdks() -> None:
+    openai = pytest.importorskip("openai")
+    pytest.importorskip("anthropic")
+    EcoLogits.init(providers=["openai", "anthropic"])
+    client = openai.OpenAI(api_key="k")  # openai loads its resource modules on first use
+    assert client.chat.completions and client.responses and client.completions
+    names = _patched_names()
+    for expected in (
+        "Completions.create",
+        "AsyncCompletions.create",
+        "Completions.parse",
+        "openai.resources.completions.Completions.create",
+        "Responses.create",
+        "Responses.parse",
+        "ChatCompletionStreamManager.__enter__",
+        "ResponseStreamManager.__enter__",
+        "Messages.create",
+        "AsyncMessages.create",
+        "Messages.stream",
+        "MessageStreamManager.__enter__",
+        "AsyncMessageStreamManager.__aenter__",
+        "BetaMessageStreamManager.__enter__",
+    ):
+        assert expected in names, expected
+
+
+def test_no_method_is_patched_twice() -> None:
+    EcoLogits.init()
+    pairs = instrument.patched()
+    assert len(pairs) == len(set(pairs))
