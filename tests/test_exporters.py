@@ -178,3 +178,12 @@ def test_failing_exporter_raises_under_pytest_strict_mode() -> None:
     EcoLogits.init(exporters=[Broken()])
     with pytest.raises(RuntimeError, match="disk full"):
         hooks.run_after(make_record())
+
+
+def test_failed_reinit_keeps_the_previous_exporters() -> None:
+    sink = Collect()
+    config = EcoLogits.init(exporters=[sink])
+    bad = config.replace(exporters=({"type": "codecarbon", "per": "week"},))
+    with pytest.raises(InvalidArgumentError, match="per must be"):
+        exporters.install(bad)
+    assert exporters.active() == (sink,) and sink.closed == 0

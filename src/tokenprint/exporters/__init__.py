@@ -182,8 +182,8 @@ def active() -> tuple[Any, ...]:
 def install(config: Config) -> None:
     """Attach the exporters named in ``config`` to the after-request hook.
 
-    Replaces (and flushes) those of a previous ``init()``. Bad specs raise here, before
-    anything is attached."""
+    Replaces (and flushes) those of a previous ``init()``. A bad spec raises here, and the
+    previous exporters then stay in place."""
     global _atexit_registered
     specs: list[object] = list(config.exporters)
     if config.opentelemetry_endpoint or config.meter_provider is not None:
@@ -197,8 +197,14 @@ def install(config: Config) -> None:
     for spec in specs:
         validate(spec)
     with _lock:
+        built: list[Any] = []
+        try:
+            for spec in specs:
+                built.append(build(spec))
+        except BaseException:
+            _close(built)  # a half-built set is never attached
+            raise
         uninstall()
-        built = [build(spec) for spec in specs]
         if not built:
             return
         _active.extend(built)
@@ -214,7 +220,11 @@ def uninstall() -> None:
         hooks.remove(_dispatch)
         old = list(_active)
         _active.clear()
-    for ex in old:
+    _close(old)
+
+
+def _close(exporters: list[Any]) -> None:
+    for ex in exporters:
         shutdown = getattr(ex, "shutdown", None)
         if callable(shutdown):
             try:

@@ -139,6 +139,7 @@ class CodeCarbonExporter:
         self._lock = threading.Lock()
         self._started = time.time()
         self._pending: list[RequestRecord] = []
+        self._header: list[str] | None = None
         self._static = {
             "os": platform.platform(),
             "python_version": platform.python_version(),
@@ -203,8 +204,8 @@ class CodeCarbonExporter:
         folder = os.path.dirname(self.path)
         if folder:
             os.makedirs(folder, exist_ok=True)
-        header: list[str] | None = None
-        if os.path.isfile(self.path) and os.path.getsize(self.path) > 0:
+        header = self._header if os.path.isfile(self.path) else None
+        if header is None and os.path.isfile(self.path) and os.path.getsize(self.path) > 0:
             with open(self.path, newline="", encoding="utf-8") as f:
                 header = next(csv.reader(f), None)
         with open(self.path, "a", newline="", encoding="utf-8") as f:
@@ -213,6 +214,7 @@ class CodeCarbonExporter:
                 header = list(COLUMNS)
                 writer.writerow(header)
             writer.writerow([row.get(c, "") for c in header])
+        self._header = header
 
     # -- Exporter interface ----------------------------------------------------------------
     def export(self, record: RequestRecord) -> None:

@@ -58,7 +58,8 @@ def _otlp_provider(endpoint: str, export_interval_ms: int) -> Any:
         OTLPMetricExporter(endpoint=url), export_interval_millis=export_interval_ms
     )
     resource = Resource.create({"service.name": "tokenprint"})
-    return MeterProvider(resource=resource, metric_readers=[reader])
+    # tokenprint shuts it down itself (EcoLogits.shutdown() or its own exit handler)
+    return MeterProvider(resource=resource, metric_readers=[reader], shutdown_on_exit=False)
 
 
 class OpenTelemetryExporter:
