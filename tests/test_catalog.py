@@ -461,3 +461,38 @@ def test_datacenter_override_per_provider_and_per_request() -> None:
     assert clean.gwp is not None and base.gwp is not None
     assert hi(clean.gwp.value) < hi(base.gwp.value)
     assert lo(clean.gwp.value) < lo(base.gwp.value)
+
+
+# -- requests as adapters report them --------------------------------------------------------
+def test_azure_deployment_name_resolves_through_the_model_in_the_response() -> None:
+    from tokenprint.engine import Estimator
+    from tokenprint.usage import Usage
+
+    usage = Usage(
+        "azure",
+        "gpt-4o-2024-11-20",
+        output_tokens=50,
+        host="my-resource.openai.azure.com",
+        requested_model="my-gpt4o-deployment",
+    )
+    impacts = Estimator().compute(usage)
+    assert impacts.errors == []
+    assert impacts.basis.model_resolved == "gpt-4o" and impacts.basis.datacenter == "azure"
+
+
+def test_deployment_name_alone_is_not_guessed() -> None:
+    from tokenprint.engine import Estimator
+    from tokenprint.usage import Usage
+
+    usage = Usage("azure", None, output_tokens=50, requested_model="my-gpt4o-deployment")
+    assert [e.code for e in Estimator().compute(usage).errors] == ["model-not-registered"]
+
+
+def test_openai_compatible_host_picks_its_datacenter_and_model() -> None:
+    from tokenprint.engine import Estimator
+    from tokenprint.usage import Usage
+
+    usage = Usage("openai", "llama-3.3-70b-versatile", output_tokens=50, host="api.groq.com")
+    impacts = Estimator().compute(usage)
+    assert impacts.basis.model_resolved == "meta-llama/Llama-3.3-70B-Instruct"
+    assert (impacts.basis.datacenter, impacts.basis.zone) == ("groq", "USA")
