@@ -144,3 +144,18 @@ def test_broken_exporter_never_breaks_the_request(
     impacts = _chat()  # the SDK response still comes back with impacts
     assert impacts.gwp is not None
     assert len(path.read_text().splitlines()) == 1
+
+
+def test_codecarbon_row_per_tracked_run(tmp_path: Path) -> None:
+    pd = pytest.importorskip("pandas")
+    from tokenprint.exporters.codecarbon import CodeCarbonExporter
+
+    path = tmp_path / "emissions.csv"
+    EcoLogits.init(providers=["openai"])
+    with EcoLogits.track() as tracker:
+        first, second = _chat(), _chat()
+    CodeCarbonExporter(path, project_name="nightly-eval").write_run(tracker.requests)
+    (row,) = pd.read_csv(path).to_dict("records")
+    assert first.gwp is not None and second.gwp is not None
+    assert row["emissions"] == pytest.approx(first.gwp.mean + second.gwp.mean, rel=1e-12)
+    assert row["project_name"] == "nightly-eval" and row["duration"] > 0

@@ -44,14 +44,28 @@ import platform
 import threading
 import time
 import uuid
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from tokenprint.errors import InvalidArgumentError
 from tokenprint.hooks import RequestRecord
 from tokenprint.impacts.results import Impacts
 
 __all__ = ["COLUMNS", "CodeCarbonExporter"]
+
+
+class _Finished(Protocol):
+    """A finished request: an exporter's RequestRecord or a tracker's TrackedRequest."""
+
+    @property
+    def usage(self) -> Any: ...
+    @property
+    def impacts(self) -> Impacts: ...
+    @property
+    def labels(self) -> Mapping[str, str]: ...
+    @property
+    def timestamp(self) -> float: ...
+
 
 COLUMNS: tuple[str, ...] = (
     "timestamp",
@@ -114,7 +128,8 @@ class CodeCarbonExporter:
 
     ``per="request"`` (default) writes one row per request as it ends; ``per="run"``
     sums the requests and writes one row when tokenprint shuts down (``EcoLogits.shutdown()``
-    or interpreter exit).
+    or interpreter exit). :meth:`write_run` writes one row for any set of requests, such as
+    those of a tracker (``exporter.write_run(tracker.requests)``).
     """
 
     def __init__(
@@ -233,29 +248,36 @@ class CodeCarbonExporter:
         with self._lock:
             self._write(row)
 
+    def write_run(self, requests: Sequence[_Finished], duration: float | None = None) -> None:
+        """Write one row summing ``requests`` (exporter records, or a tracker's
+        ``tracker.requests``). ``duration`` defaults to the time from the first request's
+        start to the last one's end. Nothing is written for no request."""
+        if not requests:
+            return
+        total = Impacts.sum(r.impacts for r in requests)
+        first, last = requests[0], requests[-1]
+        # zone, data centre and hardware of the run: the last request's when they all agree
+        bases = {(r.impacts.basis.zone, r.impacts.basis.datacenter) for r in requests}
+        basis = last.impacts.basis if len(bases) == 1 else total.basis
+        low, high = total.vectors or (None, None)
+        total = Impacts(low, high, basis=basis._replace(requests=len(requests)))
+        if duration is None:
+            duration = max(0.0, last.timestamp - first.timestamp + (first.usage.latency_s or 0.0))
+        row = self.row(
+            total,
+            timestamp=last.timestamp,
+            duration=duration,
+            providers=",".join(sorted({r.usage.provider or "" for r in requests})),
+            labels=last.labels,
+        )
+        with self._lock:
+            self._write(row)
+
     def shutdown(self) -> None:
         """Per run: write the run's row (once; nothing if no request was made)."""
         with self._lock:
             pending, self._pending = self._pending, []
-            if not pending:
-                return
-            total = Impacts.sum(r.impacts for r in pending)
-            last = pending[-1]
-            # zone, data centre and hardware of the run: the last request's when they agree
-            bases = {(r.impacts.basis.zone, r.impacts.basis.datacenter) for r in pending}
-            basis = last.impacts.basis if len(bases) == 1 else total.basis
-            total = Impacts(
-                *(total.vectors or (None, None)), basis=basis._replace(requests=len(pending))
-            )
-            now = time.time()
-            row = self.row(
-                total,
-                timestamp=now,
-                duration=now - self._started,
-                providers=",".join(sorted({r.usage.provider or "" for r in pending})),
-                labels=last.labels,
-            )
-            self._write(row)
+        self.write_run(pending, duration=time.time() - self._started)
 
     def __repr__(self) -> str:
         return f"CodeCarbonExporter({self.path!r}, per={self.per!r})"
