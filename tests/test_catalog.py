@@ -496,3 +496,10 @@ def test_openai_compatible_host_picks_its_datacenter_and_model() -> None:
     impacts = Estimator().compute(usage)
     assert impacts.basis.model_resolved == "meta-llama/Llama-3.3-70B-Instruct"
     assert (impacts.basis.datacenter, impacts.basis.zone) == ("groq", "USA")
+
+
+def test_every_loaded_row_validates_including_embedding_models() -> None:
+    loaded = models.all_models()
+    assert {m.modality for m in loaded} >= {"text"}
+    for m in loaded:
+        assert validate_record(m, shipped=True) == [], m.name
