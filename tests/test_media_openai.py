@@ -210,3 +210,27 @@ async def test_async_images_edit_carries_impacts(aclient: Any) -> None:
             model="gpt-image-1", image=("leaf.png", PNG, "image/png"), prompt="Make it red"
         )
     assert _ok(resp.impacts).basis.output_tokens == 1056
+
+
+def test_blocking_budget_refuses_a_large_embedding_before_sending(client: Any) -> None:
+    from tokenprint import Budget, BudgetExceeded
+
+    with (
+        cassette("media", "openai_embeddings") as cas,
+        Budget(per_request={"gwp": "0.001 mg"}, mode="block"),
+        pytest.raises(BudgetExceeded, match="before sending"),
+    ):
+        client.embeddings.create(model="text-embedding-3-small", input=["word " * 50_000])
+    assert cas.play_count == 0
+
+
+def test_blocking_budget_refuses_an_image_before_sending(client: Any) -> None:
+    from tokenprint import Budget, BudgetExceeded
+
+    with (
+        cassette("media", "openai_image_gpt") as cas,
+        Budget(per_request={"energy": "0.1 Wh"}, mode="block"),
+        pytest.raises(BudgetExceeded, match="before sending"),
+    ):
+        client.images.generate(model="gpt-image-1", prompt="A green leaf", quality="high")
+    assert cas.play_count == 0

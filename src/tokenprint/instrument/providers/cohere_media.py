@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tokenprint.instrument.core import Call, Target, first_int, host_of
+from tokenprint.hooks import Pending
+from tokenprint.instrument.core import Call, Target, first_int, host_of, text_tokens
 from tokenprint.usage import Usage
 
 __all__ = ["TARGETS"]
@@ -46,9 +47,20 @@ def embed_usage(call: Call, resp: Any) -> Usage | None:
     )
 
 
+def pending(call: Call) -> Pending:
+    k = call.kwargs
+    tokens = text_tokens(k.get("texts"), k.get("inputs"))
+    return Pending(
+        "cohere", k.get("model"), None, tokens, _host(call), call.target.endpoint, "embedding"
+    )
+
+
 TARGETS: list[Target] = [
-    Target("cohere.client", "Client.embed", "embed", embed_usage),
-    Target("cohere.client", "AsyncClient.embed", "embed", embed_usage),
-    Target("cohere.v2.client", "V2Client.embed", "v2.embed", embed_usage),
-    Target("cohere.v2.client", "AsyncV2Client.embed", "v2.embed", embed_usage),
+    Target(module, f"{cls}.embed", endpoint, embed_usage, pending=pending)
+    for module, cls, endpoint in (
+        ("cohere.client", "Client", "embed"),
+        ("cohere.client", "AsyncClient", "embed"),
+        ("cohere.v2.client", "V2Client", "v2.embed"),
+        ("cohere.v2.client", "AsyncV2Client", "v2.embed"),
+    )
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tokenprint.hooks import Pending
 from tokenprint.instrument.core import Call, Target, first_int, host_of, text_tokens
 from tokenprint.usage import Usage
 
@@ -104,10 +105,23 @@ def image_usage(call: Call, resp: Any) -> Usage | None:
     )
 
 
+def embed_pending(call: Call) -> Pending:
+    tokens = text_tokens(call.get("contents"))
+    return Pending("google", _model(call), None, tokens, _host(call), "embed_content", "embedding")
+
+
+def image_pending(call: Call) -> Pending:
+    tokens = text_tokens(call.get("prompt"))
+    return Pending("google", _model(call), None, tokens, _host(call), "generate_images", "image")
+
+
 _M = "google.genai.models"
 
 TARGETS: list[Target] = [
-    Target(_M, f"{cls}.{method}", method, usage)
+    Target(_M, f"{cls}.{method}", method, usage, pending=pending)
     for cls in ("Models", "AsyncModels")
-    for method, usage in (("embed_content", embed_usage), ("generate_images", image_usage))
+    for method, usage, pending in (
+        ("embed_content", embed_usage, embed_pending),
+        ("generate_images", image_usage, image_pending),
+    )
 ]

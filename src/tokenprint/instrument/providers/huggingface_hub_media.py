@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tokenprint.hooks import Pending
 from tokenprint.instrument.core import Call, Target, host_of, text_tokens
 from tokenprint.usage import Usage
 
@@ -69,8 +70,16 @@ def image_usage(call: Call, image: Any) -> Usage | None:
     )
 
 
+def pending(call: Call) -> Pending:
+    model, host = _where(call)
+    embedding = call.target.endpoint == "feature_extraction"
+    tokens = text_tokens(call.get("text", 0) if embedding else call.get("prompt", 0))
+    modality = "embedding" if embedding else "image"
+    return Pending("huggingface_hub", model, None, tokens, host, call.target.endpoint, modality)
+
+
 TARGETS: list[Target] = [
-    Target(module, f"{cls}.{method}", method, usage)
+    Target(module, f"{cls}.{method}", method, usage, pending=pending)
     for module, cls in (
         ("huggingface_hub.inference._client", "InferenceClient"),
         ("huggingface_hub.inference._generated._async_client", "AsyncInferenceClient"),

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tokenprint.instrument.core import Call, Target, first_int
+from tokenprint.hooks import Pending
+from tokenprint.instrument.core import Call, Target, first_int, text_tokens
 from tokenprint.instrument.providers.mistralai import _host
 from tokenprint.usage import Usage
 
@@ -31,8 +32,22 @@ def embedding_usage(call: Call, resp: Any) -> Usage | None:
     )
 
 
+def pending(call: Call) -> Pending:
+    tokens = text_tokens(call.kwargs.get("inputs"))
+    endpoint = call.target.endpoint
+    return Pending(
+        "mistralai", call.kwargs.get("model"), None, tokens, _host(call), endpoint, "embedding"
+    )
+
+
 TARGETS: list[Target] = [
-    Target(f"{package}.embeddings", f"Embeddings.{name}", f"embeddings.{name}", embedding_usage)
+    Target(
+        f"{package}.embeddings",
+        f"Embeddings.{name}",
+        f"embeddings.{name}",
+        embedding_usage,
+        pending=pending,
+    )
     for package in ("mistralai.client", "mistralai")
     for name in ("create", "create_async")
 ]

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tokenprint.instrument.core import Accumulator, Call, Target, first_int
+from tokenprint.hooks import Pending
+from tokenprint.instrument.core import Accumulator, Call, Target, first_int, text_tokens
 from tokenprint.instrument.providers.openai import _is_raw, _where
 from tokenprint.usage import Usage
 
@@ -98,13 +99,40 @@ class ImageStream(Accumulator):
         return _image_usage(self.call, self.stream, u, n, self.size, self.quality)
 
 
+def _input_tokens(value: Any) -> int:
+    """Tokens of an embeddings ``input``: text (about 4 characters per token) or token ids."""
+    if isinstance(value, list) and value and isinstance(value[0], int):
+        return len(value)
+    if isinstance(value, list) and value and isinstance(value[0], list):
+        return sum(_input_tokens(v) for v in value)
+    return text_tokens(value)
+
+
+def embedding_pending(call: Call) -> Pending:
+    provider, host = _where(call.instance)
+    tokens = _input_tokens(call.kwargs.get("input"))
+    model = call.kwargs.get("model")
+    return Pending(provider, model, None, tokens, host, call.target.endpoint, "embedding")
+
+
+def image_pending(call: Call) -> Pending:
+    """Before sending: one image of the model's default size and quality range (a Pending
+    has no image count)."""
+    provider, host = _where(call.instance)
+    model = call.kwargs.get("model") or _DEFAULT_IMAGE_MODEL
+    tokens = text_tokens(call.kwargs.get("prompt"))
+    return Pending(provider, model, None, tokens, host, call.target.endpoint, "image")
+
+
 def _pair(
-    module: str, cls: str, method: str, endpoint: str, usage: Any, stream: Any
+    module: str, cls: str, method: str, endpoint: str, usage: Any, stream: Any, pending: Any
 ) -> list[Target]:
     # is_async explicit: AsyncImages.generate/edit are wrapped by openai's @required_args,
     # which hides the coroutine function from inspection.
     return [
-        Target(module, f"{p}{cls}.{method}", endpoint, usage, stream, raw=_is_raw, is_async=a)
+        Target(
+            module, f"{p}{cls}.{method}", endpoint, usage, stream, pending, raw=_is_raw, is_async=a
+        )
         for p, a in (("", None), ("Async", True))
     ]
 
@@ -119,8 +147,19 @@ TARGETS: list[Target] = [
         "embeddings.create",
         embedding_usage,
         None,
+        embedding_pending,
     ),
-    *_pair(_IMAGES, "Images", "generate", "images.generate", image_usage, ImageStream),
-    *_pair(_IMAGES, "Images", "edit", "images.edit", image_usage, ImageStream),
-    *_pair(_IMAGES, "Images", "create_variation", "images.create_variation", image_usage, None),
+    *_pair(
+        _IMAGES, "Images", "generate", "images.generate", image_usage, ImageStream, image_pending
+    ),
+    *_pair(_IMAGES, "Images", "edit", "images.edit", image_usage, ImageStream, image_pending),
+    *_pair(
+        _IMAGES,
+        "Images",
+        "create_variation",
+        "images.create_variation",
+        image_usage,
+        None,
+        image_pending,
+    ),
 ]
