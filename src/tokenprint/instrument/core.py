@@ -15,6 +15,7 @@ impacts are attached (for streams: when the stream ends).
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import time
 import types
@@ -29,6 +30,7 @@ from tokenprint.usage import Usage
 
 __all__ = [
     "ESTIMATED_OUTPUT",
+    "SELF",
     "Accumulator",
     "Call",
     "ChatChunks",
@@ -121,7 +123,8 @@ class Target(NamedTuple):
     """What is known before sending (for budgets' block mode); only called when some
     before-hook is registered."""
     iterator: str = "_iterator"
-    """Name of the internal iterator attribute of the SDK's stream objects."""
+    """Name of the internal iterator attribute of the SDK's stream objects; ``"self"`` (see
+    :data:`SELF`) for stream objects that are their own iterator (litellm)."""
     raw: Callable[[Any], bool] | None = None
     """True for a raw-response wrapper (``with_raw_response``): its ``parse()`` result is
     then processed as this target's response."""
@@ -140,10 +143,23 @@ class Target(NamedTuple):
 # --------------------------------------------------------------------------------------------
 # helpers for adapters
 # --------------------------------------------------------------------------------------------
+_hosts: dict[int, tuple[Any, str | None]] = {}
+
+
 def host_of(url: Any) -> str | None:
-    """Host of a base URL (``httpx.URL``, str or None)."""
+    """Host of a base URL (``httpx.URL``, str or None); cached per URL object."""
     if url is None:
         return None
+    hit = _hosts.get(id(url))
+    if hit is not None and hit[0] is url:
+        return hit[1]
+    host = _parse_host(url)
+    if len(_hosts) < 256:
+        _hosts[id(url)] = (url, host)  # the entry keeps ``url`` alive, so its id stays its own
+    return host
+
+
+def _parse_host(url: Any) -> str | None:
     host = getattr(url, "host", None)
     if isinstance(host, str):
         return host or None
@@ -278,6 +294,13 @@ class ChatChunks(Accumulator):
 
 def attach(obj: Any, impacts: Impacts) -> bool:
     """Set ``obj.impacts`` in place; False when the object cannot take an attribute."""
+    extra = getattr(obj, "__pydantic_extra__", None)
+    if type(extra) is dict and "impacts" not in type(obj).__pydantic_fields__:
+        # a pydantic model with extra="allow" (openai, anthropic, cohere): what its
+        # __setattr__ does for an unknown name, without the per-call look-ups
+        extra["impacts"] = impacts
+        obj.__pydantic_fields_set__.add("impacts")
+        return True
     try:
         obj.impacts = impacts
         return True
@@ -295,12 +318,17 @@ def attach(obj: Any, impacts: Impacts) -> bool:
 _active: ContextVar[Call | None] = ContextVar("tokenprint_active_call", default=None)
 
 
+_make_usage = Usage._make
+
+
 def _compute(rt: runtime.Runtime, call: Call, usage: Usage) -> tuple[Usage, Impacts]:
-    if usage.latency_s is None or not usage.endpoint:
-        usage = usage._replace(
-            latency_s=usage.latency_s if usage.latency_s is not None else call.latency,
-            endpoint=usage.endpoint or call.target.endpoint,
-        )
+    if usage[6] is None or not usage[9]:  # latency_s, endpoint: filled by the core
+        fields = list(usage)
+        if fields[6] is None:
+            fields[6] = call.latency
+        if not fields[9]:
+            fields[9] = call.target.endpoint
+        usage = _make_usage(fields)
     over = context.overrides()
     if over:
         impacts = rt.estimator.compute(usage, over.get("zone"), over.get("datacenter"))
@@ -362,7 +390,8 @@ def _handle(rt: runtime.Runtime, call: Call, result: Any) -> Any:
         attach(result, impacts)
     except Exception as exc:
         guard.report(exc, target.endpoint)
-        attach(result, _failed(exc))
+        with contextlib.suppress(Exception):  # best effort: the failure is reported above
+            attach(result, _failed(exc))
         return result
     _publish(rt, usage, impacts)
     return result
@@ -442,7 +471,8 @@ class _Tap:
             usage, impacts = _compute(self.rt, call, usage)
             self._attach(impacts)
         except Exception as exc:
-            self._attach(_failed(exc))
+            with contextlib.suppress(Exception):  # best effort: reported just below
+                self._attach(_failed(exc))
             guard.report(exc, f"{call.target.endpoint} (stream end)")
             return
         try:
@@ -512,8 +542,14 @@ def _tap(rt: runtime.Runtime, call: Call, result: Any) -> Any:
         kind, inner, owner = 1, result, None
     elif isinstance(result, types.AsyncGeneratorType):
         kind, inner, owner = 2, result, None
+    elif target.iterator == SELF:
+        if not (hasattr(type(result), "__next__") or hasattr(type(result), "__anext__")):
+            return _NOT_A_STREAM
+        kind, inner, owner = 0, None, result
     else:
-        inner = getattr(result, target.iterator, None) if target.iterator else None
+        if not target.iterator or hasattr(type(result), "__pydantic_fields__"):
+            return _NOT_A_STREAM  # a response model (cheap test: no failing getattr on it)
+        inner = getattr(result, target.iterator, None)
         if inner is None or not (hasattr(inner, "__next__") or hasattr(inner, "__anext__")):
             return _NOT_A_STREAM
         kind, owner = (2 if hasattr(inner, "__anext__") else 1), result
@@ -521,6 +557,12 @@ def _tap(rt: runtime.Runtime, call: Call, result: Any) -> Any:
     if acc is None:
         return _NOT_A_STREAM
     tap = _Tap(rt, call, acc)
+    if kind == 0:
+        tap.owners.append(owner)
+        _set(owner, _TAP_ATTR, tap)
+        owner.__class__ = _tapped_class(type(owner))
+        _hook_close(owner, tap)
+        return owner
     wrapped = _iter(tap, inner) if kind == 1 else _aiter(tap, inner)
     if owner is None:
         return wrapped  # a plain generator cannot be patched in place: the caller gets ours
@@ -529,6 +571,56 @@ def _tap(rt: runtime.Runtime, call: Call, result: Any) -> Any:
     _set(owner, _TAP_ATTR, tap)
     _hook_close(owner, tap)
     return owner
+
+
+SELF = "self"
+"""``Target.iterator`` value for stream objects that iterate themselves (``__next__`` /
+``__anext__`` on their class, no internal iterator to swap)."""
+_tapped_classes: dict[type, type] = {}
+
+
+def _tapped_class(cls: type) -> type:
+    """A subclass of a self-iterating stream class whose ``__next__``/``__anext__`` feed the
+    instance's tap: the object keeps its identity, attributes and ``isinstance``."""
+    sub = _tapped_classes.get(cls)
+    if sub is not None:
+        return sub
+
+    def __next__(self: Any) -> Any:
+        tap: _Tap = getattr(self, _TAP_ATTR)
+        try:
+            chunk = cls.__next__(self)  # type: ignore[attr-defined]
+        except StopIteration:
+            tap.finish()
+            tap.reraise()
+            raise
+        except BaseException:
+            tap.finish()
+            raise
+        tap.add(chunk)
+        return chunk
+
+    async def __anext__(self: Any) -> Any:
+        tap: _Tap = getattr(self, _TAP_ATTR)
+        try:
+            chunk = await cls.__anext__(self)  # type: ignore[attr-defined]
+        except StopAsyncIteration:
+            tap.finish()
+            tap.reraise()
+            raise
+        except BaseException:
+            tap.finish()
+            raise
+        tap.add(chunk)
+        return chunk
+
+    ns: dict[str, Any] = {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
+    if hasattr(cls, "__next__"):
+        ns["__next__"] = __next__
+    if hasattr(cls, "__anext__"):
+        ns["__anext__"] = __anext__
+    sub = _tapped_classes[cls] = type(cls.__name__, (cls,), ns)
+    return sub
 
 
 def _hook_close(owner: Any, tap: _Tap) -> None:

@@ -14,7 +14,6 @@ from tokenprint.instrument.core import (
     Accumulator,
     Call,
     Target,
-    first_int,
     host_of,
     provider_for_host,
     text_tokens,
@@ -58,22 +57,20 @@ def _usage(call: Call, where: Any, model: Any, u: Any, text_chars: int = -1) -> 
             provider, model or requested, _request_text(call), out, host=host,
             requested_model=requested, warnings=(warn,),
         )  # fmt: skip
-    in_details = getattr(u, "prompt_tokens_details", None) or getattr(
-        u, "input_tokens_details", None
-    )
-    out_details = getattr(u, "completion_tokens_details", None) or getattr(
-        u, "output_tokens_details", None
-    )
+    inp = getattr(u, "prompt_tokens", None)
+    if inp is not None:  # chat and legacy completions
+        out = u.completion_tokens
+        in_details = getattr(u, "prompt_tokens_details", None)  # absent in old releases
+        out_details = getattr(u, "completion_tokens_details", None)
+    else:  # Responses API
+        inp, out = u.input_tokens, u.output_tokens
+        in_details, out_details = u.input_tokens_details, u.output_tokens_details
+    cached = getattr(in_details, "cached_tokens", None) if in_details is not None else None
+    reasoning = getattr(out_details, "reasoning_tokens", None) if out_details else None
     return Usage(
-        provider,
-        model or requested,
-        first_int(u, "prompt_tokens", "input_tokens"),
-        first_int(u, "completion_tokens", "output_tokens"),
-        first_int(in_details, "cached_tokens"),
-        first_int(out_details, "reasoning_tokens"),
-        host=host,
-        requested_model=requested,
-    )
+        provider, model or requested, inp or 0, out or 0, cached or 0, reasoning or 0, None,
+        host, "text", "", requested,
+    )  # fmt: skip
 
 
 def response_usage(call: Call, resp: Any) -> Usage | None:

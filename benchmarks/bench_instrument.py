@@ -1,0 +1,207 @@
+"""Overhead of the instrumentation on an OpenAI client with a mock transport.
+
+Prints a table:
+* per call: ``chat.completions.create`` instrumented vs not, same process, median of many
+  calls, alternating blocks so that drift hits both sides alike (target: <= 30 us added);
+* per streamed chunk: the slope between a short and a long stream, instrumented vs not
+  (target: <= 2 us per chunk);
+* ``EcoLogits.init()`` with openai and anthropic already imported, in a fresh interpreter
+  (first init, tokenprint's own lazy imports included; and a re-init) (target: <= 30 ms).
+
+Times are CPU time of the measuring thread (``time.thread_time``; ``time.process_time``
+for init), so that other processes competing for the cores do not inflate them.
+
+Run: ``.venv/bin/python benchmarks/bench_instrument.py [--quick]``
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CHAT = {
+    "id": "chatcmpl-bench",
+    "object": "chat.completion",
+    "created": 1764100000,
+    "model": "gpt-4o-mini-2024-07-18",
+    "choices": [
+        {
+            "index": 0,
+            "message": {"role": "assistant", "content": "Hello! How can I help you today?"},
+            "finish_reason": "stop",
+            "logprobs": None,
+        }
+    ],
+    "usage": {"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21},
+}
+
+
+def _chunk(content: str | None, usage: dict[str, int] | None = None) -> bytes:
+    body: dict[str, Any] = {
+        "id": "chatcmpl-bench",
+        "object": "chat.completion.chunk",
+        "created": 1764100000,
+        "model": "gpt-4o-mini-2024-07-18",
+        "choices": []
+        if content is None
+        else [{"index": 0, "delta": {"content": content}, "finish_reason": None}],
+    }
+    if usage is not None:
+        body["usage"] = usage
+    return b"data: " + json.dumps(body).encode() + b"\n\n"
+
+
+def _sse(n: int) -> bytes:
+    usage = {"prompt_tokens": 12, "completion_tokens": n, "total_tokens": 12 + n}
+    return b"".join(_chunk(" tok") for _ in range(n)) + _chunk(None, usage) + b"data: [DONE]\n\n"
+
+
+def _client() -> Any:
+    import httpx2
+    import openai
+
+    body = json.dumps(CHAT).encode()
+    streams = {n: _sse(n) for n in (10, 410)}
+
+    def handler(request: Any) -> Any:
+        payload = json.loads(request.content)
+        if payload.get("stream"):
+            n = int(payload["messages"][0]["content"])
+            return httpx2.Response(
+                200, content=streams[n], headers={"content-type": "text/event-stream"}
+            )
+        return httpx2.Response(200, content=body, headers={"content-type": "application/json"})
+
+    http = httpx2.Client(transport=httpx2.MockTransport(handler))
+    return openai.OpenAI(api_key="sk-bench", http_client=http, max_retries=0)
+
+
+def _median_us(fn: Callable[[], object], n: int) -> float:
+    times = []
+    clock = time.thread_time
+    for _ in range(n):
+        t = clock()
+        fn()
+        times.append(clock() - t)
+    return statistics.median(times) * 1e6
+
+
+def _compare(fn: Callable[[], object], rounds: int, n: int) -> tuple[float, float]:
+    """Median time of ``fn`` without and with instrumentation, alternating blocks."""
+    from tokenprint import EcoLogits
+
+    plain: list[float] = []
+    inst: list[float] = []
+    for _ in range(rounds):
+        EcoLogits.shutdown()
+        plain.append(_median_us(fn, n))
+        EcoLogits.init(providers=["openai"])
+        inst.append(_median_us(fn, n))
+    EcoLogits.shutdown()
+    return statistics.median(plain), statistics.median(inst)
+
+
+def bench_call(rounds: int, n: int) -> tuple[float, float]:
+    client = _client()
+    msgs = [{"role": "user", "content": "Hello World!"}]
+
+    def call() -> object:
+        return client.chat.completions.create(model="gpt-4o-mini", messages=msgs)
+
+    for _ in range(50):
+        call()  # warm up (lazy imports, caches)
+    return _compare(call, rounds, n)
+
+
+def bench_stream(rounds: int, n: int) -> tuple[float, float, float, float]:
+    client = _client()
+
+    def consume(size: int) -> Callable[[], object]:
+        msgs = [{"role": "user", "content": str(size)}]
+
+        def run() -> object:
+            stream = client.chat.completions.create(
+                model="gpt-4o-mini",
+                messages=msgs,
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+            return sum(1 for _ in stream)
+
+        return run
+
+    for size in (10, 410):
+        for _ in range(10):
+            consume(size)()
+    short = _compare(consume(10), rounds, n)
+    long = _compare(consume(410), rounds, n)
+    return short[0], short[1], long[0], long[1]
+
+
+INIT = """
+import time, statistics
+import openai, anthropic
+client = openai.OpenAI(api_key="k")
+client.chat.completions, client.responses  # the resources an application would use
+anthropic.Anthropic(api_key="k").messages
+from tokenprint import EcoLogits
+clock = time.process_time
+t = clock(); EcoLogits.init(); first = clock() - t
+again = []
+for _ in range(20):
+    EcoLogits.shutdown()
+    t = clock(); EcoLogits.init(); again.append(clock() - t)
+print(first * 1e3, statistics.median(again) * 1e3)
+"""
+
+
+def bench_init(runs: int) -> tuple[float, float]:
+    firsts, agains = [], []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(INIT)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        ).stdout.split()
+        firsts.append(float(out[0]))
+        agains.append(float(out[1]))
+    return statistics.median(firsts), statistics.median(agains)
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    rounds, n = (3, 200) if quick else (7, 1000)
+    plain, inst = bench_call(rounds, n)
+    s_plain, s_inst, l_plain, l_inst = bench_stream(rounds, max(20, n // 20))
+    per_chunk = ((l_inst - s_inst) - (l_plain - s_plain)) / 400
+    first, again = bench_init(3 if quick else 5)
+    rows = [
+        ("chat.completions.create, not instrumented", f"{plain:9.1f} us"),
+        ("chat.completions.create, instrumented", f"{inst:9.1f} us"),
+        ("  added per call (target <= 30 us)", f"{inst - plain:9.1f} us"),
+        ("stream of 10 chunks, not / instrumented", f"{s_plain:7.0f} / {s_inst:7.0f} us"),
+        ("stream of 410 chunks, not / instrumented", f"{l_plain:7.0f} / {l_inst:7.0f} us"),
+        ("  added per chunk (target <= 2 us)", f"{per_chunk:9.2f} us"),
+        ("EcoLogits.init(), SDKs imported, first (target <= 30 ms)", f"{first:9.1f} ms"),
+        ("EcoLogits.init() again after shutdown()", f"{again:9.1f} ms"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  value")
+    print("-" * (width + 20))
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
