@@ -45,5 +45,5 @@ async def test_label_as_async_decorator_isolates_concurrent_tasks() -> None:
         await asyncio.sleep(0)
         return dict(context.labels())
 
-    assert await asyncio.gather(a(), b()) == [{"task": "a"}, {"task": "b"}]
+    assert list(await asyncio.gather(a(), b())) == [{"task": "a"}, {"task": "b"}]
     assert context.labels() == {}
