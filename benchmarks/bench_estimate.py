@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -30,16 +31,20 @@ print(json.dumps({"seconds": dt, "modules": new}))
 """
 
 
-def per_call(fn: Callable[[], object], *, number: int, repeat: int) -> tuple[float, float]:
-    """(median, best) seconds per call over ``repeat`` batches of ``number`` calls."""
+def per_call(fn: Callable[[], object], *, number: int, repeat: int) -> tuple[float, float, float]:
+    """Seconds per call over ``repeat`` batches of ``number`` calls: (median wall time, best
+    wall time, median CPU time of this process). On a busy machine the CPU time is the
+    steadier figure: it leaves out the time other processes held the core."""
     fn()  # the first call loads data and fills caches: not what is measured
-    times = []
+    wall: list[float] = []
+    cpu: list[float] = []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         for _ in range(number):
             fn()
-        times.append((time.perf_counter() - t) / number)
-    return statistics.median(times), min(times)
+        cpu.append((time.process_time() - c) / number)
+        wall.append((time.perf_counter() - t) / number)
+    return statistics.median(wall), min(wall), statistics.median(cpu)
 
 
 def first_call() -> float:
@@ -96,23 +101,26 @@ def main(argv: list[str] | None = None) -> int:
         ("Estimator.compute(Usage)  [instrumented path]", lambda: est.compute(usage)),
         ("impacts.gwp.value  [reading a result]", read_values),
     ]
-    rows: list[tuple[str, str, str]] = []
+    rows: list[tuple[str, str, str, str]] = []
     for name, fn in cases:
-        med, best = per_call(fn, number=number, repeat=repeat)
-        rows.append((name, f"{med * 1e6:.2f} µs", f"{best * 1e6:.2f} µs"))
-    rows.append(("first estimate() in a fresh process", f"{first_call() * 1e3:.1f} ms", ""))
+        med, best, cpu = per_call(fn, number=number, repeat=repeat)
+        rows.append((name, f"{med * 1e6:.2f} µs", f"{best * 1e6:.2f} µs", f"{cpu * 1e6:.2f} µs"))
+    rows.append(("first estimate() in a fresh process", f"{first_call() * 1e3:.1f} ms", "", ""))
     imp, modules = import_probe(runs)
-    rows.append(("import tokenprint (fresh process)", f"{imp * 1e3:.1f} ms", ""))
+    rows.append(("import tokenprint (fresh process)", f"{imp * 1e3:.1f} ms", "", ""))
 
     width = max(len(r[0]) for r in rows)
-    print(f"{'case':<{width}}  {'median':>12}  {'best':>12}")
-    print(f"{'-' * width}  {'-' * 12}  {'-' * 12}")
-    for name, med_s, best_s in rows:
-        print(f"{name:<{width}}  {med_s:>12}  {best_s:>12}")
+    heads = ("median", "best", "median CPU")
+    print(f"{'case':<{width}}  " + "  ".join(f"{h:>12}" for h in heads))
+    print(f"{'-' * width}  " + "  ".join("-" * 12 for _ in heads))
+    for name, *cells in rows:
+        print(f"{name:<{width}}  " + "  ".join(f"{c:>12}" for c in cells))
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"\n{os.cpu_count()} CPUs, load average {load:.2f} (timings need an idle machine)")
 
     ours = [m for m in modules if m.startswith("tokenprint")]
     heavy = [m for m in HEAVY if m in modules]
-    print(f"\nimport tokenprint loads {len(modules)} modules; tokenprint modules: {ours}")
+    print(f"import tokenprint loads {len(modules)} modules; tokenprint modules: {ours}")
     print(f"heavy modules loaded at import: {heavy or 'none'}")
     print(f"python {sys.version.split()[0]}, tokenprint {tokenprint.__version__}")
     return 0
