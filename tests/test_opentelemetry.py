@@ -170,3 +170,22 @@ def test_otlp_http_endpoint_receives_the_metrics_on_shutdown(
     assert values["tokenprint.requests"] == 1
     assert attributes["model"] == "gpt-4o-mini" and attributes["team"] == "search"
     assert service == "tokenprint"
+
+
+def test_otel_service_name_from_the_environment_wins(
+    receiver: tuple[str, list[tuple[str, bytes]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "chatbot")
+    url, bodies = receiver
+    EcoLogits.init(opentelemetry_endpoint=url)
+    hooks.run_after(make_record())
+    EcoLogits.shutdown()
+    req = ExportMetricsServiceRequest()
+    req.ParseFromString(bodies[0][1])
+    names = [
+        kv.value.string_value
+        for rm in req.resource_metrics
+        for kv in rm.resource.attributes
+        if kv.key == "service.name"
+    ]
+    assert names == ["chatbot"]

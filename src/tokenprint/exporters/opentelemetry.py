@@ -18,6 +18,7 @@ span, or your own), the request's impacts are also set on it as
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from opentelemetry import metrics, trace
@@ -57,7 +58,9 @@ def _otlp_provider(endpoint: str, export_interval_ms: int) -> Any:
     reader = PeriodicExportingMetricReader(
         OTLPMetricExporter(endpoint=url), export_interval_millis=export_interval_ms
     )
-    resource = Resource.create({"service.name": "tokenprint"})
+    # service.name "tokenprint" unless the standard OTEL_SERVICE_NAME says otherwise
+    named = os.environ.get("OTEL_SERVICE_NAME")
+    resource = Resource.create({} if named else {"service.name": "tokenprint"})
     # tokenprint shuts it down itself (EcoLogits.shutdown() or its own exit handler)
     return MeterProvider(resource=resource, metric_readers=[reader], shutdown_on_exit=False)
 
