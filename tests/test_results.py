@@ -321,7 +321,7 @@ def test_repr_names_the_criteria_or_the_errors() -> None:
 
 
 def test_impacts_survive_deepcopy_and_pickle_of_the_response() -> None:
-    resp = _chat_completion()
+    resp: Any = _chat_completion()
     resp.impacts = _impacts(warnings=[WarningMessage("model-arch-not-released", "est")])
     copied = resp.model_copy(deep=True)
     assert copied.impacts.to_dict() == resp.impacts.to_dict()
