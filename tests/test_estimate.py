@@ -240,3 +240,22 @@ def test_measured_latency_can_only_lower_the_estimate() -> None:
 def test_zero_tokens_give_zero_impacts() -> None:
     i = estimate("gpt-4o", output_tokens=0)
     assert i.vectors == ((0.0,) * 8, (0.0,) * 8)
+
+
+class _Count:
+    """An integer type that is not an int (like numpy.int64): it has ``__index__``."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __index__(self) -> int:
+        return self.n
+
+
+def test_integer_types_with_index_are_accepted_as_token_counts() -> None:
+    i = estimate("gpt-4o", output_tokens=_Count(500), input_tokens=_Count(10))  # type: ignore[arg-type]
+    assert (i.basis.output_tokens, i.basis.input_tokens) == (500, 10)
+    assert type(i.basis.output_tokens) is int
+    assert i.vectors == estimate("gpt-4o", output_tokens=500, input_tokens=10).vectors
+    with pytest.raises(InvalidArgumentError):
+        estimate("gpt-4o", output_tokens=_Count(-1))  # type: ignore[arg-type]

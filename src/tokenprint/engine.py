@@ -8,6 +8,7 @@ the per-request work is one dict look-up and the arithmetic of :mod:`tokenprint.
 from __future__ import annotations
 
 import importlib
+import operator
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
@@ -286,12 +287,20 @@ def default_estimator() -> Estimator:
 
 
 def check_count(name: str, v: object) -> int:
-    """A token count: a non-negative int (bool refused)."""
-    if isinstance(v, bool) or not isinstance(v, int):
-        raise InvalidTypeError(f"{name} must be an int, got {type(v).__name__} {v!r}")
-    if v < 0:
-        raise InvalidArgumentError(f"{name} must be >= 0, got {v}")
-    return v
+    """A token count: a non-negative integer, returned as an int. Integer types such as
+    numpy's are accepted (``__index__``); bool, float and str are refused."""
+    if isinstance(v, int) and not isinstance(v, bool):
+        n = int(v)
+    else:
+        try:
+            if isinstance(v, bool):
+                raise TypeError
+            n = operator.index(v)  # type: ignore[arg-type]
+        except TypeError:
+            raise InvalidTypeError(f"{name} must be an int, got {type(v).__name__} {v!r}") from None
+    if n < 0:
+        raise InvalidArgumentError(f"{name} must be >= 0, got {n}")
+    return n
 
 
 def check_latency(v: object) -> float | None:
@@ -346,10 +355,10 @@ def estimate(
         and reasoning_tokens >= 0
         and input_tokens >= cached_tokens >= 0
     ):
-        check_count("output_tokens", output_tokens)
-        check_count("input_tokens", input_tokens)
-        check_count("cached_tokens", cached_tokens)
-        check_count("reasoning_tokens", reasoning_tokens)
+        output_tokens = check_count("output_tokens", output_tokens)
+        input_tokens = check_count("input_tokens", input_tokens)
+        cached_tokens = check_count("cached_tokens", cached_tokens)
+        reasoning_tokens = check_count("reasoning_tokens", reasoning_tokens)
         if cached_tokens > input_tokens:
             raise InvalidArgumentError("cached_tokens cannot exceed input_tokens")
     lat = None if latency is None else check_latency(latency)
