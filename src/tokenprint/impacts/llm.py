@@ -34,7 +34,8 @@ __all__ = [
 ]
 
 METHODOLOGY_VERSION = "1.0"
-"""Bumped whenever a formula or a constant changes users' numbers (see docs/changelog)."""
+"""Bumped whenever a formula, a constant or a data row changes users' numbers (policy:
+docs/methodology.md §12)."""
 
 # §2 Decode energy per output token per GPU (Wh), H100 80GB, vLLM: f_E = a·exp(b·B)·P + c.
 # Fit by EcoLogits on ML.ENERGY leaderboard data ("Environmental Impacts of LLM Inference",
