@@ -31,7 +31,19 @@ from tokenprint import context, hooks
 from tokenprint.config import Config
 from tokenprint.errors import BudgetExceeded, InvalidArgumentError, InvalidTypeError
 from tokenprint.impacts import units
-from tokenprint.impacts.results import N_VALUES, Basis, Impacts
+from tokenprint.impacts.results import (
+    E_ADPE,
+    E_GWP,
+    E_PE,
+    N_VALUES,
+    U_ADPE,
+    U_ENERGY,
+    U_GWP,
+    U_PE,
+    U_WCF,
+    Basis,
+    Impacts,
+)
 from tokenprint.scopes import Scope
 from tokenprint.usage import Usage
 
@@ -64,11 +76,11 @@ Vectors = tuple[tuple[float, ...], tuple[float, ...]]
 
 # Indices of each total criterion in the (low, high) value vectors: usage [+ embodied].
 _SLOTS: dict[str, tuple[int, ...]] = {
-    "energy": (0,),
-    "gwp": (1, 5),
-    "adpe": (2, 6),
-    "pe": (3, 7),
-    "wcf": (4,),
+    "energy": (U_ENERGY,),
+    "gwp": (U_GWP, E_GWP),
+    "adpe": (U_ADPE, E_ADPE),
+    "pe": (U_PE, E_PE),
+    "wcf": (U_WCF,),
 }
 
 
