@@ -292,10 +292,17 @@ class ChatChunks(Accumulator):
         return ended
 
 
+def _fields_of(cls: type) -> Any:
+    """A pydantic model class's fields: ``__pydantic_fields__`` (pydantic >= 2.10), else
+    ``model_fields`` (older 2.x, e.g. litellm's ModelResponse on pydantic 2.8)."""
+    fields = getattr(cls, "__pydantic_fields__", None)
+    return fields if fields is not None else getattr(cls, "model_fields", ())
+
+
 def attach(obj: Any, impacts: Impacts) -> bool:
     """Set ``obj.impacts`` in place; False when the object cannot take an attribute."""
     extra = getattr(obj, "__pydantic_extra__", None)
-    if type(extra) is dict and "impacts" not in type(obj).__pydantic_fields__:
+    if type(extra) is dict and "impacts" not in _fields_of(type(obj)):
         # a pydantic model with extra="allow" (openai, anthropic, cohere): what its
         # __setattr__ does for an unknown name, without the per-call look-ups
         extra["impacts"] = impacts

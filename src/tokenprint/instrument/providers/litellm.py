@@ -1,0 +1,128 @@
+"""LiteLLM adapter: ``litellm.completion`` and ``litellm.acompletion``, streamed or not.
+
+LiteLLM's ``provider/model`` names are kept as sent (``groq/llama-3.1-8b-instant``): the
+catalogue resolves provider prefixes exactly, never by fuzzy matching. The serving provider
+(the data centre) comes from LiteLLM's own parsing (``litellm.get_llm_provider``), mapped to
+tokenprint's names. When LiteLLM calls an SDK tokenprint also patches (the openai SDK for
+Azure...), the core's re-entrancy guard lets that inner call pass: one request, counted once.
+A ``CustomStreamWrapper`` iterates itself, so it is tapped through a subclass (``SELF``).
+Only reads objects; the core does the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tokenprint.hooks import Pending
+from tokenprint.instrument.core import (
+    ESTIMATED_OUTPUT,
+    SELF,
+    Call,
+    ChatChunks,
+    Target,
+    first_int,
+    host_of,
+    provider_for_host,
+    text_tokens,
+)
+from tokenprint.usage import Usage
+
+__all__ = ["TARGETS", "provider_of"]
+
+_PROVIDERS = {
+    "mistral": "mistralai",
+    "codestral": "mistralai",
+    "gemini": "google",
+    "vertex_ai": "vertex",
+    "vertex_ai_beta": "vertex",
+    "bedrock": "bedrock",
+    "cohere_chat": "cohere",
+    "huggingface": "huggingface_hub",
+    "together_ai": "together",
+    "fireworks_ai": "fireworks",
+    "azure_ai": "azure",
+    "text-completion-openai": "openai",
+    "ollama": "self-hosted",
+    "ollama_chat": "self-hosted",
+    "vllm": "self-hosted",
+    "hosted_vllm": "self-hosted",
+    "lm_studio": "self-hosted",
+    "llamafile": "self-hosted",
+}
+"""LiteLLM ``custom_llm_provider`` -> tokenprint provider (data-centre) name; others as is."""
+
+_cache: dict[tuple[str, str | None], str | None] = {}
+_MISS = object()
+
+
+def provider_of(model: str, explicit: str | None = None) -> str | None:
+    """tokenprint's provider for a LiteLLM model string, from LiteLLM's own parsing (cached
+    per string); None when LiteLLM cannot place it either (no guess)."""
+    hit = _cache.get((model, explicit), _MISS)
+    if hit is _MISS:
+        import litellm
+
+        try:
+            name = litellm.get_llm_provider(model, custom_llm_provider=explicit)[1]
+        except Exception:
+            name = None
+        hit = _PROVIDERS.get(name, name) if name else None
+        if len(_cache) < 4096:
+            _cache[(model, explicit)] = hit
+    return hit  # type: ignore[return-value]
+
+
+def _where(call: Call) -> tuple[str | None, str | None]:
+    k = call.kwargs
+    host = host_of(k.get("api_base") or k.get("base_url"))
+    provider = provider_of(str(call.get("model", 0)), k.get("custom_llm_provider"))
+    return (provider_for_host(host, provider or "self-hosted") if host else provider), host
+
+
+def _usage(call: Call, model: Any, u: Any, chars: int) -> Usage:
+    requested = call.get("model", 0)
+    provider, host = _where(call)
+    inp, out = first_int(u, "prompt_tokens"), first_int(u, "completion_tokens")
+    warnings: tuple[tuple[str, str], ...] = ()
+    if u is None:
+        inp, out = text_tokens(call.get("messages", 1)), (chars + 3) // 4
+        warnings = (ESTIMATED_OUTPUT,)
+    return Usage(
+        provider, model or requested, inp, out,
+        first_int(getattr(u, "prompt_tokens_details", None), "cached_tokens"),
+        first_int(getattr(u, "completion_tokens_details", None), "reasoning_tokens"),
+        host=host, requested_model=requested, warnings=warnings,
+    )  # fmt: skip
+
+
+def response_usage(call: Call, resp: Any) -> Usage | None:
+    """A ``ModelResponse`` (OpenAI-shaped, whatever the provider)."""
+    if not hasattr(resp, "choices") or not hasattr(resp, "usage"):
+        return None
+    chars = sum(
+        len(getattr(getattr(c, "message", None), "content", None) or "") for c in resp.choices
+    )
+    return _usage(call, getattr(resp, "model", None), resp.usage, chars)
+
+
+class Chunks(ChatChunks):
+    """``ModelResponseStream`` chunks; usage with ``stream_options={"include_usage": True}``."""
+
+    __slots__ = ()
+
+    def usage(self) -> Usage | None:
+        return _usage(self.call, self.model, self.u, self.chars)
+
+
+def pending(call: Call) -> Pending:
+    provider, host = _where(call)
+    k = call.kwargs
+    limit = k.get("max_tokens") or k.get("max_completion_tokens")
+    tokens = text_tokens(call.get("messages", 1))
+    return Pending(provider, call.get("model", 0), limit, tokens, host, call.target.endpoint)
+
+
+TARGETS = [
+    Target("litellm", name, name, response_usage, Chunks, pending, iterator=SELF)
+    for name in ("completion", "acompletion")
+]
