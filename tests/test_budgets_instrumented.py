@@ -152,6 +152,22 @@ def test_raise_mode_total_breaks_on_the_call_that_crosses_it(client: Any) -> Non
     assert budget.spent.basis.requests == 3
 
 
+def test_raise_mode_on_a_stream_raises_when_the_stream_ends(client: Any) -> None:
+    chunks: list[Any] = []
+    with (
+        use_cassette("budgets", "chat_stream"),
+        EcoLogits.track() as t,
+        Budget(per_request={"energy": "0 Wh"}),
+    ):
+        stream = ask(client, stream=True, stream_options={"include_usage": True})
+        with pytest.raises(BudgetExceeded, match="energy per-request"):
+            for chunk in stream:
+                chunks.append(chunk)
+    assert len(chunks) == 5  # every chunk reached the caller before the breach
+    assert chunks[-1].impacts.basis.output_tokens == 100
+    assert len(t) == 1
+
+
 async def test_raise_mode_on_the_async_client() -> None:
     EcoLogits.init(providers=["openai"])
     aclient = openai.AsyncOpenAI(api_key="sk-test", max_retries=0)
