@@ -131,6 +131,14 @@ def test_unreadable_reports_exit_two(tmp_path: Path, content: str) -> None:
     assert main(["check", str(path), "--max-gwp", "5g"]) == 2
 
 
+def test_a_report_with_nothing_to_check_exits_two(
+    report: tuple[str, float, float], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _, _ = report  # a tracker report: requests, no tests
+    assert main(["check", path, "--max-gwp", "5g", "--per", "test"]) == 2
+    assert "has no tests to check" in capsys.readouterr().err
+
+
 def test_command_line_exit_status_is_non_zero_on_breach(report: tuple[str, float, float]) -> None:
     path, _, _ = report
     cmd = [sys.executable, "-m", "tokenprint", "check", path, "--max-energy", "1e-9 Wh"]

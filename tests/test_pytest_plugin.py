@@ -278,7 +278,7 @@ def test_terminal_summary_lists_tracked_tests_and_the_total(pytester: pytest.Pyt
     result.stdout.fnmatch_lines(
         [
             "*tokenprint: impacts per test (min – max)*",
-            "test*requests*energy Wh*gCO2eq*water mL",
+            "test*requests*energy Wh*gwp gCO2eq*water mL",
             "*test_inner.py::test_a*1*",
             "*test_inner.py::test_b*2*",
             "TOTAL*3*",

@@ -269,7 +269,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 # Criteria shown in the summary: (name, header, factor from the canonical unit).
-_SHOWN = (("energy", "energy Wh", 1e3), ("gwp", "gCO2eq", 1e3), ("wcf", "water mL", 1e3))
+_SHOWN = (("energy", "energy Wh", 1e3), ("gwp", "gwp gCO2eq", 1e3), ("wcf", "water mL", 1e3))
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

@@ -111,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
                     )
     except (KeyError, TypeError, AttributeError) as exc:
         raise InvalidArgumentError(f"{args.report}: malformed report ({exc!r})") from exc
+    if not checked:  # a check of nothing would pass whatever the impacts
+        raise InvalidArgumentError(f"{args.report} has no {args.per}s to check")
     if breaches:
         print(f"impact budget exceeded ({len(breaches)}):")
         for line in breaches:
