@@ -118,6 +118,20 @@ def test_raise_mode_raises_after_the_request_with_the_record_and_totals() -> Non
     assert len(t) == 1  # the tracker still saw the request
 
 
+def test_remaining_is_what_is_left_of_a_total_in_any_unit() -> None:
+    b = Budget(total={"gwp": "1 g"}, per_request={"energy": "1 kWh"})
+    assert b.remaining("gwp", "g") == pytest.approx(1.0)
+    send()
+    spent = b.spent.gwp
+    assert spent is not None and spent.max == 0.0  # not active: nothing charged
+    with b:
+        send()
+    left = b.remaining("gwp", "mg")
+    assert left == pytest.approx(1000.0 - grams() * 1000.0)
+    assert b.remaining("gwp") == pytest.approx(0.001 - grams() / 1000.0)
+    assert b.remaining("energy") is None
+
+
 def test_request_under_budget_passes() -> None:
     with Budget(per_request={"gwp": f"{grams() * 2} g"}, total={"energy": "1 kWh"}) as b:
         send()

@@ -447,14 +447,16 @@ class Budget(_Active):
         with self._lock:
             return Impacts(self._low, self._high, basis=Basis(requests=self._requests))
 
-    def remaining(self, criterion: str) -> float | None:
-        """What is left of the total limit on ``criterion`` (canonical unit), or None."""
+    def remaining(self, criterion: str, unit: str | None = None) -> float | None:
+        """What is left of the total limit on ``criterion``, in ``unit`` (default: the
+        criterion's canonical unit, kWh, kg, MJ or L); None without a total limit on it."""
         name = criterion_name(criterion)
         for lim in self.totals_limits:
             if lim.criterion == name:
                 with self._lock:
                     used = bound_of((tuple(self._low), tuple(self._high)), name, self.bound)
-                return max(0.0, lim.amount - used)
+                left = max(0.0, lim.amount - used)
+                return left if unit is None else units.convert(left, units.CANONICAL[name], unit)
         return None
 
     def reset(self) -> None:
