@@ -153,6 +153,25 @@ def install(config: Config) -> None:
                 module = sys.modules.get(sdk.module)
                 if module is not None:
                     _guarded_patch(name, module)
+            if config.providers:
+                _warn_if_missing(name, sdk)
+
+
+def _warn_if_missing(name: str, sdk: Sdk) -> None:
+    """A provider named in ``providers=`` whose SDK is not installed: one warning, no error
+    (its post-import hook stays registered and does nothing)."""
+    key = name + ":missing"
+    if sdk.module in sys.modules or key in _warned:
+        return
+    try:
+        import importlib.util
+
+        found = importlib.util.find_spec(sdk.module) is not None
+    except (ImportError, ValueError):  # a parent package missing, or blocked
+        found = False
+    if not found:
+        _warned.add(key)
+        logger.warning("tokenprint: %s is not installed; it is not instrumented", sdk.distribution)
 
 
 def _hook_for(name: str) -> Any:
