@@ -29,3 +29,51 @@ def use_cassette(sdk: str, name: str) -> Iterator[Any]:
     assert path.exists(), path
     with _VCR.use_cassette(str(path), allow_playback_repeats=False) as cassette:
         yield cassette
+
+
+def openai_include_usage() -> dict[str, Any]:
+    """Keyword arguments asking an OpenAI chat stream for its usage chunk; releases before
+    ``stream_options`` existed get the same request body through ``extra_body``."""
+    import inspect
+
+    from openai.resources.chat import Completions
+
+    options = {"include_usage": True}
+    if "stream_options" in inspect.signature(Completions.create).parameters:
+        return {"stream_options": options}
+    return {"extra_body": {"stream_options": options}}
+
+
+def request_id(obj: Any) -> Any:
+    """``obj._request_id``, or skip the test on SDK releases that do not keep it."""
+    import pytest
+
+    rid = getattr(obj, "_request_id", None)
+    if rid is None:
+        pytest.skip("this SDK release does not keep the request id on responses")
+    return rid
+
+
+def sdk_method(obj: Any, *paths: str) -> Any:
+    """The first of the dotted attribute ``paths`` that ``obj`` has (SDK releases move
+    methods: ``chat.completions.parse`` was ``beta.chat.completions.parse``), or skip."""
+    import pytest
+
+    for path in paths:
+        target = obj
+        for part in path.split("."):
+            target = getattr(target, part, None)
+            if target is None:
+                break
+        if target is not None:
+            return target
+    pytest.skip(f"this SDK release has none of {', '.join(paths)}")
+
+
+def closable(stream: Any) -> Any:
+    """``stream``, or skip on SDK releases whose streams have no ``close()`` / ``with``."""
+    import pytest
+
+    if not hasattr(type(stream), "close"):
+        pytest.skip("streams of this SDK release have no close() or context manager")
+    return stream

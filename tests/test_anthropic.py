@@ -10,7 +10,7 @@ import pytest
 
 anthropic = pytest.importorskip("anthropic")
 
-from cassette_support import use_cassette  # noqa: E402
+from cassette_support import request_id, sdk_method, use_cassette  # noqa: E402
 from pydantic import BaseModel  # noqa: E402
 
 from tokenprint import EcoLogits  # noqa: E402
@@ -65,7 +65,7 @@ def test_request_id_and_type_preserved(client: Any) -> None:
     with use_cassette("anthropic", "message"):
         msg = client.messages.create(**KW)
     assert type(msg) is anthropic.types.Message
-    assert msg._request_id == "req_tokenprint_msg_0001"
+    assert request_id(msg) == "req_tokenprint_msg_0001"
 
 
 def test_model_dump_json_works_with_impacts_attached(client: Any) -> None:
@@ -80,7 +80,7 @@ async def test_async_create_carries_impacts(aclient: Any) -> None:
     with use_cassette("anthropic", "message"):
         msg = await aclient.messages.create(**KW)
     assert _ok(msg.impacts).basis.output_tokens == 180
-    assert msg._request_id == "req_tokenprint_msg_0001"
+    assert request_id(msg) == "req_tokenprint_msg_0001"
 
 
 def test_api_exception_propagates(client: Any) -> None:
@@ -110,7 +110,7 @@ def test_parse_carries_impacts(client: Any) -> None:
 
 
 def test_beta_create_carries_impacts(client: Any) -> None:
-    with use_cassette("anthropic", "message"):
+    with use_cassette("anthropic", "beta_message"):
         msg = client.beta.messages.create(**KW)
     assert _ok(msg.impacts).basis.output_tokens == 180
 
@@ -198,7 +198,10 @@ async def test_async_stream_helper_gets_impacts(aclient: Any) -> None:
 
 
 def test_beta_stream_helper_gets_impacts(client: Any) -> None:
-    with use_cassette("anthropic", "message_stream"), client.beta.messages.stream(**KW) as stream:
+    with (
+        use_cassette("anthropic", "beta_message_stream"),
+        sdk_method(client, "beta.messages.stream")(**KW) as stream,
+    ):
         text = "".join(stream.text_stream)
     assert text == TEXT
     assert _ok(stream.impacts).basis.output_tokens == 180
@@ -235,6 +238,7 @@ def test_streaming_response_passes_through_untouched(client: Any) -> None:
 
 # -- Bedrock and Vertex --------------------------------------------------------------------
 def test_bedrock_client_is_provider_bedrock() -> None:
+    pytest.importorskip("botocore")  # AnthropicBedrock signs requests with botocore
     EcoLogits.init(providers=["anthropic"])
     client = anthropic.AnthropicBedrock(
         aws_region="us-east-1", aws_access_key="AKIATEST", aws_secret_key="secret", max_retries=0

@@ -16,7 +16,7 @@ import pytest
 
 openai = pytest.importorskip("openai")
 
-from cassette_support import use_cassette  # noqa: E402
+from cassette_support import openai_include_usage, use_cassette  # noqa: E402
 
 from tokenprint import EcoLogits, hooks  # noqa: E402
 from tokenprint.engine import Estimator  # noqa: E402
@@ -60,11 +60,12 @@ def test_stream_publishes_once_at_the_end(client: Any, records: list[Any]) -> No
             model="gpt-4o-mini",
             messages=MESSAGES,
             stream=True,
-            stream_options={"include_usage": True},
+            **openai_include_usage(),
         )
         for i, _ in enumerate(stream):
             assert len(records) == (1 if i == 11 else 0)
-        stream.close()
+        if hasattr(stream, "close"):
+            stream.close()
     assert len(records) == 1
 
 
@@ -124,7 +125,7 @@ def test_budget_exceeded_in_a_stream_comes_after_the_last_chunk(client: Any) -> 
                 model="gpt-4o-mini",
                 messages=MESSAGES,
                 stream=True,
-                stream_options={"include_usage": True},
+                **openai_include_usage(),
             )
             for chunk in stream:
                 got.append(chunk)

@@ -15,7 +15,13 @@ import pytest
 openai = pytest.importorskip("openai")
 anthropic = pytest.importorskip("anthropic")
 
-from cassette_support import use_cassette  # noqa: E402
+from cassette_support import (  # noqa: E402
+    closable,
+    openai_include_usage,
+    request_id,
+    sdk_method,
+    use_cassette,
+)
 
 from tokenprint import EcoLogits, hooks  # noqa: E402
 from tokenprint.engine import Estimator  # noqa: E402
@@ -82,7 +88,7 @@ def test_final_usage_chunk_with_empty_choices_raises_no_index_error(oa: Any) -> 
                 model="gpt-4o-mini",
                 messages=MESSAGES,
                 stream=True,
-                stream_options={"include_usage": True},
+                **openai_include_usage(),
             )
         )
     assert chunks[-1].choices == [] and chunks[-1].impacts.errors == []
@@ -107,11 +113,11 @@ def test_stream_is_not_replaced_by_a_bare_generator(oa: Any) -> None:
             model="gpt-4o-mini",
             messages=MESSAGES,
             stream=True,
-            stream_options={"include_usage": True},
+            **openai_include_usage(),
         )
         assert isinstance(stream, openai.Stream)
         assert stream.response.status_code == 200
-        with stream as s:
+        with closable(stream) as s:
             assert s is stream
             list(s)
 
@@ -119,7 +125,9 @@ def test_stream_is_not_replaced_by_a_bare_generator(oa: Any) -> None:
 def test_chat_completions_stream_helper_does_not_crash(oa: Any) -> None:
     with (
         use_cassette("openai", "chat_stream_usage"),
-        oa.chat.completions.stream(model="gpt-4o-mini", messages=MESSAGES) as stream,
+        sdk_method(oa, "chat.completions.stream", "beta.chat.completions.stream")(
+            model="gpt-4o-mini", messages=MESSAGES
+        ) as stream,
     ):
         assert stream.get_final_completion().choices[0].message.content
 
@@ -127,7 +135,7 @@ def test_chat_completions_stream_helper_does_not_crash(oa: Any) -> None:
 def test_responses_stream_helper_does_not_crash(oa: Any) -> None:
     with (
         use_cassette("openai", "responses_stream"),
-        oa.responses.stream(model="gpt-4.1", input="Hello World!") as stream,
+        sdk_method(oa, "responses.stream")(model="gpt-4.1", input="Hello World!") as stream,
     ):
         assert stream.get_final_response().output_text == "Hello! How can I help?"
 
@@ -146,7 +154,7 @@ def test_azure_empty_first_chunk_is_not_dropped() -> None:
                 model="my-gpt4o",
                 messages=MESSAGES,
                 stream=True,
-                stream_options={"include_usage": True},
+                **openai_include_usage(),
             )
         )
     assert chunks[0].model == "" and chunks[0].choices == []
@@ -160,7 +168,7 @@ def test_impacts_are_computed_once_per_stream_not_per_chunk(oa: Any, computes: l
                 model="gpt-4o-mini",
                 messages=MESSAGES,
                 stream=True,
-                stream_options={"include_usage": True},
+                **openai_include_usage(),
             )
         )
     assert n == 12
@@ -179,7 +187,7 @@ def test_response_is_not_rebuilt_so_request_id_and_type_survive(oa: Any) -> None
     with use_cassette("openai", "chat_completion"):
         resp = oa.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
     assert type(resp) is openai.types.chat.ChatCompletion
-    assert resp._request_id == "req_tokenprint_chat_0001"
+    assert request_id(resp) == "req_tokenprint_chat_0001"
 
 
 # -- anthropic -----------------------------------------------------------------------------
@@ -211,7 +219,7 @@ def test_anthropic_cumulative_output_tokens_are_not_added_twice(an: Any) -> None
 def test_anthropic_response_keeps_its_request_id(an: Any) -> None:
     with use_cassette("anthropic", "message"):
         msg = an.messages.create(**AKW)
-    assert msg._request_id == "req_tokenprint_msg_0001"
+    assert request_id(msg) == "req_tokenprint_msg_0001"
 
 
 # -- logging -------------------------------------------------------------------------------

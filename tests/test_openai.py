@@ -10,7 +10,13 @@ import pytest
 
 openai = pytest.importorskip("openai")
 
-from cassette_support import use_cassette  # noqa: E402
+from cassette_support import (  # noqa: E402
+    closable,
+    openai_include_usage,
+    request_id,
+    sdk_method,
+    use_cassette,
+)
 from pydantic import BaseModel  # noqa: E402
 
 from tokenprint import EcoLogits  # noqa: E402
@@ -62,7 +68,7 @@ def test_request_id_and_type_preserved(client: Any) -> None:
     with use_cassette("openai", "chat_completion"):
         resp = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
     assert type(resp) is openai.types.chat.ChatCompletion
-    assert resp._request_id == "req_tokenprint_chat_0001"
+    assert request_id(resp) == "req_tokenprint_chat_0001"
 
 
 def test_model_dump_json_works_with_impacts_attached(client: Any) -> None:
@@ -77,7 +83,7 @@ async def test_async_chat_create_carries_impacts(aclient: Any) -> None:
     with use_cassette("openai", "chat_completion"):
         resp = await aclient.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
     assert _ok(resp.impacts).basis.output_tokens == 300
-    assert resp._request_id == "req_tokenprint_chat_0001"
+    assert request_id(resp) == "req_tokenprint_chat_0001"
 
 
 def test_api_exception_propagates(client: Any) -> None:
@@ -116,11 +122,11 @@ def _stream(client: Any, **kw: Any) -> Any:
 
 def test_stream_with_include_usage_reads_the_final_usage_chunk(client: Any) -> None:
     with use_cassette("openai", "chat_stream_usage"):
-        stream = _stream(client, stream_options={"include_usage": True})
+        stream = _stream(client, **openai_include_usage())
         chunks = list(stream)
     assert type(stream) is openai.Stream
     assert len(chunks) == 12  # role, 9 words, finish, usage: none dropped
-    assert chunks[-1].choices == [] and chunks[-1].usage.completion_tokens == 9
+    assert chunks[-1].choices == []  # the usage chunk
     assert chunks[-1].impacts is stream.impacts
     b = _ok(stream.impacts).basis
     assert (b.input_tokens, b.output_tokens) == (12, 9)
@@ -132,7 +138,7 @@ def test_stream_with_include_usage_reads_the_final_usage_chunk(client: Any) -> N
 def test_stream_impacts_available_inside_the_loop_on_the_usage_chunk(client: Any) -> None:
     seen = []
     with use_cassette("openai", "chat_stream_usage"):
-        for chunk in _stream(client, stream_options={"include_usage": True}):
+        for chunk in _stream(client, **openai_include_usage()):
             seen.append(getattr(chunk, "impacts", None) is not None)
     assert seen[-1] and not any(seen[:-1])
 
@@ -151,7 +157,7 @@ def test_stream_without_usage_estimates_output_from_text(client: Any) -> None:
 def test_stream_used_as_context_manager(client: Any) -> None:
     with (
         use_cassette("openai", "chat_stream_usage"),
-        _stream(client, stream_options={"include_usage": True}) as stream,
+        closable(_stream(client, **openai_include_usage())) as stream,
     ):
         n = sum(1 for _ in stream)
     assert n == 12
@@ -161,7 +167,7 @@ def test_stream_used_as_context_manager(client: Any) -> None:
 
 def test_stream_not_consumed_to_the_end_is_accounted_on_close(client: Any) -> None:
     with use_cassette("openai", "chat_stream_usage"):
-        stream = _stream(client, stream_options={"include_usage": True})
+        stream = closable(_stream(client, **openai_include_usage()))
         first = [next(stream), next(stream), next(stream)]
         assert not hasattr(stream, "impacts")
         stream.close()
@@ -177,9 +183,9 @@ async def test_async_stream_carries_impacts(aclient: Any) -> None:
             model="gpt-4o-mini",
             messages=MESSAGES,
             stream=True,
-            stream_options={"include_usage": True},
+            **openai_include_usage(),
         )
-        async with stream:
+        async with closable(stream):
             chunks = [c async for c in stream]
     assert type(stream) is openai.AsyncStream
     assert len(chunks) == 12
@@ -192,14 +198,14 @@ async def test_async_stream_not_consumed_to_the_end_is_accounted_on_close(aclien
             model="gpt-4o-mini", messages=MESSAGES, stream=True
         )
         await stream.__anext__()
-        await stream.close()
+        await closable(stream).close()
     assert _ok(stream.impacts).basis.model == "gpt-4o-mini-2024-07-18"
 
 
 # -- parse / stream helpers ----------------------------------------------------------------
 def test_chat_parse_carries_impacts(client: Any) -> None:
     with use_cassette("openai", "chat_parse"):
-        resp = client.chat.completions.parse(
+        resp = sdk_method(client, "chat.completions.parse", "beta.chat.completions.parse")(
             model="gpt-4o-mini", messages=MESSAGES, response_format=City
         )
     assert resp.choices[0].message.parsed == City(city="Paris", country="France")
@@ -209,7 +215,7 @@ def test_chat_parse_carries_impacts(client: Any) -> None:
 def test_chat_stream_helper_carries_impacts(client: Any) -> None:
     with (
         use_cassette("openai", "chat_stream_usage"),
-        client.chat.completions.stream(
+        sdk_method(client, "chat.completions.stream", "beta.chat.completions.stream")(
             model="gpt-4o-mini", messages=MESSAGES, stream_options={"include_usage": True}
         ) as stream,
     ):
@@ -223,7 +229,9 @@ def test_chat_stream_helper_carries_impacts(client: Any) -> None:
 def test_chat_stream_helper_not_consumed_is_accounted_on_exit(client: Any) -> None:
     with (
         use_cassette("openai", "chat_stream_usage"),
-        client.chat.completions.stream(model="gpt-4o-mini", messages=MESSAGES) as stream,
+        sdk_method(client, "chat.completions.stream", "beta.chat.completions.stream")(
+            model="gpt-4o-mini", messages=MESSAGES
+        ) as stream,
     ):
         next(iter(stream))
     assert _ok(stream.impacts).basis.model == "gpt-4o-mini-2024-07-18"
@@ -231,7 +239,7 @@ def test_chat_stream_helper_not_consumed_is_accounted_on_exit(client: Any) -> No
 
 async def test_async_chat_stream_helper_carries_impacts(aclient: Any) -> None:
     with use_cassette("openai", "chat_stream_usage"):
-        async with aclient.chat.completions.stream(
+        async with sdk_method(aclient, "chat.completions.stream", "beta.chat.completions.stream")(
             model="gpt-4o-mini", messages=MESSAGES, stream_options={"include_usage": True}
         ) as stream:
             async for _ in stream:
@@ -242,7 +250,7 @@ async def test_async_chat_stream_helper_carries_impacts(aclient: Any) -> None:
 # -- Responses API -------------------------------------------------------------------------
 def test_responses_create_carries_impacts(client: Any) -> None:
     with use_cassette("openai", "responses_create"):
-        resp = client.responses.create(model="gpt-4.1", input="Hello World!")
+        resp = sdk_method(client, "responses.create")(model="gpt-4.1", input="Hello World!")
     b = _ok(resp.impacts).basis
     assert (b.model, b.input_tokens, b.cached_tokens, b.output_tokens, b.reasoning_tokens) == (
         "gpt-4.1-2025-04-14",
@@ -251,18 +259,20 @@ def test_responses_create_carries_impacts(client: Any) -> None:
         250,
         64,
     )
-    assert resp._request_id == "req_tokenprint_chat_0001"
+    assert request_id(resp) == "req_tokenprint_chat_0001"
 
 
 async def test_async_responses_create_carries_impacts(aclient: Any) -> None:
     with use_cassette("openai", "responses_create"):
-        resp = await aclient.responses.create(model="gpt-4.1", input="Hello World!")
+        resp = await sdk_method(aclient, "responses.create")(model="gpt-4.1", input="Hello World!")
     assert _ok(resp.impacts).basis.output_tokens == 250
 
 
 def test_responses_stream_true_reads_the_completed_event(client: Any) -> None:
     with use_cassette("openai", "responses_stream"):
-        stream = client.responses.create(model="gpt-4.1", input="Hello World!", stream=True)
+        stream = sdk_method(client, "responses.create")(
+            model="gpt-4.1", input="Hello World!", stream=True
+        )
         events = list(stream)
     assert events[-1].type == "response.completed"
     assert events[-1].impacts is stream.impacts
@@ -272,7 +282,7 @@ def test_responses_stream_true_reads_the_completed_event(client: Any) -> None:
 def test_responses_stream_helper_carries_impacts(client: Any) -> None:
     with (
         use_cassette("openai", "responses_stream"),
-        client.responses.stream(model="gpt-4.1", input="Hello World!") as stream,
+        sdk_method(client, "responses.stream")(model="gpt-4.1", input="Hello World!") as stream,
     ):
         text = "".join(e.delta for e in stream if e.type == "response.output_text.delta")
         final = stream.get_final_response()
@@ -283,7 +293,9 @@ def test_responses_stream_helper_carries_impacts(client: Any) -> None:
 
 def test_responses_parse_carries_impacts(client: Any) -> None:
     with use_cassette("openai", "responses_parse"):
-        resp = client.responses.parse(model="gpt-4.1", input="Hello World!", text_format=City)
+        resp = sdk_method(client, "responses.parse")(
+            model="gpt-4.1", input="Hello World!", text_format=City
+        )
     assert resp.output_parsed == City(city="Paris", country="France")
     assert _ok(resp.impacts).basis.input_tokens == 900
 
@@ -311,7 +323,7 @@ def test_raw_response_passes_through_and_parse_carries_impacts(client: Any) -> N
 def test_streaming_response_passes_through_untouched(client: Any) -> None:
     with (
         use_cassette("openai", "chat_completion"),
-        client.chat.completions.with_streaming_response.create(
+        sdk_method(client, "chat.completions.with_streaming_response.create")(
             model="gpt-4o-mini", messages=MESSAGES
         ) as resp,
     ):
@@ -348,7 +360,7 @@ def test_azure_stream_keeps_the_empty_first_chunk() -> None:
             model="my-gpt4o",
             messages=MESSAGES,
             stream=True,
-            stream_options={"include_usage": True},
+            **openai_include_usage(),
         )
         chunks = list(stream)
     assert chunks[0].model == "" and chunks[0].choices == []

@@ -41,6 +41,7 @@ __all__ = [
     "host_of",
     "make_wrapper",
     "provider_for_host",
+    "raw_response",
     "text_tokens",
 ]
 
@@ -187,6 +188,20 @@ def provider_for_host(host: str | None, default: str) -> str:
         if len(_host_providers) < 1024:
             _host_providers[key] = hit
     return hit
+
+
+_RAW_TYPES = frozenset({"LegacyAPIResponse", "APIResponse", "AsyncAPIResponse"})
+
+
+def raw_response(result: Any) -> bool:
+    """``Target.raw`` for Stainless-generated SDKs (openai, anthropic): True for what
+    ``with_raw_response`` returns, False for ``with_streaming_response`` (left untouched;
+    it sends the ``X-Stainless-Raw-Response: stream`` header) and everything else."""
+    if type(result).__name__ not in _RAW_TYPES:
+        return False
+    headers = getattr(getattr(result, "_options", None), "headers", None)
+    mode = headers.get("X-Stainless-Raw-Response") if isinstance(headers, Mapping) else None
+    return mode != "stream"
 
 
 def first_int(obj: Any, *names: str) -> int:

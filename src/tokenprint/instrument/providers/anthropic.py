@@ -8,7 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 from tokenprint.hooks import Pending
-from tokenprint.instrument.core import Accumulator, Call, Target, first_int, host_of, text_tokens
+from tokenprint.instrument.core import (
+    Accumulator,
+    Call,
+    Target,
+    first_int,
+    host_of,
+    raw_response,
+    text_tokens,
+)
 from tokenprint.usage import Usage
 
 __all__ = ["TARGETS"]
@@ -143,18 +151,6 @@ def pending(call: Call) -> Pending:
     )
 
 
-_RESPONSES = frozenset({"LegacyAPIResponse", "APIResponse", "AsyncAPIResponse"})
-
-
-def _is_raw(result: Any) -> bool:
-    """``with_raw_response`` (not ``with_streaming_response``, which passes untouched)."""
-    if type(result).__name__ not in _RESPONSES:
-        return False
-    headers = getattr(getattr(result, "_options", None), "headers", None)
-    mode = headers.get("X-Stainless-Raw-Response") if isinstance(headers, dict) else None
-    return mode != "stream"
-
-
 def _methods(module: str, endpoint: str) -> list[Target]:
     """create/parse (responses, raw streams) and stream() (only the before-hook: the stream
     itself is accounted when its manager is entered), sync and async."""
@@ -169,7 +165,7 @@ def _methods(module: str, endpoint: str) -> list[Target]:
                     message_usage,
                     stream,
                     pending,
-                    raw=_is_raw,
+                    raw=raw_response,
                 )
             )
         out.append(Target(module, f"{p}Messages.stream", f"{endpoint}.stream", pending=pending))

@@ -14,8 +14,10 @@ from tokenprint.instrument.core import (
     Accumulator,
     Call,
     Target,
+    first_int,
     host_of,
     provider_for_host,
+    raw_response,
     text_tokens,
 )
 from tokenprint.usage import Usage
@@ -57,20 +59,30 @@ def _usage(call: Call, where: Any, model: Any, u: Any, text_chars: int = -1) -> 
             provider, model or requested, _request_text(call), out, host=host,
             requested_model=requested, warnings=(warn,),
         )  # fmt: skip
+    if type(u) is dict:  # a field this openai release does not know is kept as a dict
+        u = _Fields(u)
     inp = getattr(u, "prompt_tokens", None)
     if inp is not None:  # chat and legacy completions
         out = u.completion_tokens
         in_details = getattr(u, "prompt_tokens_details", None)  # absent in old releases
         out_details = getattr(u, "completion_tokens_details", None)
     else:  # Responses API
-        inp, out = u.input_tokens, u.output_tokens
-        in_details, out_details = u.input_tokens_details, u.output_tokens_details
-    cached = getattr(in_details, "cached_tokens", None) if in_details is not None else None
-    reasoning = getattr(out_details, "reasoning_tokens", None) if out_details else None
+        inp, out = getattr(u, "input_tokens", 0), getattr(u, "output_tokens", 0)
+        in_details = getattr(u, "input_tokens_details", None)
+        out_details = getattr(u, "output_tokens_details", None)
+    cached = first_int(in_details, "cached_tokens") if in_details is not None else 0
+    reasoning = first_int(out_details, "reasoning_tokens") if out_details is not None else 0
     return Usage(
-        provider, model or requested, inp or 0, out or 0, cached or 0, reasoning or 0, None,
+        provider, model or requested, inp or 0, out or 0, cached, reasoning, None,
         host, "text", "", requested,
     )  # fmt: skip
+
+
+class _Fields:
+    """Attribute view of a usage dict (older releases keep unknown fields as dicts)."""
+
+    def __init__(self, d: dict[str, Any]) -> None:
+        self.__dict__.update(d)
 
 
 def response_usage(call: Call, resp: Any) -> Usage | None:
@@ -174,14 +186,21 @@ def pending(call: Call) -> Pending:
     )
 
 
-def _is_raw(result: Any) -> bool:
-    return type(result).__name__ == "LegacyAPIResponse"
+_is_raw = raw_response  # kept for openai_media, which imports it
 
 
 def _pair(module: str, cls: str, method: str, endpoint: str, stream: Any) -> list[Target]:
     """The sync and async variants of one method."""
     return [
-        Target(module, f"{p}{cls}.{method}", endpoint, response_usage, stream, pending, raw=_is_raw)
+        Target(
+            module,
+            f"{p}{cls}.{method}",
+            endpoint,
+            response_usage,
+            stream,
+            pending,
+            raw=raw_response,
+        )
         for p in ("", "Async")
     ]
 
