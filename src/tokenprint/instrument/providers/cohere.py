@@ -66,14 +66,16 @@ def response_usage(call: Call, resp: Any) -> Usage | None:
 class Events(Accumulator):
     """v1 events (``event_type``) and v2 events (``type``)."""
 
-    __slots__ = ("chars", "counts")
+    __slots__ = ("chars", "counts", "started")
 
     def __init__(self, call: Call, stream: Any) -> None:
         super().__init__(call, stream)
         self.chars = 0
         self.counts: Any = None
+        self.started = False
 
     def add(self, event: Any) -> bool:
+        self.started = True
         kind = getattr(event, "type", None) or getattr(event, "event_type", None)
         if kind == "text-generation":  # v1
             self.chars += len(getattr(event, "text", "") or "")
@@ -90,6 +92,8 @@ class Events(Accumulator):
         return False
 
     def usage(self) -> Usage | None:
+        if not self.started:
+            return None  # the request failed before any event (HTTP error, timeout)
         return _usage(self.call, self.counts, self.chars)
 
 
