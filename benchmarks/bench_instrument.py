@@ -5,6 +5,8 @@ Prints a table:
   calls, alternating blocks so that drift hits both sides alike (target: <= 30 us added);
 * per streamed chunk: the slope between a short and a long stream, instrumented vs not
   (target: <= 2 us per chunk);
+* the same two costs isolated from the SDK's own work (the wrapper around a method that
+  returns a ready response; the tap over ready chunks), which noise cannot hide;
 * ``EcoLogits.init()`` with openai and anthropic already imported, in a fresh interpreter
   (first init, tokenprint's own lazy imports included; and a re-init) (target: <= 30 ms).
 
@@ -147,6 +149,54 @@ def bench_stream(rounds: int, n: int) -> tuple[float, float, float, float]:
     return short[0], short[1], long[0], long[1]
 
 
+def bench_isolated(n: int) -> tuple[float, float]:
+    """The instrumentation alone, without the SDK's own work: the wrapper around a method
+    that returns a ready ChatCompletion, and the stream tap over ready chunks."""
+    import timeit
+
+    from openai.types.chat import ChatCompletion, ChatCompletionChunk
+
+    from tokenprint import EcoLogits, runtime
+    from tokenprint.instrument import core
+    from tokenprint.instrument.providers import openai as adapter
+
+    client = _client()
+    resource = client.chat.completions
+    resp = ChatCompletion.model_validate(CHAT)
+    target = adapter.TARGETS[0]
+    wrapper = core.make_wrapper(target, False)
+    kwargs = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}]}
+
+    def sdk(**kw: Any) -> Any:
+        return resp
+
+    EcoLogits.init(providers=["openai"])
+    rt = runtime.current()
+    assert rt is not None
+    clock = time.thread_time
+    plain = min(timeit.repeat(lambda: sdk(**kwargs), number=n, repeat=5, timer=clock))
+    inst = min(
+        timeit.repeat(lambda: wrapper(sdk, resource, (), kwargs), number=n, repeat=5, timer=clock)
+    )
+    chunk = ChatCompletionChunk.model_validate(json.loads(_chunk(" tok")[6:]))
+    chunks = [chunk] * n
+    call = core.Call(target, resource, (), kwargs)
+
+    def tapped() -> None:
+        tap = core._Tap(rt, call, adapter.ChatStream(call, None))
+        for _ in core._iter(tap, iter(chunks)):
+            pass
+
+    def untapped() -> None:
+        for _ in iter(chunks):
+            pass
+
+    t_tap = min(timeit.repeat(tapped, number=1, repeat=5, timer=clock))
+    t_plain = min(timeit.repeat(untapped, number=1, repeat=5, timer=clock))
+    EcoLogits.shutdown()
+    return (inst - plain) / n * 1e6, (t_tap - t_plain) / n * 1e6
+
+
 INIT = """
 import time, statistics
 import openai, anthropic
@@ -186,6 +236,7 @@ def main() -> None:
     s_plain, s_inst, l_plain, l_inst = bench_stream(rounds, max(20, n // 20))
     per_chunk = ((l_inst - s_inst) - (l_plain - s_plain)) / 400
     first, again = bench_init(3 if quick else 5)
+    iso_call, iso_chunk = bench_isolated(2000 if quick else 20000)
     rows = [
         ("chat.completions.create, not instrumented", f"{plain:9.1f} us"),
         ("chat.completions.create, instrumented", f"{inst:9.1f} us"),
@@ -193,6 +244,8 @@ def main() -> None:
         ("stream of 10 chunks, not / instrumented", f"{s_plain:7.0f} / {s_inst:7.0f} us"),
         ("stream of 410 chunks, not / instrumented", f"{l_plain:7.0f} / {l_inst:7.0f} us"),
         ("  added per chunk (target <= 2 us)", f"{per_chunk:9.2f} us"),
+        ("isolated: wrapper around a ready response", f"{iso_call:9.1f} us"),
+        ("isolated: stream tap per ready chunk", f"{iso_chunk:9.2f} us"),
         ("EcoLogits.init(), SDKs imported, first (target <= 30 ms)", f"{first:9.1f} ms"),
         ("EcoLogits.init() again after shutdown()", f"{again:9.1f} ms"),
     ]

@@ -27,7 +27,7 @@ def _where(obj: Any) -> tuple[str, str | None]:
     client = getattr(obj, "_client", None)
     if client is None:  # MessageStream: the raw Stream holds the client
         client = getattr(getattr(obj, "_raw_stream", None), "_client", None)
-    host = host_of(getattr(client, "base_url", None))
+    host = host_of(getattr(client, "_base_url", None) or getattr(client, "base_url", None))
     name = type(client).__name__
     if "Bedrock" in name:
         return "bedrock", host

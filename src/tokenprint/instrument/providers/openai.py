@@ -35,7 +35,8 @@ _ESTIMATED = (
 def _where(obj: Any) -> tuple[str, str | None]:
     """(provider, host) of the client behind a resource or a stream."""
     client = getattr(obj, "_client", None)
-    host = host_of(getattr(client, "base_url", None))
+    # ``_base_url`` (every release): openai 3.x's ``base_url`` property imports per access
+    host = host_of(getattr(client, "_base_url", None) or getattr(client, "base_url", None))
     if type(client).__name__ in _AZURE:
         return "azure", host
     if host is None or host == "api.openai.com":
