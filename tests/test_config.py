@@ -148,6 +148,11 @@ def test_hub_resolver_env_flag(monkeypatch: pytest.MonkeyPatch) -> None:
         ('zone = "XXQ"\n', r"tokenprint\.toml: zone: .*XXQ"),
         ("providers = [1]\n", r"tokenprint\.toml: providers: expected a list of strings"),
         ('exporters = ["csv:x"]\n', r"tokenprint\.toml: exporters\[0\]: unknown exporter"),
+        ('exporters = ["log:LOUD"]\n', r"exporters\[0\]: unknown log level 'LOUD'"),
+        (
+            'exporters = [{type = "codecarbon", per = "week"}]\n',
+            r"exporters\[0\]: codecarbon exporter: per must be",
+        ),
         ("[datacenters.openai]\npeu = 1.2\n", r"datacenters\.openai\.peu: unknown setting"),
         ('[datacenters.openai]\npue = "low"\n', r"datacenters\.openai\.pue: expected a number"),
         ("[budget]\nper_requests = {}\n", r"budget\.per_requests: unknown key"),

@@ -124,6 +124,14 @@ def _parse(spec: str | Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     required = _REQUIRED.get(kind)
     if required and not options.get(required):
         raise InvalidArgumentError(f"the {kind!r} exporter needs a {required} ('{kind}:...')")
+    if kind == "log" and "level" in options:
+        from tokenprint.exporters.log import check_level
+
+        check_level(options["level"])
+    if kind == "codecarbon" and options.get("per", "request") not in ("request", "run"):
+        raise InvalidArgumentError(
+            f"codecarbon exporter: per must be 'request' or 'run', got {options['per']!r}"
+        )
     return kind, options
 
 

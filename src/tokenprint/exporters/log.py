@@ -13,13 +13,14 @@ from tokenprint.errors import InvalidArgumentError
 from tokenprint.exporters._common import criteria, record_dict
 from tokenprint.hooks import RequestRecord
 
-__all__ = ["LOGGER_NAME", "LoggingExporter"]
+__all__ = ["LOGGER_NAME", "LoggingExporter", "check_level"]
 
 LOGGER_NAME = "tokenprint.requests"
 _UNITS = {"energy": "kWh", "gwp": "kgCO2eq", "adpe": "kgSbeq", "pe": "MJ", "wcf": "L"}
 
 
-def _level(level: int | str) -> int:
+def check_level(level: int | str) -> int:
+    """The numeric level of ``"INFO"``/``"debug"``/``20``; InvalidArgumentError if unknown."""
     if isinstance(level, int):
         return level
     value = logging.getLevelName(level.strip().upper())
@@ -34,7 +35,7 @@ class LoggingExporter:
     """Log each request at ``level`` (default INFO) on ``logger`` (default tokenprint.requests)."""
 
     def __init__(self, level: int | str = logging.INFO, logger: str = LOGGER_NAME) -> None:
-        self.level = _level(level)
+        self.level = check_level(level)
         self.logger = logging.getLogger(logger)
 
     def export(self, record: RequestRecord) -> None:
