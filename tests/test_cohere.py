@@ -37,7 +37,8 @@ def test_v1_chat_takes_the_model_from_the_request_and_casts_float_counts() -> No
     assert (u.provider, u.model, u.requested_model) == ("cohere", MODEL, MODEL)
     assert (u.input_tokens, u.output_tokens) == (70, 2)
     assert type(u.input_tokens) is int and type(u.output_tokens) is int
-    assert (u.host, u.endpoint) == ("api.cohere.com", "chat")
+    assert u.host in ("api.cohere.com", "api.cohere.ai")  # early cohere 5.x: api.cohere.ai
+    assert u.endpoint == "chat"
 
 
 async def test_v1_async_chat_carries_impacts() -> None:
@@ -145,6 +146,9 @@ def test_response_with_impacts_still_serialises_to_json() -> None:
     with cassette("cohere", "v1_chat"):
         resp = cohere.Client(api_key="k").chat(message="Name a colour.", model=MODEL)
     assert resp.text == "Blue."
-    dumped = resp.model_dump_json()  # cohere models allow extras: impacts are dumped too
-    assert '"text":"Blue."' in dumped
-    assert '"impacts"' in dumped
+    if hasattr(resp, "model_dump_json"):  # pydantic 2 models allow extras: impacts dumped too
+        dumped = resp.model_dump_json()
+        assert '"impacts"' in dumped
+    else:  # cohere 5.0's pydantic.v1 models: the attribute stays out of the dump
+        dumped = resp.json()
+    assert '"text":"Blue."' in dumped.replace(" ", "")

@@ -126,6 +126,18 @@ def test_parse_keeps_impacts_on_the_rebuilt_answer_and_counts_once(client: Any) 
     assert (recs.usage.input_tokens, recs.usage.endpoint) == (64, "chat.parse")
 
 
+async def test_parse_async_keeps_impacts_and_counts_once(client: Any) -> None:
+    if not hasattr(client.chat, "parse_async"):
+        pytest.skip("this mistralai has no chat.parse_async")
+    with cassette("mistralai", "parse"), records() as recs:
+        resp = await client.chat.parse_async(
+            response_format=Greeting, model=MODEL, messages=MESSAGES
+        )
+    assert resp.choices[0].message.parsed == Greeting(greeting="Bonjour", language="French")
+    _has_values(resp)
+    assert recs.usage.endpoint == "chat.parse_async"
+
+
 def test_fim_complete_is_accounted(client: Any) -> None:
     with cassette("mistralai", "fim"), records() as recs:
         resp = client.fim.complete(model="codestral-2405", prompt="def add(a, b):", suffix="\n")

@@ -42,11 +42,16 @@ def _request_tokens(call: Call) -> int:
     )
 
 
+def _field(obj: Any, name: str) -> Any:
+    """An attribute, or a key: early cohere 5.x keeps ``meta`` as a plain dict."""
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
 def _usage(call: Call, counts: Any, chars: int = -1) -> Usage:
     """From a v1 ``meta`` or a v2 ``usage`` (``tokens``, else ``billed_units``, and
     ``cached_tokens``); estimated from the streamed text when the stream ended early."""
     model = call.kwargs.get("model")
-    tokens = getattr(counts, "tokens", None) or getattr(counts, "billed_units", None)
+    tokens = _field(counts, "tokens") or _field(counts, "billed_units")
     inp, out = first_int(tokens, "input_tokens"), first_int(tokens, "output_tokens")
     warnings: tuple[tuple[str, str], ...] = ()
     if counts is None and chars >= 0:
