@@ -27,13 +27,17 @@ from typing import Any
 from vcr.serializers import yamlserializer
 
 __all__ = [
+    "DROP",
     "MODES",
     "PROVIDERS",
     "Outcome",
     "Provider",
     "Shape",
     "Wire",
+    "adapters_without_scenarios",
     "available",
+    "edit_tokens",
+    "restore_globals",
     "run_shape",
     "snapshot",
 ]
@@ -247,9 +251,17 @@ class Provider:
         return self.client(wire.async_transport() if aio else wire.transport(), aio)
 
 
-def run_shape(provider: Provider, shape: Shape, mode: str = "ok") -> Outcome:
-    """Call the SDK once through ``shape`` on a fresh client and wire; never raises."""
+def run_shape(
+    provider: Provider,
+    shape: Shape,
+    mode: str = "ok",
+    edit: Callable[[bytes], bytes] | None = None,
+) -> Outcome:
+    """Call the SDK once through ``shape`` on a fresh client and wire (its answers' bodies
+    passed through ``edit``); never raises."""
     wire = provider.wire(shape, mode)
+    if edit is not None:
+        wire.answers = {p: (st, h, edit(b)) for p, (st, h, b) in wire.answers.items()}
     client = provider.client_for(wire, shape.aio)
     out = Outcome()
     try:
@@ -850,6 +862,56 @@ def adapters_without_scenarios() -> list[str]:
         for a in sdk.adapters
         if a not in claimed and importlib.util.find_spec(a) is not None
     ]
+
+
+def restore_globals() -> None:
+    """Undo what the client factories change process-wide (huggingface_hub's HTTP client
+    factories), for tests that use the mocks inside the pytest process."""
+    import sys
+
+    hf = sys.modules.get("huggingface_hub")
+    if hf is not None:
+        from huggingface_hub.utils import _http
+
+        hf.set_client_factory(_http.default_client_factory)
+        hf.set_async_client_factory(_http.default_async_client_factory)
+
+
+def edit_tokens(body: bytes, value: Callable[[str], Any]) -> bytes:
+    """The body with every token count replaced by ``value(key)`` (a JSON answer, or the
+    ``data:`` lines of server-sent events); ``value`` may return :data:`DROP` to remove the
+    key. Token counts: numeric fields whose name mentions tokens."""
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {}
+            for k, v in node.items():
+                if "token" in k.lower() and isinstance(v, (int, float)) and k != "max_tokens":
+                    v = value(k)
+                    if v is DROP:
+                        continue
+                else:
+                    v = walk(v)
+                out[k] = v
+            return out
+        if isinstance(node, list):
+            return [walk(x) for x in node]
+        return node
+
+    text = body.decode()
+    if text.lstrip().startswith(("{", "[")):
+        return json.dumps(walk(json.loads(text))).encode()
+    lines = []
+    for line in text.split("\n"):
+        head, _, rest = line.partition(":")
+        if head == "data" and rest.strip().startswith("{"):
+            line = "data: " + json.dumps(walk(json.loads(rest)))
+        lines.append(line)
+    return "\n".join(lines).encode()
+
+
+DROP = object()
+"""Returned by an :func:`edit_tokens` value function: leave the field out."""
 
 
 def dumps(obj: Any) -> str:

@@ -565,7 +565,10 @@ def load_file(path: str | Path) -> list[ModelRecord]:
 
     try:
         with Path(path).open(encoding="utf-8", newline="") as f:
-            rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
+            reader = csv.DictReader(line for line in f if not line.startswith("#"))
+            rows = list(reader)
+        if "name" not in (reader.fieldnames or ()):  # not a models file (or an empty one)
+            raise ValueError("no 'name' column: expected the columns of data/models.csv")
         records = _read_records(rows, str(path))
     except (OSError, ValueError) as exc:
         raise InvalidArgumentError(f"cannot read models file {str(path)!r}: {exc}") from exc

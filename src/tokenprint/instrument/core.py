@@ -211,8 +211,13 @@ def first_int(obj: Any, *names: str) -> int:
     for name in names:
         v = obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
         if isinstance(v, (int, float)) and not isinstance(v, bool):
-            return int(v)
+            if v != v or v in (_INF, -_INF):  # NaN, infinite: not a count
+                continue
+            return int(v)  # negative counts are flagged by the core (usage-invalid)
     return 0
+
+
+_INF = float("inf")
 
 
 def _chars(value: Any, depth: int = 0) -> int:
@@ -351,12 +356,45 @@ def _compute(rt: runtime.Runtime, call: Call, usage: Usage) -> tuple[Usage, Impa
         if not fields[9]:
             fields[9] = call.target.endpoint
         usage = _make_usage(fields)
+    i, o, c, r = usage[2], usage[3], usage[4], usage[5]  # token counts
+    if not (type(i) is int and type(o) is int and type(c) is int and type(r) is int) or not (
+        0 <= i <= _MAX and 0 <= o <= _MAX and 0 <= c <= _MAX and 0 <= r <= _MAX
+    ):
+        usage = _valid_counts(usage)
     over = context.overrides()
     if over:
         impacts = rt.estimator.compute(usage, over.get("zone"), over.get("datacenter"))
     else:
         impacts = rt.estimator.compute(usage)
     return usage, impacts
+
+
+_INVALID = (
+    "usage-invalid",
+    "the answer reported token counts that are not counts (negative, NaN, infinite, beyond "
+    "2**53 or not a number); they are counted as 0",
+)
+_MAX = 2**53
+"""Largest token count taken as such (floats hold integers exactly up to here)."""
+
+
+def _count(v: Any) -> tuple[int, bool]:
+    """(a valid token count, whether ``v`` was already one); floats are truncated."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return 0, False
+    if v != v or not 0 <= v <= _MAX:  # NaN, negative, infinite, absurd
+        return 0, False
+    return int(v), True
+
+
+def _valid_counts(usage: Usage) -> Usage:
+    """Token counts an adapter could not read cleanly become non-negative ints (0 for
+    anything that is not a number), with a warning when one was invalid."""
+    (i, ok_i), (o, ok_o), (c, ok_c), (r, ok_r) = map(_count, usage[2:6])
+    fixed = usage._replace(input_tokens=i, output_tokens=o, cached_tokens=c, reasoning_tokens=r)
+    if ok_i and ok_o and ok_c and ok_r:
+        return fixed
+    return fixed._replace(warnings=(*usage.warnings, _INVALID))
 
 
 def _publish(rt: runtime.Runtime, usage: Usage, impacts: Impacts) -> None:
