@@ -14,7 +14,7 @@ _srv: dict[str, Server] | None = None
 def _load_acc() -> dict[str, Accelerator]:
     global _acc
     if _acc is None:
-        _acc = {}
+        acc: dict[str, Accelerator] = {}  # filled, then published: threads never see it half-built
         for r in read_csv("accelerators.csv"):
             a = Accelerator(
                 name=r["name"].strip(),
@@ -27,14 +27,15 @@ def _load_acc() -> dict[str, Accelerator]:
                 embodied_adpe=parse_range(r, "embodied_adpe"),
                 embodied_pe=parse_range(r, "embodied_pe"),
             )
-            _acc[a.name.upper()] = a
+            acc[a.name.upper()] = a
+        _acc = acc
     return _acc
 
 
 def _load_srv() -> dict[str, Server]:
     global _srv
     if _srv is None:
-        _srv = {}
+        srv: dict[str, Server] = {}  # filled, then published (see _load_acc)
         for r in read_csv("servers.csv"):
             s = Server(
                 name=r["name"].strip(),
@@ -45,7 +46,8 @@ def _load_srv() -> dict[str, Server]:
                 embodied_pe=parse_range(r, "embodied_pe"),
                 lifetime_years=parse_range(r, "lifetime_years"),
             )
-            _srv[s.name.lower()] = s
+            srv[s.name.lower()] = s
+        _srv = srv
     return _srv
 
 
