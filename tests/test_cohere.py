@@ -152,3 +152,36 @@ def test_response_with_impacts_still_serialises_to_json() -> None:
     else:  # cohere 5.0's pydantic.v1 models: the attribute stays out of the dump
         dumped = resp.json()
     assert '"text":"Blue."' in dumped.replace(" ", "")
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_client_built_before_init_is_accounted_once(version: str) -> None:
+    """cohere's Client.__init__ binds ``self.chat`` per instance: such a client is reached
+    through its raw client; one built after init() is still counted once."""
+    if not hasattr(cohere, "ClientV2") or not hasattr(cohere.Client(api_key="k"), "_raw_client"):
+        pytest.skip("this cohere has no raw client")
+    EcoLogits.shutdown()
+    early = cohere.ClientV2(api_key="k") if version == "v2" else cohere.Client(api_key="k")
+    EcoLogits.init(providers=["cohere"])
+    late = cohere.ClientV2(api_key="k") if version == "v2" else cohere.Client(api_key="k")
+    for client in (early, late):
+        with cassette("cohere", f"{version}_chat"), records() as recs:
+            if version == "v2":
+                resp = client.chat(model=MODEL, messages=V2_MESSAGES)
+            else:
+                resp = client.chat(message="Name a colour.", model=MODEL)
+        _has_values(resp)
+        assert len(recs) == 1
+        assert recs.usage.endpoint == ("v2.chat" if version == "v2" else "chat")
+
+
+async def test_async_client_built_before_init_is_accounted() -> None:
+    if not hasattr(cohere, "AsyncClientV2"):
+        pytest.skip("cohere without v2")
+    EcoLogits.shutdown()
+    early = cohere.AsyncClientV2(api_key="k")
+    EcoLogits.init(providers=["cohere"])
+    with cassette("cohere", "v2_chat"), records() as recs:
+        resp = await early.chat(model=MODEL, messages=V2_MESSAGES)
+    _has_values(resp)
+    assert recs.usage.output_tokens == 3

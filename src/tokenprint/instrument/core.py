@@ -139,6 +139,9 @@ class Target(NamedTuple):
     nested calls pass through unaccounted."""
     is_async: bool | None = None
     """Force the async path (default: detected from the original function)."""
+    carrier: Callable[[Any], Any] | None = None
+    """The object inside the result that gets ``impacts`` (fern's ``HttpResponse`` ->
+    ``.data``, what the SDK's public method hands to the user); default: the result."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -447,7 +450,7 @@ def _handle(rt: runtime.Runtime, call: Call, result: Any) -> Any:
         if usage is None:
             return result
         usage, impacts = _compute(rt, call, usage)
-        attach(result, impacts)
+        attach(result if target.carrier is None else target.carrier(result), impacts)
     except Exception as exc:
         guard.report(exc, target.endpoint)
         with contextlib.suppress(Exception):  # best effort: the failure is reported above

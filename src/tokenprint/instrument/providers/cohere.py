@@ -110,6 +110,16 @@ def pending(call: Call) -> Pending:
     )  # fmt: skip
 
 
+def _data(http_response: Any) -> Any:
+    return getattr(http_response, "data", None)
+
+
+def raw_usage(call: Call, http_response: Any) -> Usage | None:
+    """The raw client's ``HttpResponse`` (recent cohere releases): usage of its ``.data``."""
+    data = _data(http_response)
+    return response_usage(call, data) if data is not None else None
+
+
 def _targets() -> list[Target]:
     out = []
     for module, classes, prefix in (
@@ -123,6 +133,19 @@ def _targets() -> list[Target]:
                         module, f"{cls}.{method}", prefix + method, response_usage, Events, pending
                     )
                 )
+    # Client.__init__ binds self.chat per instance (its argument checks), so a client built
+    # before init() never calls the patched method: its raw client's chat is patched too
+    # (nested under the public one otherwise, so counted once). Streams are not covered.
+    for module, classes, prefix in (
+        ("cohere.raw_base_client", ("RawBaseCohere", "AsyncRawBaseCohere"), ""),
+        ("cohere.v2.raw_client", ("RawV2Client", "AsyncRawV2Client"), "v2."),
+    ):
+        for cls in classes:
+            out.append(
+                Target(
+                    module, f"{cls}.chat", prefix + "chat", raw_usage, None, pending, carrier=_data
+                )
+            )
     return out
 
 
