@@ -1,0 +1,158 @@
+"""Uninstrument safety: ``EcoLogits.shutdown()`` while streams are open and while other
+threads are mid-call neither breaks a call nor leaves a method half-patched."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx2
+import mock_sdks
+import pytest
+
+from tokenprint import EcoLogits, instrument
+from tokenprint.instrument import SDKS
+
+openai = pytest.importorskip("openai")
+
+
+class _ShutdownAt(list[Any]):
+    """A chunk list that shuts tokenprint down when the ``n``-th chunk arrives."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n = n
+
+    def append(self, item: Any) -> None:
+        super().append(item)
+        if len(self) == self.n:
+            EcoLogits.shutdown()
+
+
+def _stream_shapes() -> list[Any]:
+    return [
+        pytest.param(p, s.name, id=f"{p}-{s.name}")
+        for p in mock_sdks.available()
+        for s in mock_sdks.PROVIDERS[p].covered().values()
+        if s.stream
+    ]
+
+
+def _wrapped_now() -> list[str]:
+    """Adapter targets (of imported modules) whose attribute is still a tokenprint wrapper."""
+    left = []
+    for sdk in SDKS.values():
+        for adapter in sdk.adapters:
+            mod = sys.modules.get(adapter)
+            for target in getattr(mod, "TARGETS", ()):
+                owner: Any = sys.modules.get(target.module)
+                *path, attr = target.method.split(".")
+                for part in path:
+                    owner = vars(owner).get(part) if owner is not None else None
+                if owner is not None and getattr(vars(owner).get(attr), "_self_tokenprint", False):
+                    left.append(f"{target.module}.{target.method}")
+    return left
+
+
+@pytest.fixture
+def _restore() -> Iterator[None]:
+    yield
+    mock_sdks.restore_globals()
+
+
+@pytest.mark.usefixtures("_restore")
+@pytest.mark.parametrize(("provider_name", "shape_name"), _stream_shapes())
+def test_shutdown_while_a_stream_is_open_keeps_every_chunk_and_unpatches(
+    provider_name: str, shape_name: str
+) -> None:
+    provider = mock_sdks.PROVIDERS[provider_name]
+    shape = provider.shapes[shape_name]
+    ref = mock_sdks.run_shape(provider, shape)
+    assert len(ref.chunks) >= 3
+    EcoLogits.init(providers=[provider_name])
+    wire = provider.wire(shape)
+    client = provider.client_for(wire, shape.aio)
+    chunks = _ShutdownAt(2)
+    if shape.aio:
+        value, _ = asyncio.run(shape.run(client, chunks))
+    else:
+        value, _ = shape.run(client, chunks)
+    assert list(chunks) == ref.chunks
+    assert mock_sdks.snapshot(value) == ref.result
+    assert instrument.patched() == []
+    assert _wrapped_now() == []
+
+
+def _answer(request: Any) -> Any:
+    status, headers, body = mock_sdks._load("openai", "chat_completion")[""]
+    if b'"stream": true' in request.content or b'"stream":true' in request.content:
+        status, headers, body = mock_sdks._load("openai", "chat_stream_usage")[""]
+    return httpx2.Response(status, headers=headers, content=body, request=request)
+
+
+def test_shutdown_and_init_while_threads_are_mid_call_break_no_call() -> None:
+    client = openai.OpenAI(
+        api_key="sk-test",
+        max_retries=0,
+        http_client=httpx2.Client(transport=httpx2.MockTransport(_answer)),
+    )
+    messages = [{"role": "user", "content": "Hello World!"}]
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    calls = [0] * 8
+
+    def worker(i: int) -> None:
+        try:
+            while not stop.is_set():
+                if calls[i] % 2:
+                    stream = client.chat.completions.create(
+                        model="gpt-4o-mini", messages=messages, stream=True
+                    )
+                    text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+                    assert text == "Hello! How can I help you today?"
+                else:
+                    resp = client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+                    assert resp.id == "chatcmpl-tp0001" and resp.usage.total_tokens == 1500
+                calls[i] += 1
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    try:
+        for _ in range(30):
+            EcoLogits.init(providers=["openai"])
+            assert instrument.patched() != []
+            time.sleep(0.002)
+            EcoLogits.shutdown()
+            assert instrument.patched() == [] and _wrapped_now() == []
+            time.sleep(0.002)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert errors == []
+    assert min(calls) > 0
+    assert _wrapped_now() == []
+
+
+def test_every_target_is_patched_once_after_repeated_init_and_shutdown() -> None:
+    importlib.import_module("openai.resources.chat.completions")
+    EcoLogits.init(providers=["openai"])
+    first = sorted((repr(o), a) for o, a in instrument.patched())
+    for _ in range(5):
+        EcoLogits.shutdown()
+        EcoLogits.init(providers=["openai"])
+        EcoLogits.init(providers=["openai"])  # idempotent
+    again = sorted((repr(o), a) for o, a in instrument.patched())
+    assert again == first and len(set(again)) == len(again)
+    for owner, attr in instrument.patched():
+        wrapper = vars(owner)[attr]
+        assert wrapper._self_tokenprint
+        assert not getattr(wrapper.__wrapped__, "_self_tokenprint", False)  # no double wrap
