@@ -268,3 +268,36 @@ def test_vertex_client_is_provider_vertex() -> None:
     assert b.provider == "vertex"
     assert (b.input_tokens, b.output_tokens) == (2020, 180)
     assert msg.impacts.errors == []
+
+
+# -- before sending ------------------------------------------------------------------------
+@pytest.mark.parametrize("how", ["create", "stream"])
+def test_budget_block_before_sending_raises_and_sends_nothing(client: Any, how: str) -> None:
+    from tokenprint import hooks
+    from tokenprint.errors import BudgetExceeded
+
+    pending: list[hooks.Pending] = []
+
+    def block(p: hooks.Pending) -> None:
+        pending.append(p)
+        raise BudgetExceeded("blocked")
+
+    hooks.add_before(block)
+    try:
+        with use_cassette("anthropic", "message") as cassette, pytest.raises(BudgetExceeded):
+            if how == "create":
+                client.messages.create(**KW)
+            else:
+                with client.messages.stream(**KW):
+                    pass
+        assert cassette.play_count == 0
+    finally:
+        hooks.remove(block)
+    (p,) = pending
+    assert (p.provider, p.model, p.max_output_tokens, p.host) == (
+        "anthropic",
+        "claude-3-5-sonnet-latest",
+        1024,
+        "api.anthropic.com",
+    )
+    assert p.endpoint == f"messages.{how}"
