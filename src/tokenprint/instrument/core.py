@@ -315,6 +315,9 @@ class ChatChunks(Accumulator):
         return ended
 
 
+_ABSENT = object()
+
+
 def _fields_of(cls: type) -> Any:
     """A pydantic model class's fields: ``__pydantic_fields__`` (pydantic >= 2.10), else
     ``model_fields`` (older 2.x, e.g. litellm's ModelResponse on pydantic 2.8)."""
@@ -324,12 +327,16 @@ def _fields_of(cls: type) -> Any:
 
 def attach(obj: Any, impacts: Impacts) -> bool:
     """Set ``obj.impacts`` in place; False when the object cannot take an attribute."""
-    extra = getattr(obj, "__pydantic_extra__", None)
+    extra = getattr(obj, "__pydantic_extra__", _ABSENT)
     if type(extra) is dict and "impacts" not in _fields_of(type(obj)):
         # a pydantic model with extra="allow" (openai, anthropic, cohere): what its
         # __setattr__ does for an unknown name, without the per-call look-ups
         extra["impacts"] = impacts
         obj.__pydantic_fields_set__.add("impacts")
+        return True
+    if extra is None and "impacts" not in _fields_of(type(obj)):
+        # a pydantic model without extras (mistral, google): its __setattr__ would raise
+        object.__setattr__(obj, "impacts", impacts)
         return True
     try:
         obj.impacts = impacts
