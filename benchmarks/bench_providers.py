@@ -1,0 +1,311 @@
+"""Overhead of the instrumentation for every adapter, and memory over 100,000 calls.
+
+For each provider with an adapter in place (the scenarios of ``tests/mock_sdks.py``: the
+real SDK client on a mock transport answering from our cassettes), prints:
+
+* **per call, end to end**: the SDK's chat call not instrumented vs instrumented, in
+  alternating blocks (``shutdown()``/``init()`` between them), 10th percentile of the CPU
+  time of the calling thread (target: <= 30 us added);
+* **per chunk, end to end**: the slope between a stream of the cassette's events and one
+  with ``LONG`` more content events, not instrumented vs instrumented (target: <= 2 us);
+* **isolated**: the same two costs without the SDK's own work: the core's wrapper (with the
+  provider's real target, resource object and answer, captured from a real call) around a
+  method that returns the ready answer, and the stream tap over the ready chunk objects;
+* **memory**: ``tracemalloc`` over 100,000 instrumented calls through that wrapper: memory
+  held after 10,000 calls and after 100,000 (flat: no growth per call).
+
+Times are ``time.thread_time`` (other processes on a shared machine do not inflate them).
+
+Run: ``.venv/bin/python benchmarks/bench_providers.py [--quick] [provider ...]``
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+import mock_sdks  # noqa: E402  (the scenarios live with the tests)
+
+__all__ = ["main"]
+
+LONG = 400
+"""Content events added to the long stream."""
+_clock = time.thread_time
+
+
+class Captured(NamedTuple):
+    """One real instrumented call, as the core saw it."""
+
+    target: Any
+    instance: Any
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    result: Any
+    chunks: list[Any]
+
+
+def capture(provider: mock_sdks.Provider, shape: mock_sdks.Shape) -> Captured:
+    """Run ``shape`` instrumented once and keep what the core received (the answer, or the
+    stream's chunk objects)."""
+    from tokenprint import EcoLogits
+    from tokenprint.instrument import core
+
+    seen: list[Any] = []
+    chunks: list[Any] = []
+    handle, add = core._handle, core._Tap.add
+
+    def spy(rt: Any, call: Any, result: Any) -> Any:
+        if call.target.follow is None and not seen:
+            seen.append((call, result))
+        return handle(rt, call, result)
+
+    def spy_add(self: Any, chunk: Any) -> None:
+        chunks.append(chunk)
+        add(self, chunk)
+
+    core._handle = spy  # type: ignore[assignment]
+    core._Tap.add = spy_add  # type: ignore[method-assign]
+    try:
+        EcoLogits.init(providers=[provider.name])
+        out = mock_sdks.run_shape(provider, shape)
+        assert out.error is None, out.error
+    finally:
+        core._handle = handle  # type: ignore[assignment]
+        core._Tap.add = add  # type: ignore[method-assign]
+        EcoLogits.shutdown()
+    call, result = seen[0]
+    return Captured(call.target, call.instance, call.args, dict(call.kwargs), result, chunks)
+
+
+def _low(times: list[float]) -> float:
+    """10th percentile: a call the shared machine did not disturb much."""
+    return statistics.quantiles(times, n=10)[0]
+
+
+# -- end to end ------------------------------------------------------------------------------
+def _blocks(run: Callable[[], Any], provider: str, rounds: int, n: int) -> tuple[float, float]:
+    """Seconds per ``run()`` not instrumented and instrumented (alternating blocks)."""
+    from tokenprint import EcoLogits
+
+    plain: list[float] = []
+    inst: list[float] = []
+    for r in range(rounds * 2):
+        on = r % 2 == 1
+        if on:
+            EcoLogits.init(providers=[provider])
+        times = inst if on else plain
+        run()  # warm: a new client, first-call caches
+        for _ in range(n):
+            t = _clock()
+            run()
+            times.append(_clock() - t)
+        if on:
+            EcoLogits.shutdown()
+    return _low(plain), _low(inst)
+
+
+def _runner(provider: mock_sdks.Provider, shape: mock_sdks.Shape, wire: Any) -> Callable[[], Any]:
+    """A call through ``shape``; the client is rebuilt at each block start (``None`` chunk
+    list resets it), since some SDKs bind methods when a client is built."""
+    state: dict[str, Any] = {}
+
+    def run() -> Any:
+        client = state.get("client")
+        if client is None or state.get("epoch") != _epoch():
+            client = state["client"] = provider.client_for(wire, shape.aio)
+            state["epoch"] = _epoch()
+        if shape.aio:
+            return asyncio.run(shape.run(client, []))
+        return shape.run(client, [])
+
+    return run
+
+
+def _epoch() -> object:
+    from tokenprint import runtime
+
+    return runtime.current()
+
+
+def bench_call(provider: mock_sdks.Provider, rounds: int, n: int) -> tuple[float, float]:
+    shape = provider.shapes["sync"]
+    return _blocks(_runner(provider, shape, provider.wire(shape)), provider.name, rounds, n)
+
+
+def _stretched(wire: mock_sdks.Wire, extra: int) -> None:
+    """Add ``extra`` copies of the stream's middle (content) event to every answer."""
+    out = {}
+    for path, (status, headers, body) in wire.answers.items():
+        events = [e for e in body.split(b"\n\n") if e.strip()]
+        mid = len(events) // 2
+        events[mid:mid] = [events[mid]] * extra
+        out[path] = (status, headers, b"\n\n".join(events) + b"\n\n")
+    wire.answers = out
+
+
+def bench_chunk(provider: mock_sdks.Provider, rounds: int, n: int) -> float | None:
+    """Added seconds per chunk: slope of (instrumented - plain) between short and long."""
+    shape = provider.shapes.get("stream")
+    if shape is None:
+        return None
+    short_wire, long_wire = provider.wire(shape), provider.wire(shape)
+    _stretched(long_wire, LONG)
+    sp, si = _blocks(_runner(provider, shape, short_wire), provider.name, rounds, n)
+    lp, li = _blocks(_runner(provider, shape, long_wire), provider.name, rounds, n)
+    return ((li - si) - (lp - sp)) / LONG
+
+
+# -- isolated --------------------------------------------------------------------------------
+def bench_isolated(cap: Captured, stream: Captured | None, n: int) -> tuple[float, float | None]:
+    """Added seconds per call (the wrapper around a ready answer) and per chunk (the tap
+    over ready chunks), tokenprint's work alone."""
+    import timeit
+
+    from tokenprint import EcoLogits, runtime
+    from tokenprint.instrument import core
+
+    EcoLogits.init(providers=["openai"])
+    try:
+        wrapper = core.make_wrapper(cap.target, False)
+        result = cap.result
+
+        def sdk(*args: Any, **kwargs: Any) -> Any:
+            return result
+
+        def inst() -> Any:
+            return wrapper(sdk, cap.instance, cap.args, cap.kwargs)
+
+        def plain() -> Any:
+            return sdk(*cap.args, **cap.kwargs)
+
+        t_inst = min(timeit.repeat(inst, number=n, repeat=5, timer=_clock)) / n
+        t_plain = min(timeit.repeat(plain, number=n, repeat=5, timer=_clock)) / n
+        per_chunk = None
+        if stream is not None and stream.chunks and stream.target.stream is not None:
+            rt = runtime.current()
+            assert rt is not None
+            chunks = stream.chunks * max(1, 2000 // len(stream.chunks))
+            call = core.Call(stream.target, stream.instance, stream.args, stream.kwargs)
+
+            def tapped() -> None:
+                tap = core._Tap(rt, call, stream.target.stream(call, stream.result))
+                for _ in core._iter(tap, iter(chunks)):
+                    pass
+
+            def untapped() -> None:
+                for _ in iter(chunks):
+                    pass
+
+            t_tap = min(timeit.repeat(tapped, number=1, repeat=5, timer=_clock))
+            t_none = min(timeit.repeat(untapped, number=1, repeat=5, timer=_clock))
+            per_chunk = (t_tap - t_none) / len(chunks)
+    finally:
+        EcoLogits.shutdown()
+    return t_inst - t_plain, per_chunk
+
+
+def bench_memory(cap: Captured, calls: int) -> tuple[float, float]:
+    """KiB held by Python after 10% of ``calls`` instrumented calls and after all of them
+    (through the core's wrapper with the provider's real target and answer)."""
+    from tokenprint import EcoLogits
+    from tokenprint.instrument import core
+
+    EcoLogits.init(providers=["openai"])
+    wrapper = core.make_wrapper(cap.target, False)
+    result = cap.result
+
+    def sdk(*args: Any, **kwargs: Any) -> Any:
+        return result
+
+    try:
+        for _ in range(1000):  # caches filled before measuring
+            wrapper(sdk, cap.instance, cap.args, cap.kwargs)
+        gc.collect()
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+        marks = []
+        for i in range(calls):
+            wrapper(sdk, cap.instance, cap.args, cap.kwargs)
+            if i + 1 in (calls // 10, calls):
+                gc.collect()
+                marks.append((tracemalloc.get_traced_memory()[0] - base) / 1024)
+        tracemalloc.stop()
+    finally:
+        EcoLogits.shutdown()
+    return marks[0], marks[1]
+
+
+# -- table -----------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    quick = "--quick" in args
+    wanted = [a for a in args if not a.startswith("-")] or mock_sdks.available()
+    rounds, n = (2, 40) if quick else (3, 150)
+    calls = 20_000 if quick else 100_000
+    rows = []
+    for name in wanted:
+        provider = mock_sdks.PROVIDERS[name]
+        cap = capture(provider, provider.shapes["sync"])
+        stream_shape = provider.shapes.get("stream")
+        scap = capture(provider, stream_shape) if stream_shape is not None else None
+        plain, inst = bench_call(provider, rounds, n)
+        chunk = bench_chunk(provider, rounds, max(10, n // 5))
+        iso_call, iso_chunk = bench_isolated(cap, scap, 2000 if quick else 20000)
+        early, late = bench_memory(cap, calls)
+        rows.append((name, plain, inst, chunk, iso_call, iso_chunk, early, late))
+        mock_sdks.restore_globals()
+
+    def us(v: float | None, digits: int = 1) -> str:
+        return "-" if v is None else f"{v * 1e6:.{digits}f}"
+
+    head = (
+        "provider",
+        "call plain us",
+        "call inst. us",
+        "added/call us",
+        "added/chunk us",
+        "isolated call us",
+        "isolated chunk us",
+        f"KiB after {calls // 10:,}",
+        f"KiB after {calls:,}",
+    )
+    table = [
+        (
+            name,
+            us(plain, 0),
+            us(inst, 0),
+            us(inst - plain),
+            us(chunk, 2),
+            us(iso_call),
+            us(iso_chunk, 2),
+            f"{early:.1f}",
+            f"{late:.1f}",
+        )
+        for name, plain, inst, chunk, iso_call, iso_chunk, early, late in rows
+    ]
+    widths = [max(len(str(r[i])) for r in (head, *table)) for i in range(len(head))]
+    for r in (head, None, *table):
+        if r is None:
+            print("  ".join("-" * w for w in widths))
+            continue
+        cells = zip(r, widths, strict=True)
+        print("  ".join(c.rjust(w) if j else c.ljust(w) for j, (c, w) in enumerate(cells)))
+    print(
+        "targets: added <= 30 us per call, <= 2 us per chunk; memory flat (the same after "
+        f"{calls // 10:,} and {calls:,} calls). End-to-end figures carry the SDK's own noise; "
+        "the isolated ones are tokenprint's work alone."
+    )
+
+
+if __name__ == "__main__":
+    main()
