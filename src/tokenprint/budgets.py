@@ -24,8 +24,7 @@ import re
 import threading
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
-from contextvars import ContextVar
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 from tokenprint import context, hooks
 from tokenprint.config import Config
@@ -70,7 +69,6 @@ BOUNDS = ("max", "mean", "min")
 REPORT_FORMAT = "tokenprint-report"
 """``format`` field of the JSON written by :meth:`Tracker.to_json` and the pytest plugin."""
 
-A = TypeVar("A", bound="_Active")
 Vectors = tuple[tuple[float, ...], tuple[float, ...]]
 """(low, high) value vectors of an Impacts (see :mod:`tokenprint.impacts.results`)."""
 
@@ -218,17 +216,11 @@ def _model_of(basis: Basis) -> str:
     return basis.model_resolved or basis.model or "unknown"
 
 
-_open: ContextVar[tuple[tuple[object, contextlib.ExitStack], ...]] = ContextVar(
-    "tokenprint_open_scopes", default=()
-)
-
-
 class _Active(Scope):
     """Base of Tracker and Budget: entering puts the object itself in the context.
 
-    Re-entrant, unlike a plain Scope: the same tracker or budget may be open in nested
-    blocks and in several threads or tasks at once (each activation is kept in the
-    context of the code that opened it), so a decorated function shares one object.
+    Scopes are re-entrant: the same tracker or budget may be open in nested blocks and in
+    several threads or tasks at once, so a decorated function shares one object.
     """
 
     def _activate(self) -> contextlib.AbstractContextManager[Any]:
@@ -236,19 +228,6 @@ class _Active(Scope):
 
     def _push(self) -> contextlib.AbstractContextManager[Any]:
         return self._activate()
-
-    def __enter__(self: A) -> A:
-        stack = contextlib.ExitStack()
-        stack.enter_context(self._activate())
-        token = _open.set((*_open.get(), (self, stack)))
-        stack.callback(_open.reset, token)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for obj, stack in reversed(_open.get()):
-            if obj is self:
-                stack.close()
-                return
 
 
 # -- tracker ---------------------------------------------------------------------------------

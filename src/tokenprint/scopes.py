@@ -12,6 +12,7 @@ import contextlib
 import functools
 import inspect
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 __all__ = ["Scope"]
@@ -20,10 +21,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 S = TypeVar("S", bound="Scope")
 
 
-class Scope:
-    """Base class; subclasses implement :meth:`_push` (and optionally :meth:`_close`)."""
+# The activations open in the current context, innermost last. Kept in a contextvar (not on
+# the object) so the same scope can be nested, and shared by threads and asyncio tasks that
+# each enter it (a decorated function called concurrently), without one exit closing
+# another's activation.
+_open: ContextVar[tuple[tuple[Scope, contextlib.ExitStack], ...]] = ContextVar(
+    "tokenprint_open_scopes", default=()
+)
 
-    _stack: contextlib.ExitStack | None = None
+
+class Scope:
+    """Base class; subclasses implement :meth:`_push` (and optionally :meth:`_close`).
+
+    Re-entrant: the same object may be open in nested blocks and in several threads or
+    tasks at once; each activation lives in the context of the code that opened it.
+    """
 
     def _push(self) -> contextlib.AbstractContextManager[Any]:
         raise NotImplementedError
@@ -38,13 +50,15 @@ class Scope:
     def __enter__(self: S) -> S:
         stack = contextlib.ExitStack()
         stack.enter_context(self._push())
-        self._stack = stack
+        token = _open.set((*_open.get(), (self, stack)))
+        stack.callback(_open.reset, token)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        stack, self._stack = self._stack, None
-        if stack is not None:
-            stack.close()
+        for obj, stack in reversed(_open.get()):
+            if obj is self:
+                stack.close()
+                break
         self._close()
 
     async def __aenter__(self: S) -> S:
