@@ -29,6 +29,7 @@ from tokenprint.impacts.results import ErrorMessage, Impacts
 from tokenprint.usage import Usage
 
 __all__ = [
+    "ESTIMATED_INPUT",
     "ESTIMATED_OUTPUT",
     "SELF",
     "Accumulator",
@@ -253,6 +254,12 @@ ESTIMATED_OUTPUT = (
     "4 characters per token",
 )
 """The warning an adapter adds to a Usage whose output tokens come from :func:`text_tokens`."""
+ESTIMATED_INPUT = (
+    "input-tokens-estimated",
+    "the answer did not report prompt tokens: input tokens estimated from the request text at "
+    "about 4 characters per token",
+)
+"""The warning an adapter adds to a Usage whose input tokens come from :func:`text_tokens`."""
 
 
 def combined(usages: Iterable[Usage]) -> Usage | None:

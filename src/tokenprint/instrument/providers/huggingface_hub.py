@@ -14,6 +14,7 @@ from typing import Any
 
 from tokenprint.hooks import Pending
 from tokenprint.instrument.core import (
+    ESTIMATED_INPUT,
     ESTIMATED_OUTPUT,
     Accumulator,
     Call,
@@ -101,13 +102,6 @@ class ChatStream(ChatChunks):
         return _estimated(self.call, self.model, self.chars)
 
 
-_INPUT_ESTIMATED = (
-    "input-tokens-estimated",
-    "the answer did not report prompt tokens: estimated from the prompt at about 4 characters "
-    "per token (pass decoder_input_details=True for exact counts)",
-)
-
-
 def text_usage(call: Call, resp: Any) -> Usage | None:
     """A TextGenerationOutput (``details=True``) or the bare generated ``str``."""
     if isinstance(resp, str):
@@ -123,7 +117,7 @@ def _generated(call: Call, inp: int, out: int) -> Usage:
     """Text generation usage; prompt tokens estimated when the server did not count them."""
     if inp:
         return _usage(call, None, inp, out)
-    return _usage(call, None, _prompt_tokens(call), out, _INPUT_ESTIMATED)
+    return _usage(call, None, _prompt_tokens(call), out, ESTIMATED_INPUT)
 
 
 class TextStream(Accumulator):
