@@ -102,6 +102,7 @@ def test_provider_option_picks_the_datacenter() -> None:
         ["estimate", "--model", "gpt-4o", "--output-tokens", "5", "--cached-tokens", "3"],
         ["estimate", "--output-tokens", "5"],
         ["frobnicate"],
+        [],
     ],
 )
 def test_bad_input_exits_2_with_one_line(runner: list[str], args: list[str]) -> None:

@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
             p = sub.add_parser(name, help=help_, description=help_)
             add(p)
             p.set_defaults(_run=run)
+    parser.set_defaults(_commands=list(sub.choices))
     return parser
 
 
@@ -52,7 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     run = getattr(args, "_run", None)
     if run is None:
-        parser.print_help()
+        names = ", ".join(sorted(parser.get_default("_commands")))
+        print(
+            f"tokenprint: error: a command is required ({names}); see tokenprint --help",
+            file=sys.stderr,
+        )
         return 2
     try:
         code: int = run(args)
