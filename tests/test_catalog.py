@@ -445,11 +445,15 @@ def test_unknown_host_has_no_datacenter() -> None:
     assert for_host("s3.amazonaws.com") is None
 
 
-def test_google_serves_gemini_on_tpus() -> None:
+def test_google_defaults_to_h100_and_tpus_are_opt_in() -> None:
     from tokenprint.catalog.datacenters import get_datacenter
 
     dc = get_datacenter("google")
-    assert dc is not None and dc.accelerator.startswith("TPU")
+    assert dc is not None and dc.accelerator == "H100"
+    tpu = {"accelerator": "TPU-v6e", "server": "tpu-host-8"}
+    impacts = tokenprint.estimate("gemini-2.0-flash", output_tokens=100, datacenter=tpu)
+    assert impacts.basis.hardware == "TPU-v6e"
+    assert impacts.errors == []
 
 
 def test_datacenter_override_per_provider_and_per_request() -> None:
