@@ -177,6 +177,19 @@ def test_stream_not_consumed_to_the_end_is_accounted_on_close(client: Any) -> No
     assert "output-tokens-estimated" in {w.code for w in impacts.warnings}
 
 
+def test_stream_error_midway_propagates_and_is_accounted(client: Any) -> None:
+    seen: list[Any] = []
+    with use_cassette("openai", "chat_stream_error"), pytest.raises(openai.APIError) as err:
+        stream = _stream(client)
+        for chunk in stream:
+            seen.append(chunk)
+    assert "server_error" in str(err.value.body)  # the SDK's own exception, unchanged
+    assert len(seen) == 3
+    impacts = _ok(stream.impacts)
+    assert seen[-1].impacts is impacts
+    assert impacts.basis.output_tokens == (len("Hello!") + 3) // 4
+
+
 async def test_async_stream_carries_impacts(aclient: Any) -> None:
     with use_cassette("openai", "chat_stream_usage"):
         stream = await aclient.chat.completions.create(
