@@ -198,3 +198,20 @@ def test_combined_sums_counts_keeps_the_last_model_and_each_warning_once() -> No
         input_tokens=30, output_tokens=5, cached_tokens=1, reasoning_tokens=1, warnings=(w,)
     )
     assert combined([]) is None
+
+
+def test_stream_with_automatic_function_calling_counts_both_http_calls(client: Any) -> None:
+    if "response_id" not in types.GenerateContentResponse.model_fields:
+        pytest.skip("this google-genai streams no function-calling loop")
+    config = types.GenerateContentConfig(tools=[get_weather])
+    with cassette("google_genai", "afc_stream") as cas, records() as recs:
+        chunks = list(
+            client.models.generate_content_stream(
+                model=MODEL, contents="What is the weather in Paris?", config=config
+            )
+        )
+    if cas.play_count < 2:
+        pytest.skip("this google-genai does not run function calls in streams")
+    assert "".join(c.text or "" for c in chunks).endswith("It is sunny in Paris.")
+    assert hasattr(chunks[-1], "impacts")
+    assert (recs.usage.input_tokens, recs.usage.output_tokens) == (100, 13)

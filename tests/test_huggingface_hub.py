@@ -178,3 +178,14 @@ def test_api_exception_propagates_unchanged() -> None:
         _client("http://localhost:8082").chat_completion(MESSAGES)
     assert type(info.value).__name__ == "HfHubHTTPError"
     assert recs == []
+
+
+def test_chat_stream_closed_early_is_accounted_with_an_estimate() -> None:
+    client = _client(ENDPOINT)
+    with cassette("huggingface_hub", "stream_no_usage"), records() as recs:
+        stream = client.chat_completion(MESSAGES, stream=True)
+        first = next(stream)
+        stream.close()
+    assert first.choices[0].delta.content == "One"
+    assert recs.usage.output_tokens == 1
+    assert [w[0] for w in recs.usage.warnings] == ["output-tokens-estimated"]

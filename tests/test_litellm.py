@@ -164,3 +164,17 @@ def test_litellm_azure_route_really_goes_through_the_patched_openai_sdk() -> Non
             api_base="https://tokenprint-test.openai.azure.com", api_version="2024-10-21",
         )  # fmt: skip
     assert [r.usage.endpoint for r in recs] == ["chat.completions.create"]
+
+
+def test_stream_read_partly_then_closed_is_accounted_once() -> None:
+    with cassette("litellm", "mistral_stream"), records() as recs:
+        stream = litellm.completion(model=MISTRAL, messages=MESSAGES, api_key="k", stream=True)
+        if not hasattr(stream, "close"):
+            pytest.skip("this litellm's stream has no close()")
+        next(stream)
+        next(stream)
+        stream.close()
+        stream.close()
+    assert len(recs) == 1
+    assert [w[0] for w in recs.usage.warnings] == ["output-tokens-estimated"]
+    assert isinstance(stream.impacts, Impacts)
