@@ -192,3 +192,16 @@ def test_after_shutdown_responses_are_untouched(client: Any) -> None:
         resp = client.chat.complete(model=MODEL, messages=MESSAGES)
     assert not hasattr(resp, "impacts")
     assert recs == []
+
+
+def test_azure_client_is_accounted_with_the_azure_data_centre() -> None:
+    azure = pytest.importorskip("mistralai.azure.client")
+    EcoLogits.init(providers=["mistralai"])
+    client = azure.MistralAzure(
+        api_key="test-key", server_url="https://tokenprint-test.services.ai.azure.com"
+    )
+    with cassette("mistralai", "azure_chat"), records() as recs:
+        resp = client.chat.complete(model=MODEL, messages=MESSAGES)
+    _has_values(resp)
+    assert recs.usage.host == "tokenprint-test.services.ai.azure.com"
+    assert resp.impacts.basis.datacenter == "azure"

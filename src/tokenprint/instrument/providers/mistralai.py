@@ -1,7 +1,8 @@
 """Mistral AI adapter: chat (complete, stream, parse), FIM and agents, sync and async.
 
-Covers mistralai 3.x (``mistralai.client``) and 1.x/2.x (``mistralai``): the same targets are
-listed under both layouts and the missing ones are skipped. Mistral responses forbid extra
+Covers mistralai 3.x (``mistralai.client``, with ``mistralai.azure``/``mistralai.gcp``) and
+1.x/2.x (``mistralai``): the same targets are listed under each layout and the missing ones
+are skipped. Mistral responses forbid extra
 attributes; the core attaches ``impacts`` with ``object.__setattr__``. ``Chat.parse`` rebuilds
 its answer from ``complete``'s, so it is a target of its own (the nested ``complete`` passes
 through). Only reads SDK objects; the core does the rest.
@@ -96,7 +97,14 @@ def pending(call: Call) -> Pending:
 
 def _targets() -> list[Target]:
     out = []
-    for package in ("mistralai.client", "mistralai"):  # 3.x, then 1.x/2.x
+    # 3.x, 1.x/2.x, then 3.x's Azure and Google Cloud clients (chat only; their host picks
+    # the data centre)
+    for package in (
+        "mistralai.client",
+        "mistralai",
+        "mistralai.azure.client",
+        "mistralai.gcp.client",
+    ):
         for module, cls, methods in (
             ("chat", "Chat", ("complete", "stream", "parse")),
             ("fim", "Fim", ("complete", "stream")),
