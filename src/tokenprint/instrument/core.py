@@ -37,6 +37,7 @@ __all__ = [
     "ChatChunks",
     "Target",
     "attach",
+    "chars_to_tokens",
     "combined",
     "first_int",
     "host_of",
@@ -244,8 +245,13 @@ def text_tokens(*values: Any) -> int:
     """Rough token count of request text: about 4 characters per token (OpenAI's rule of
     thumb for English, https://platform.openai.com/tokenizer). Used before a request is sent
     (budgets) and for streams that report no usage."""
-    n = sum(_chars(v) for v in values)
-    return (n + 3) // 4
+    return chars_to_tokens(sum(_chars(v) for v in values))
+
+
+def chars_to_tokens(chars: int) -> int:
+    """Tokens in ``chars`` characters of text, rounded up: the 4-characters-per-token rule of
+    :func:`text_tokens`, for answers whose text is counted as it streams."""
+    return (chars + 3) // 4
 
 
 ESTIMATED_OUTPUT = (

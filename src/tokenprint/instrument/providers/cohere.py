@@ -17,6 +17,7 @@ from tokenprint.instrument.core import (
     Accumulator,
     Call,
     Target,
+    chars_to_tokens,
     first_int,
     host_of,
     text_tokens,
@@ -55,7 +56,7 @@ def _usage(call: Call, counts: Any, chars: int = -1) -> Usage:
     inp, out = first_int(tokens, "input_tokens"), first_int(tokens, "output_tokens")
     warnings: tuple[tuple[str, str], ...] = ()
     if counts is None and chars >= 0:
-        inp, out, warnings = _request_tokens(call), (chars + 3) // 4, (ESTIMATED_OUTPUT,)
+        inp, out, warnings = _request_tokens(call), chars_to_tokens(chars), (ESTIMATED_OUTPUT,)
     return Usage(
         "cohere", model, inp, out, first_int(counts, "cached_tokens"), host=_host(call),
         requested_model=model, warnings=warnings,

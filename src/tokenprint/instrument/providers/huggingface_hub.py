@@ -20,6 +20,7 @@ from tokenprint.instrument.core import (
     Call,
     ChatChunks,
     Target,
+    chars_to_tokens,
     first_int,
     host_of,
     provider_for_host,
@@ -84,7 +85,7 @@ def chat_usage(call: Call, resp: Any) -> Usage | None:
 
 def _estimated(call: Call, model: Any, chars: int) -> Usage:
     """Usage estimated from the request and the answer's text (about 4 characters/token)."""
-    return _usage(call, model, _prompt_tokens(call), (chars + 3) // 4, ESTIMATED_OUTPUT)
+    return _usage(call, model, _prompt_tokens(call), chars_to_tokens(chars), ESTIMATED_OUTPUT)
 
 
 def _counts(u: Any) -> tuple[int, int]:

@@ -20,6 +20,7 @@ from tokenprint.instrument.core import (
     Call,
     ChatChunks,
     Target,
+    chars_to_tokens,
     first_int,
     host_of,
     provider_for_host,
@@ -85,7 +86,7 @@ def _usage(call: Call, model: Any, u: Any, chars: int) -> Usage:
     inp, out = first_int(u, "prompt_tokens"), first_int(u, "completion_tokens")
     warnings: tuple[tuple[str, str], ...] = ()
     if u is None:
-        inp, out = text_tokens(call.get("messages", 1)), (chars + 3) // 4
+        inp, out = text_tokens(call.get("messages", 1)), chars_to_tokens(chars)
         warnings = (ESTIMATED_OUTPUT,)
     return Usage(
         provider, model or requested, inp, out,

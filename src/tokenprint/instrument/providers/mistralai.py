@@ -18,6 +18,7 @@ from tokenprint.instrument.core import (
     Call,
     ChatChunks,
     Target,
+    chars_to_tokens,
     first_int,
     host_of,
     text_tokens,
@@ -50,7 +51,7 @@ def _usage(call: Call, model: Any, u: Any, chars: int = -1) -> Usage:
     warnings: tuple[tuple[str, str], ...] = ()
     if u is None and chars >= 0:
         inp = _request_tokens(call)
-        out = (chars + 3) // 4
+        out = chars_to_tokens(chars)
         warnings = (ESTIMATED_OUTPUT,)
     return Usage(
         "mistralai", model or requested, inp, out, _cached(u), host=_host(call),
