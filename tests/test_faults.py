@@ -173,3 +173,38 @@ def test_cohere_client_built_before_init_is_instrumented() -> None:
     with EcoLogits.track() as tracker:
         shape.run(client, [])
     assert len(tracker) == 1
+
+
+_INIT_FIRST = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from tokenprint import EcoLogits
+EcoLogits.init()  # before any SDK is imported, as an application does at start-up
+import mock_sdks
+counts = {}
+for name in sys.argv[2:]:
+    provider = mock_sdks.PROVIDERS[name]
+    with EcoLogits.track() as tracker:
+        out = mock_sdks.run_shape(provider, provider.shapes["sync"])
+    counts[name] = [out.error, len(tracker)]
+print(fault_mark + json.dumps(counts))
+"""
+
+
+def test_init_before_the_sdks_are_imported_instruments_every_adapter() -> None:
+    """``init()`` first, imports later (a namespace package such as mistralai 3.x gets no
+    post-import hook of its own from wrapt)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+    code = _INIT_FIRST.replace("fault_mark", repr(fault_runner.MARK))
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(HERE), *PROVIDERS],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    [line] = [ln for ln in done.stdout.splitlines() if ln.startswith(fault_runner.MARK)]
+    counts = json.loads(line[len(fault_runner.MARK) :])
+    assert counts == {name: [None, 1] for name in PROVIDERS}

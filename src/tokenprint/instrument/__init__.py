@@ -149,12 +149,40 @@ def install(config: Config) -> None:
             if name not in _hooked:
                 _hooked.add(name)
                 wrapt.register_post_import_hook(_hook_for(name), sdk.module)
+                _hook_namespace(name, sdk)
             else:
                 module = sys.modules.get(sdk.module)
                 if module is not None:
                     _guarded_patch(name, module)
             if config.providers:
                 _warn_if_missing(name, sdk)
+
+
+def _hook_namespace(name: str, sdk: Sdk) -> None:
+    """wrapt's post-import hooks never fire for a namespace package (mistralai 3.x has no
+    ``__init__.py``): for one not imported yet, watch the modules its adapters patch."""
+    if sdk.module in sys.modules:
+        return
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(sdk.module)
+    except (ImportError, ValueError):
+        return
+    if spec is None or spec.origin is not None or spec.submodule_search_locations is None:
+        return  # not installed, or a regular package (its own hook fires)
+    import wrapt
+
+    modules: set[str] = set()
+    for adapter in sdk.adapters:
+        try:
+            modules.update(
+                t.module for t in getattr(importlib.import_module(adapter), "TARGETS", ())
+            )
+        except ModuleNotFoundError:
+            continue
+    for module in sorted(modules):
+        wrapt.register_post_import_hook(_hook_for(name), module)
 
 
 def _warn_if_missing(name: str, sdk: Sdk) -> None:
