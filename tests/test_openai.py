@@ -237,6 +237,18 @@ def test_chat_stream_helper_carries_impacts(client: Any) -> None:
     assert "content.done" in events
     assert final.choices[0].message.content == "Hello! How can I help you today?"
     assert _ok(stream.impacts).basis.output_tokens == 9
+    assert final.impacts is stream.impacts
+
+
+def test_chat_stream_helper_get_final_completion_only_carries_impacts(client: Any) -> None:
+    with (
+        use_cassette("openai", "chat_stream_usage"),
+        sdk_method(client, "chat.completions.stream", "beta.chat.completions.stream")(
+            model="gpt-4o-mini", messages=MESSAGES, stream_options={"include_usage": True}
+        ) as stream,
+    ):
+        final = stream.get_final_completion()
+    assert _ok(final.impacts).basis.output_tokens == 9
 
 
 def test_chat_stream_helper_not_consumed_is_accounted_on_exit(client: Any) -> None:
@@ -257,7 +269,9 @@ async def test_async_chat_stream_helper_carries_impacts(aclient: Any) -> None:
         ) as stream:
             async for _ in stream:
                 pass
+            final = await stream.get_final_completion()
     assert _ok(stream.impacts).basis.output_tokens == 9
+    assert final.impacts is stream.impacts
 
 
 # -- Responses API -------------------------------------------------------------------------
@@ -302,6 +316,7 @@ def test_responses_stream_helper_carries_impacts(client: Any) -> None:
     assert text == "Hello! How can I help?"
     assert final.usage.output_tokens == 250
     assert _ok(stream.impacts).basis.output_tokens == 250
+    assert final.impacts is stream.impacts
 
 
 def test_responses_parse_carries_impacts(client: Any) -> None:

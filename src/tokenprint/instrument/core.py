@@ -144,6 +144,10 @@ class Target(NamedTuple):
     carrier: Callable[[Any], Any] | None = None
     """The object inside the result that gets ``impacts`` (fern's ``HttpResponse`` ->
     ``.data``, what the SDK's public method hands to the user); default: the result."""
+    inherit: bool = False
+    """The result gets the impacts already attached to the instance: a stream helper's
+    final object built anew on each call (openai ``get_final_completion()``). Nothing else
+    is done."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -458,6 +462,11 @@ def _handle(rt: runtime.Runtime, call: Call, result: Any) -> Any:
     try:
         if target.follow is not None:
             _follow(result, target.follow)
+            return result
+        if target.inherit:
+            impacts = getattr(call.instance, "impacts", None)
+            if isinstance(impacts, Impacts):
+                attach(result, impacts)
             return result
         if target.stream is not None:
             tapped = _tap(rt, call, result)
@@ -780,7 +789,7 @@ def make_wrapper(target: Target, is_async: bool) -> Callable[..., Any]:
             result = wrapped(*args, **kwargs)
             _nested(outer, target, instance, result, args, kwargs)
             return result
-        if target.follow is not None:
+        if target.follow is not None or target.inherit:
             return _handle(rt, Call(target, instance, args, kwargs), wrapped(*args, **kwargs))
         call = Call(target, instance, args, kwargs)
         if target.pending is not None and hooks.has_before():
@@ -805,7 +814,7 @@ def make_wrapper(target: Target, is_async: bool) -> Callable[..., Any]:
             result = await wrapped(*args, **kwargs)
             _nested(outer, target, instance, result, args, kwargs)
             return result
-        if target.follow is not None:
+        if target.follow is not None or target.inherit:
             res = await wrapped(*args, **kwargs)
             return _handle(rt, Call(target, instance, args, kwargs), res)
         call = Call(target, instance, args, kwargs)

@@ -206,12 +206,16 @@ def _pair(module: str, cls: str, method: str, endpoint: str, stream: Any) -> lis
     ]
 
 
-def _helper(module: str, cls: str, endpoint: str) -> list[Target]:
+def _helper(module: str, cls: str, endpoint: str, final: str) -> list[Target]:
     """A ``.stream()`` manager: its ``__enter__`` calls ``create(stream=True)`` (instrumented);
-    the helper stream it returns then gets the impacts and closes the accounting too."""
+    the helper stream it returns then gets the impacts and closes the accounting too, and
+    the final object its ``final`` method builds gets them as well."""
+    stream = cls.replace("Manager", "")
     return [
         Target(module, f"{cls}.__enter__", endpoint, follow="_raw_stream"),
         Target(module, f"Async{cls}.__aenter__", endpoint, follow="_raw_stream"),
+        Target(module, f"{stream}.{final}", endpoint, inherit=True),
+        Target(module, f"Async{stream}.{final}", endpoint, inherit=True),
     ]
 
 
@@ -236,6 +240,16 @@ TARGETS: list[Target] = [
     *_pair(_RESP, "Responses", "parse", "responses.parse", None),
     *_pair(_RESP_OLD, "Responses", "parse", "responses.parse", None),
     *_pair(_LEGACY, "Completions", "create", "completions.create", ChatStream),
-    *_helper(f"{_LIB}.chat._completions", "ChatCompletionStreamManager", "chat.completions.stream"),
-    *_helper(f"{_LIB}.responses._responses", "ResponseStreamManager", "responses.stream"),
+    *_helper(
+        f"{_LIB}.chat._completions",
+        "ChatCompletionStreamManager",
+        "chat.completions.stream",
+        "get_final_completion",
+    ),
+    *_helper(
+        f"{_LIB}.responses._responses",
+        "ResponseStreamManager",
+        "responses.stream",
+        "get_final_response",
+    ),
 ]
