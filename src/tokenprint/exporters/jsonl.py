@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from typing import TextIO
 
 from tokenprint.exporters._common import record_dict
 from tokenprint.hooks import RequestRecord
@@ -18,20 +19,34 @@ __all__ = ["JsonLinesExporter"]
 
 
 class JsonLinesExporter:
-    """Append one line per request to ``path`` (created with its folder if missing)."""
+    """Append one line per request to ``path`` (created with its folder if missing).
+
+    The file is opened on the first request and kept open, line-buffered, so each line
+    reaches the file when written; :meth:`shutdown` closes it.
+    """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
         self._lock = threading.Lock()
+        self._file: TextIO | None = None
 
     def export(self, record: RequestRecord) -> None:
         line = json.dumps(record_dict(record), separators=(",", ":")) + "\n"
         with self._lock:
-            folder = os.path.dirname(self.path)
-            if folder:
-                os.makedirs(folder, exist_ok=True)
-            with open(self.path, "a", encoding="utf-8") as f:
-                f.write(line)
+            f = self._file
+            if f is None or f.closed:
+                folder = os.path.dirname(self.path)
+                if folder:
+                    os.makedirs(folder, exist_ok=True)
+                f = self._file = open(self.path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+            f.write(line)
+
+    def shutdown(self) -> None:
+        """Close the file (a later request reopens it)."""
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
 
     def __repr__(self) -> str:
         return f"JsonLinesExporter({self.path!r})"

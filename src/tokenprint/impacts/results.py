@@ -137,6 +137,19 @@ def _value(low: float, high: float) -> Value:
     return low if low == high else Range(low, high)
 
 
+def _crit_dict(
+    cls: type[Impact], low: float, high: float, unit: str | None = None
+) -> dict[str, Any]:
+    """The JSON form of one criterion, built straight from its bounds (no objects)."""
+    value: Any = low if low == high else {"min": low, "max": high, "mean": (low + high) / 2.0}
+    return {
+        "type": cls.type,
+        "name": cls.name,
+        "value": value,
+        "unit": unit if unit is not None else _units.DISPLAY[cls.type],
+    }
+
+
 class Impact:
     """One criterion: a ``value`` (float, or Range when uncertain) in ``unit``."""
 
@@ -229,13 +242,7 @@ class Impact:
         return NotImplemented
 
     def to_dict(self) -> dict[str, Any]:
-        v = self.value
-        return {
-            "type": self.type,
-            "name": self.name,
-            "value": v.to_dict() if isinstance(v, Range) else v,
-            "unit": self.unit,
-        }
+        return _crit_dict(type(self), self.min, self.max, self.unit)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(value={self.value!r}, unit={self.unit!r})"
@@ -299,7 +306,8 @@ class _Phase:
         return cls(_value(self._lo[i], self._hi[i]))
 
     def to_dict(self) -> dict[str, Any]:
-        return {name: self._get(i, cls).to_dict() for name, cls, i in self._fields}
+        low, high = self._lo, self._hi
+        return {name: _crit_dict(cls, low[i], high[i]) for name, cls, i in self._fields}
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{n}={self._get(i, c)!r}" for n, c, i in self._fields)
@@ -508,18 +516,23 @@ class Impacts:
 
     # -- serialisation -------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        def crit(x: Impact | None) -> dict[str, Any] | None:
-            return None if x is None else x.to_dict()
-
-        usage, embodied = self.usage, self.embodied
+        low, high = self._lo, self._hi
+        totals: dict[str, Any]
+        if low is None or high is None:
+            totals = dict.fromkeys(("energy", "gwp", "adpe", "pe", "wcf", "usage", "embodied"))
+        else:
+            totals = {
+                name: _crit_dict(
+                    cls,
+                    low[iu] + (low[ie] if ie is not None else 0.0),
+                    high[iu] + (high[ie] if ie is not None else 0.0),
+                )
+                for name, cls, iu, ie in _TOTALS
+            }
+            totals["usage"] = UsageImpacts(low, high).to_dict()
+            totals["embodied"] = EmbodiedImpacts(low, high).to_dict()
         return {
-            "energy": crit(self.energy),
-            "gwp": crit(self.gwp),
-            "adpe": crit(self.adpe),
-            "pe": crit(self.pe),
-            "wcf": crit(self.wcf),
-            "usage": None if usage is None else usage.to_dict(),
-            "embodied": None if embodied is None else embodied.to_dict(),
+            **totals,
             "warnings": [w.to_dict() for w in self.warnings],
             "errors": [e.to_dict() for e in self.errors],
             "basis": self.basis.to_dict(),
@@ -547,3 +560,10 @@ class Impacts:
 
 
 _CRITERIA = frozenset({"energy", "gwp", "adpe", "pe", "wcf"})
+_TOTALS: tuple[tuple[str, type[Impact], int, int | None], ...] = (
+    ("energy", Energy, U_ENERGY, None),
+    ("gwp", GWP, U_GWP, E_GWP),
+    ("adpe", ADPe, U_ADPE, E_ADPE),
+    ("pe", PE, U_PE, E_PE),
+    ("wcf", WCF, U_WCF, None),
+)
