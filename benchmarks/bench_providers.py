@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import statistics
 import sys
 import time
@@ -142,13 +143,33 @@ def bench_call(provider: mock_sdks.Provider, rounds: int, n: int) -> tuple[float
     return _blocks(_runner(provider, shape, provider.wire(shape)), provider.name, rounds, n)
 
 
+def _numbered(event: bytes, k: int) -> bytes:
+    """The event with its text fields suffixed by ``k`` (LiteLLM refuses repeated chunks)."""
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {
+                key: f"{v}{k}" if key in ("content", "text") and isinstance(v, str) else walk(v)
+                for key, v in node.items()
+            }
+        return [walk(x) for x in node] if isinstance(node, list) else node
+
+    lines = []
+    for line in event.decode().split("\n"):
+        head, _, rest = line.partition(":")
+        if head == "data" and rest.strip().startswith("{"):
+            line = "data: " + json.dumps(walk(json.loads(rest)))
+        lines.append(line)
+    return "\n".join(lines).encode()
+
+
 def _stretched(wire: mock_sdks.Wire, extra: int) -> None:
     """Add ``extra`` copies of the stream's middle (content) event to every answer."""
     out = {}
     for path, (status, headers, body) in wire.answers.items():
         events = [e for e in body.split(b"\n\n") if e.strip()]
         mid = len(events) // 2
-        events[mid:mid] = [events[mid]] * extra
+        events[mid:mid] = [_numbered(events[mid], k) for k in range(extra)]
         out[path] = (status, headers, b"\n\n".join(events) + b"\n\n")
     wire.answers = out
 
@@ -250,7 +271,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     quick = "--quick" in args
     wanted = [a for a in args if not a.startswith("-")] or mock_sdks.available()
-    rounds, n = (2, 40) if quick else (3, 150)
+    rounds, n = (2, 20) if quick else (3, 60)
     calls = 20_000 if quick else 100_000
     rows = []
     for name in wanted:
@@ -264,6 +285,7 @@ def main(argv: list[str] | None = None) -> None:
         early, late = bench_memory(cap, calls)
         rows.append((name, plain, inst, chunk, iso_call, iso_chunk, early, late))
         mock_sdks.restore_globals()
+        print(f"{name} done", file=sys.stderr, flush=True)
 
     def us(v: float | None, digits: int = 1) -> str:
         return "-" if v is None else f"{v * 1e6:.{digits}f}"
