@@ -39,6 +39,7 @@ __all__ = [
     "attach",
     "chars_to_tokens",
     "combined",
+    "field",
     "first_int",
     "host_of",
     "make_wrapper",
@@ -318,14 +319,14 @@ class ChatChunks(Accumulator):
     def add(self, chunk: Any) -> bool:
         c = self.unwrap(chunk)
         if not self.model:
-            self.model = getattr(c, "model", None) or None
+            self.model = field(c, "model") or None
         ended = True  # a usage chunk ends the stream when it has no choices or a finish_reason
-        for choice in getattr(c, "choices", None) or ():
-            text = getattr(getattr(choice, "delta", None), "content", None)
+        for choice in field(c, "choices") or ():
+            text = field(field(choice, "delta"), "content")
             if isinstance(text, str):
                 self.chars += len(text)
-            ended = getattr(choice, "finish_reason", None) is not None
-        u = getattr(c, "usage", None)
+            ended = field(choice, "finish_reason") is not None
+        u = field(c, "usage")
         if u is None:
             return False
         self.u = u
@@ -333,6 +334,30 @@ class ChatChunks(Accumulator):
 
 
 _ABSENT = object()
+_ON_CLASS: dict[tuple[type, str], bool] = {}
+
+
+def field(obj: Any, name: str) -> Any:
+    """``getattr(obj, name, None)``, cheap on pydantic models: an attribute they lack makes
+    their ``__getattr__`` raise and catch (about 3 µs, per chunk on LiteLLM streams), so the
+    instance ``__dict__`` and extras are read first, and a name the class does not define
+    either (checked once per class) is absent."""
+    d = getattr(obj, "__dict__", None)
+    if d is not None:
+        value = d.get(name, _ABSENT)
+        if value is not _ABSENT:
+            return value
+        extra = getattr(obj, "__pydantic_extra__", _ABSENT)
+        if extra is not _ABSENT:
+            if extra and name in extra:
+                return extra[name]
+            key = (type(obj), name)
+            on_class = _ON_CLASS.get(key)
+            if on_class is None:
+                on_class = _ON_CLASS[key] = hasattr(type(obj), name)
+            if not on_class:
+                return None
+    return getattr(obj, name, None)
 
 
 def _fields_of(cls: type) -> Any:
