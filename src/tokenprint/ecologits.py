@@ -8,6 +8,7 @@ moves over by changing its import; the work is done by the modules it delegates 
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -88,14 +89,17 @@ class EcoLogits:
     def apply(cls, config: Config) -> Config:
         """Put a ready-made Config into effect (what :meth:`init` does after merging)."""
         from tokenprint import budgets, exporters, instrument, runtime
-        from tokenprint.catalog import models
         from tokenprint.engine import Estimator
 
         with _lock:
             instrument.check_providers(config.providers)
-            if config.models_file:
-                models.load_file(config.models_file)
-            models.use_hub(config.hub_resolver)
+            # the model catalogue is loaded on the first request, unless init needs it now
+            if config.models_file or config.hub_resolver or "tokenprint.catalog.hub" in sys.modules:
+                from tokenprint.catalog import models
+
+                if config.models_file:
+                    models.load_file(config.models_file)
+                models.use_hub(config.hub_resolver)
             estimator = Estimator(config.electricity_mix_zone, config.datacenters)
             runtime.set_current(runtime.Runtime(config, estimator))
             budgets.install(config)

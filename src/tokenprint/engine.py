@@ -11,9 +11,9 @@ import importlib
 import operator
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from tokenprint.catalog import datacenters, grids, hardware, models
+import tokenprint.catalog as _catalog
 from tokenprint.errors import (
     InvalidArgumentError,
     InvalidTypeError,
@@ -24,7 +24,19 @@ from tokenprint.impacts.profiles import Accelerator, DataCenter, ElectricityMix,
 from tokenprint.impacts.results import Basis, ErrorMessage, Impacts, WarningMessage
 from tokenprint.usage import Usage
 
+if TYPE_CHECKING:
+    from tokenprint.catalog import datacenters, grids, hardware, models
+
 __all__ = ["Context", "Estimator", "default_estimator", "estimate"]
+
+
+def _load_catalog() -> None:
+    """Import the catalogue modules on first use, not at ``EcoLogits.init()``: importing
+    them compiles the name-resolution patterns (a few ms), which only a lookup needs."""
+    if "models" not in globals():
+        for name in ("datacenters", "grids", "hardware", "models"):
+            globals()[name] = importlib.import_module(f"tokenprint.catalog.{name}")
+
 
 ZoneArg = str | ElectricityMix | None
 DataCenterArg = str | DataCenter | Mapping[str, Any] | None
@@ -96,11 +108,12 @@ class Estimator:
         datacenters: Mapping[str, DataCenter | Mapping[str, Any]] | None = None,
     ) -> None:
         if isinstance(zone, str):
+            _load_catalog()
             grids.get_mix(zone)  # fail early on an unknown zone
         self.zone = zone
         self.datacenters = dict(datacenters or {})
         self._cache: dict[tuple[Any, ...], Context | ErrorMessage] = {}
-        self._catalog: object = None
+        self._catalog = -1
         self._lock = threading.Lock()
 
     # -- context -------------------------------------------------------------------------
@@ -159,27 +172,28 @@ class Estimator:
         )
         key = (u.provider, u.model, u.requested_model, u.host, zone, dc_key, u.modality)
         # register_model()/unregister_models()/load_file() rebuild the model index: cached
-        # contexts (and cached "not registered" errors) are stale then. The index object's
-        # identity is the catalogue's version (catalog.models has no public counter).
-        if models._index is not self._catalog or models._index is None:
+        # contexts (and cached "not registered" errors) are stale then.
+        if _catalog.version != self._catalog:
             with self._lock:
                 self._cache.clear()
-                self._catalog = None
+                self._catalog = -1
         else:
             hit = self._cache.get(key)
             if hit is not None:
                 return hit
+        version = _catalog.version
         ctx = self._build_context(u, zone, datacenter)
         with self._lock:
             if len(self._cache) > 4096:
                 self._cache.clear()
             self._cache[key] = ctx
-            self._catalog = models._index
+            self._catalog = version
         return ctx
 
     def _build_context(
         self, u: Usage, zone: ZoneArg, datacenter: DataCenterArg
     ) -> Context | ErrorMessage:
+        _load_catalog()
         _load_modality(u.modality)
         resolve = RESOLVERS.get(u.modality, models.resolve)
         res = resolve(u.model, u.provider)
@@ -318,6 +332,7 @@ def check_zone(zone: object) -> ZoneArg:
         return zone
     if not isinstance(zone, str):
         raise InvalidTypeError(f"zone must be a zone code such as 'FRA', got {type(zone).__name__}")
+    _load_catalog()
     if not grids.has_zone(zone):
         grids.get_mix(zone)  # raises UnknownZoneError with the helpful message
     return zone.strip().upper()

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
+import tokenprint.catalog as _catalog
 from tokenprint.catalog._files import data_dir, parse_range, read_csv, split_list
 from tokenprint.impacts.profiles import ModelSpec
 from tokenprint.impacts.ranges import Value, hi, lo
@@ -551,6 +552,7 @@ def _invalidate() -> None:
     global _index, _loose
     _index = _loose = None
     _cache.clear()
+    _catalog.version += 1
 
 
 def load_file(path: str | Path) -> list[ModelRecord]:

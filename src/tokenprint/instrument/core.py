@@ -617,10 +617,7 @@ def _iter(tap: _Tap, inner: Iterator[Any]) -> Iterator[Any]:
         for chunk in inner:
             add(chunk)
             yield chunk
-    except GeneratorExit:
-        tap.finish()
-        raise
-    except BaseException:
+    except BaseException:  # closed early (GeneratorExit), SDK error, cancelled...
         tap.finish()
         raise
     tap.finish()
@@ -633,10 +630,7 @@ async def _aiter(tap: _Tap, inner: AsyncIterator[Any]) -> AsyncIterator[Any]:
         async for chunk in inner:
             add(chunk)
             yield chunk
-    except GeneratorExit:
-        tap.finish()
-        raise
-    except BaseException:
+    except BaseException:  # closed early (GeneratorExit), SDK error, cancelled...
         tap.finish()
         raise
     tap.finish()
