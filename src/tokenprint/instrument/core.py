@@ -219,7 +219,7 @@ def first_int(obj: Any, *names: str) -> int:
     if obj is None:
         return 0
     for name in names:
-        v = obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+        v = obj.get(name) if isinstance(obj, Mapping) else field(obj, name)
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             if v != v or v in (_INF, -_INF):  # NaN, infinite: not a count
                 continue

@@ -21,6 +21,7 @@ from tokenprint.instrument.core import (
     ChatChunks,
     Target,
     chars_to_tokens,
+    field,
     first_int,
     host_of,
     provider_for_host,
@@ -90,8 +91,8 @@ def _usage(call: Call, model: Any, u: Any, chars: int) -> Usage:
         warnings = (ESTIMATED_OUTPUT,)
     return Usage(
         provider, model or requested, inp, out,
-        first_int(getattr(u, "prompt_tokens_details", None), "cached_tokens"),
-        first_int(getattr(u, "completion_tokens_details", None), "reasoning_tokens"),
+        first_int(field(u, "prompt_tokens_details"), "cached_tokens"),
+        first_int(field(u, "completion_tokens_details"), "reasoning_tokens"),
         host=host, requested_model=requested, warnings=warnings,
     )  # fmt: skip
 
@@ -100,10 +101,8 @@ def response_usage(call: Call, resp: Any) -> Usage | None:
     """A ``ModelResponse`` (OpenAI-shaped, whatever the provider)."""
     if not hasattr(resp, "choices") or not hasattr(resp, "usage"):
         return None
-    chars = sum(
-        len(getattr(getattr(c, "message", None), "content", None) or "") for c in resp.choices
-    )
-    return _usage(call, getattr(resp, "model", None), resp.usage, chars)
+    chars = sum(len(field(field(c, "message"), "content") or "") for c in resp.choices)
+    return _usage(call, field(resp, "model"), resp.usage, chars)
 
 
 class Chunks(ChatChunks):
