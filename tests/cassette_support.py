@@ -1,5 +1,7 @@
 """vcrpy set-up shared by the SDK tests: hand-written cassettes under tests/cassettes/<sdk>/,
-never recorded (``record_mode="none"``), secrets filtered."""
+never recorded (``record_mode="none"``: a request a cassette does not hold fails instead of
+reaching the network), secrets filtered, the method's case ignored (aiohttp sends ``post``);
+plus :func:`records`, which collects what trackers and exporters receive."""
 
 from __future__ import annotations
 
@@ -10,16 +12,37 @@ from typing import Any
 
 import vcr
 
-__all__ = ["CASSETTES", "use_cassette"]
+from tokenprint import hooks
+
+__all__ = ["CASSETTES", "Records", "cassette", "records", "use_cassette"]
 
 CASSETTES = Path(__file__).parent / "cassettes"
 
+
+def _upper_method(request: Any) -> Any:
+    request.method = request.method.upper()
+    return request
+
+
 _VCR = vcr.VCR(
     record_mode="none",
-    filter_headers=["authorization", "x-api-key", "api-key", "x-amz-date", "x-amz-security-token"],
+    before_record_request=_upper_method,
+    filter_headers=[
+        "authorization",
+        "x-api-key",
+        "api-key",
+        "x-goog-api-key",
+        "x-amz-date",
+        "x-amz-security-token",
+    ],
     decode_compressed_response=True,
     match_on=["method", "scheme", "host", "port", "path", "query"],
 )
+
+
+def cassette(sdk: str, name: str, **options: Any) -> Any:
+    """Replay ``tests/cassettes/<sdk>/<name>.yaml`` (a context manager; vcrpy options pass)."""
+    return _VCR.use_cassette(str(CASSETTES / sdk / f"{name}.yaml"), **options)
 
 
 @contextlib.contextmanager
@@ -77,3 +100,24 @@ def closable(stream: Any) -> Any:
     if not hasattr(type(stream), "close"):
         pytest.skip("streams of this SDK release have no close() or context manager")
     return stream
+
+
+class Records(list[hooks.RequestRecord]):
+    """Every request record published while open (what trackers and exporters receive)."""
+
+    @property
+    def usage(self) -> Any:
+        """The Usage of the only record (fails when there is not exactly one)."""
+        assert len(self) == 1, f"expected one record, got {len(self)}"
+        return self[0].usage
+
+
+@contextlib.contextmanager
+def records() -> Iterator[Records]:
+    """Collect the after-hook records published inside the block."""
+    out = Records()
+    hooks.add_after(out.append)
+    try:
+        yield out
+    finally:
+        hooks.remove(out.append)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sdk_cassettes import cassette, records
+from cassette_support import cassette, records
 
 from tokenprint import EcoLogits
 from tokenprint.impacts.results import Impacts

@@ -7,7 +7,7 @@ import warnings
 from typing import Any
 
 import pytest
-from sdk_cassettes import cassette, records
+from cassette_support import cassette, records
 
 import tokenprint
 from tokenprint import EcoLogits

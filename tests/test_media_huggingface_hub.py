@@ -4,7 +4,7 @@ hand-written cassettes."""
 from __future__ import annotations
 
 import pytest
-from sdk_cassettes import cassette, records
+from cassette_support import cassette, records
 
 import tokenprint
 from tokenprint import EcoLogits

@@ -10,7 +10,7 @@ import pytest
 
 openai = pytest.importorskip("openai")
 
-from sdk_cassettes import cassette, records  # noqa: E402
+from cassette_support import cassette, records  # noqa: E402
 
 from tokenprint import EcoLogits  # noqa: E402
 from tokenprint.impacts.results import Impacts  # noqa: E402
