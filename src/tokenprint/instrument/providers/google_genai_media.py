@@ -13,16 +13,18 @@ from __future__ import annotations
 from typing import Any
 
 from tokenprint.hooks import Pending
-from tokenprint.instrument.core import Call, Target, first_int, host_of, text_tokens
+from tokenprint.instrument.core import (
+    ESTIMATED_INPUT,
+    Call,
+    Target,
+    first_int,
+    host_of,
+    text_tokens,
+)
 from tokenprint.usage import Usage
 
 __all__ = ["TARGETS"]
 
-_ESTIMATED_INPUT = (
-    "input-tokens-estimated",
-    "the embedding answer had no token count (Gemini Developer API): input tokens estimated "
-    "from the text at about 4 characters per token",
-)
 # Imagen output sizes per aspect ratio at "1K" (Vertex AI Imagen documentation); "2K"
 # doubles both sides.
 _ASPECT_1K = {
@@ -65,7 +67,7 @@ def embed_usage(call: Call, resp: Any) -> Usage | None:
     warnings: tuple[tuple[str, str], ...] = ()
     if not tokens:
         tokens = text_tokens(call.get("contents"))
-        warnings = (_ESTIMATED_INPUT,)
+        warnings = (ESTIMATED_INPUT,)
     model = _model(call)
     return Usage(
         "google",

@@ -14,17 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from tokenprint.hooks import Pending
-from tokenprint.instrument.core import Call, Target, host_of, text_tokens
+from tokenprint.instrument.core import ESTIMATED_INPUT, Call, Target, host_of, text_tokens
 from tokenprint.usage import Usage
 
 __all__ = ["TARGETS"]
 
 _ROUTER = "router.huggingface.co"
-_ESTIMATED_INPUT = (
-    "input-tokens-estimated",
-    "feature_extraction reports no usage: input tokens estimated from the text at about "
-    "4 characters per token",
-)
 
 
 def _where(call: Call) -> tuple[str | None, str | None]:
@@ -45,7 +40,7 @@ def embedding_usage(call: Call, result: Any) -> Usage | None:
         host=host,
         modality="embedding",
         requested_model=model,
-        warnings=(_ESTIMATED_INPUT,),
+        warnings=(ESTIMATED_INPUT,),
     )
 
 
