@@ -128,6 +128,15 @@ def test_models_lists_and_filters_the_catalogue(runner: list[str]) -> None:
     assert out.stdout.splitlines()[-1] == f"{len(names)} model(s)"
 
 
+def test_models_lists_image_models_by_modality(runner: list[str]) -> None:
+    out = _run(runner, "models", "--modality", "image")
+    assert out.returncode == 0, out.stderr
+    rows = [line.split() for line in out.stdout.splitlines()[2:-1]]
+    names = [r[1] for r in rows]
+    assert "gpt-image-1" in names and "dall-e-3" in names
+    assert {r[5] for r in rows} == {"image"}
+
+
 def test_models_without_query_lists_more_than_a_filter() -> None:
     every = _run([CONSOLE], "models").stdout.splitlines()
     some = _run([CONSOLE], "models", "gpt-4o").stdout.splitlines()

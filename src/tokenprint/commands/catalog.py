@@ -21,7 +21,7 @@ def _add_query(p: argparse.ArgumentParser) -> None:
 def _add_models(p: argparse.ArgumentParser) -> None:
     _add_query(p)
     p.add_argument("--provider", help="only this publisher (openai, meta, alibaba...)")
-    p.add_argument("--modality", help="only this modality (text, embedding)")
+    p.add_argument("--modality", help="only this modality (text, embedding, image)")
     p.add_argument(
         "--resolve", metavar="NAME", help="show how NAME resolves (alias, prefix, snapshot...)"
     )
@@ -54,6 +54,7 @@ def _alias_match(q: str, aliases: tuple[str, ...]) -> bool:
 
 
 def run_models(args: argparse.Namespace) -> int:
+    from tokenprint.catalog.images import all_image_models
     from tokenprint.catalog.models import all_models
 
     if getattr(args, "resolve", None):
@@ -72,7 +73,7 @@ def run_models(args: argparse.Namespace) -> int:
             m.release_date,
             "yes" if m.estimated else "",
         ]
-        for m in all_models()
+        for m in [*all_models(), *(im.record for im in all_image_models())]
         if (
             q in m.name.lower() or q in m.provider.lower() or any(q in a.lower() for a in m.aliases)
         )
