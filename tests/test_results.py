@@ -328,3 +328,33 @@ def test_impacts_survive_deepcopy_and_pickle_of_the_response() -> None:
     restored = pickle.loads(pickle.dumps(resp))
     assert restored.impacts.to_dict() == resp.impacts.to_dict()
     assert copy.deepcopy(Range(1, 2)) == Range(1, 2)
+
+
+def test_a_deferred_basis_is_built_once_on_first_read_and_pickled_built() -> None:
+    calls: list[int] = []
+
+    def build() -> Basis:
+        calls.append(1)
+        return Basis(provider="openai", model="gpt-4o-mini", output_tokens=7)
+
+    impacts = Impacts(LOW, HIGH, basis=build)
+    assert calls == []  # nothing built until read
+    assert impacts.basis.output_tokens == 7
+    assert impacts.basis is impacts.basis
+    assert calls == [1]
+    restored = pickle.loads(pickle.dumps(Impacts(LOW, HIGH, basis=build)))
+    assert restored.basis == build()
+    assert restored.to_dict() == impacts.to_dict()
+
+
+def test_estimate_basis_matches_its_usage() -> None:
+    from tokenprint import estimate
+
+    b = estimate("gpt-4o-mini", output_tokens=300, input_tokens=20, zone="FRA").basis
+    assert (b.model_resolved, b.input_tokens, b.output_tokens, b.zone) == (
+        "gpt-4o-mini",
+        20,
+        300,
+        "FRA",
+    )
+    assert b.methodology_version

@@ -7,7 +7,7 @@ contextvar), so two concurrent requests never see each other's tracker or labels
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from types import MappingProxyType
 from typing import Any
@@ -21,24 +21,15 @@ _budgets: ContextVar[tuple[Any, ...]] = ContextVar("tokenprint_budgets", default
 _overrides: ContextVar[Mapping[str, Any]] = ContextVar("tokenprint_overrides", default=_EMPTY)
 
 
-def labels() -> Mapping[str, str]:
-    """User labels of the current context (``EcoLogits.label(task="summarise")``)."""
-    return _labels.get()
-
-
-def trackers() -> tuple[Any, ...]:
-    """Trackers open in the current context, outermost first."""
-    return _trackers.get()
-
-
-def budgets() -> tuple[Any, ...]:
-    """Budgets active in the current context (scoped ones; the global one is in Config)."""
-    return _budgets.get()
-
-
-def overrides() -> Mapping[str, Any]:
-    """Per-request settings: ``zone`` and ``datacenter`` overrides."""
-    return _overrides.get()
+# The readers are the contextvars' own ``get`` methods: no Python frame on the request path.
+labels: Callable[[], Mapping[str, str]] = _labels.get
+"""User labels of the current context (``EcoLogits.label(task="summarise")``)."""
+trackers: Callable[[], tuple[Any, ...]] = _trackers.get
+"""Trackers open in the current context, outermost first."""
+budgets: Callable[[], tuple[Any, ...]] = _budgets.get
+"""Budgets active in the current context (scoped ones; the global one is in Config)."""
+overrides: Callable[[], Mapping[str, Any]] = _overrides.get
+"""Per-request settings: ``zone`` and ``datacenter`` overrides."""
 
 
 @contextlib.contextmanager

@@ -11,6 +11,7 @@ import importlib
 import operator
 import threading
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import tokenprint.catalog as _catalog
@@ -259,7 +260,7 @@ class Estimator:
             warnings.extend(WarningMessage(code, message) for code, message in u.warnings)
         if len(out) > 2:
             warnings.extend(WarningMessage(code, message) for code, message in out[2])
-        return Impacts(low, high, basis=_basis(u, ctx), warnings=warnings)
+        return Impacts(low, high, basis=partial(_basis, u, ctx), warnings=warnings)
 
 
 def _basis(u: Usage, ctx: Context | None) -> Basis:

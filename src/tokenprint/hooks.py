@@ -22,6 +22,8 @@ from tokenprint.impacts.results import Impacts
 from tokenprint.usage import Usage
 
 __all__ = [
+    "AFTER",
+    "BEFORE",
     "Pending",
     "RequestRecord",
     "add_after",
@@ -64,35 +66,38 @@ class RequestRecord(NamedTuple):
 BeforeHook = Callable[[Pending], None]
 AfterHook = Callable[[RequestRecord], None]
 
-_before: list[BeforeHook] = []
-_after: list[AfterHook] = []
+BEFORE: list[BeforeHook] = []
+"""The before-hooks, in order. Read-only outside this module (the request path tests it
+for emptiness without a function call); change it with :func:`add_before`/:func:`remove`."""
+AFTER: list[AfterHook] = []
+"""The after-hooks, in order; read-only outside this module, like :data:`BEFORE`."""
 
 
 def add_before(fn: BeforeHook) -> None:
-    if fn not in _before:
-        _before.append(fn)
+    if fn not in BEFORE:
+        BEFORE.append(fn)
 
 
 def add_after(fn: AfterHook) -> None:
-    if fn not in _after:
-        _after.append(fn)
+    if fn not in AFTER:
+        AFTER.append(fn)
 
 
 def remove(fn: object) -> None:
     """Unsubscribe a hook (either kind); unknown hooks are ignored."""
-    for lst in (_before, _after):
+    for lst in (BEFORE, AFTER):
         while fn in lst:
             lst.remove(fn)  # type: ignore[arg-type]
 
 
 def has_before() -> bool:
     """True when some hook wants to see requests before they are sent (skip work if not)."""
-    return bool(_before)
+    return bool(BEFORE)
 
 
 def run_before(pending: Pending) -> None:
     """Run the before-hooks; ``BudgetExceeded`` propagates, other failures are guarded."""
-    for fn in tuple(_before):
+    for fn in tuple(BEFORE):
         try:
             fn(pending)
         except BudgetExceeded:
@@ -105,7 +110,7 @@ def run_after(record: RequestRecord) -> None:
     """Run every after-hook, even when one fails; a ``BudgetExceeded`` is re-raised once
     they have all run (so trackers and exporters still see the request)."""
     breach: BudgetExceeded | None = None
-    for fn in tuple(_after):
+    for fn in tuple(AFTER):
         try:
             fn(record)
         except BudgetExceeded as exc:

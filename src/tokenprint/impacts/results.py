@@ -12,7 +12,7 @@ response (``model_dump()``/``model_dump_json()``) through ``__pydantic_serialize
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar, NamedTuple
 
 from tokenprint.impacts import units as _units
@@ -131,6 +131,9 @@ class Basis(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         return self._asdict()
+
+
+_NO_BASIS = Basis()
 
 
 def _value(low: float, high: float) -> Value:
@@ -378,7 +381,7 @@ class Impacts:
     ``None`` and ``errors`` says why. ``basis`` records what it was computed from.
     """
 
-    __slots__ = ("_hi", "_lo", "basis", "errors", "warnings")
+    __slots__ = ("_basis", "_hi", "_lo", "errors", "warnings")
     __pydantic_serializer__ = _LazySerializer()
 
     def __init__(
@@ -386,15 +389,27 @@ class Impacts:
         low: Sequence[float] | None,
         high: Sequence[float] | None = None,
         *,
-        basis: Basis | None = None,
+        basis: Basis | Callable[[], Basis] | None = None,
         warnings: list[WarningMessage] | None = None,
         errors: list[ErrorMessage] | None = None,
     ) -> None:
         self._lo = tuple(low) if low is not None else None
         self._hi = tuple(high) if high is not None else self._lo
-        self.basis = basis if basis is not None else Basis()
+        self._basis = basis if basis is not None else _NO_BASIS
         self.warnings: list[WarningMessage] = warnings if warnings is not None else []
         self.errors: list[ErrorMessage] = errors if errors is not None else []
+
+    @property
+    def basis(self) -> Basis:
+        """What the estimate was computed from. The instrumented path hands a function that
+        builds it, called on first read: most responses never read it."""
+        b = self._basis
+        if not isinstance(b, tuple):
+            b = self._basis = b()
+        return b
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore, (self._lo, self._hi, self.basis, self.warnings, self.errors))
 
     @classmethod
     def failed(cls, error: ErrorMessage, basis: Basis | None = None) -> Impacts:
@@ -567,3 +582,14 @@ _TOTALS: tuple[tuple[str, type[Impact], int, int | None], ...] = (
     ("pe", PE, U_PE, E_PE),
     ("wcf", WCF, U_WCF, None),
 )
+
+
+def _restore(
+    low: tuple[float, ...] | None,
+    high: tuple[float, ...] | None,
+    basis: Basis,
+    warnings: list[WarningMessage],
+    errors: list[ErrorMessage],
+) -> Impacts:
+    """Unpickle an :class:`Impacts` (its basis is pickled built)."""
+    return Impacts(low, high, basis=basis, warnings=warnings, errors=errors)

@@ -49,6 +49,7 @@ __all__ = [
 ]
 
 _perf = time.perf_counter
+_BEFORE, _AFTER = hooks.BEFORE, hooks.AFTER  # the hook lists themselves: tested per request
 
 
 class Call:
@@ -397,17 +398,22 @@ def attach(obj: Any, impacts: Impacts) -> bool:
 _active: ContextVar[Call | None] = ContextVar("tokenprint_active_call", default=None)
 
 
-_make_usage = Usage._make
+_new_usage = tuple.__new__  # Usage._make without its Python frame
 
 
 def _compute(rt: runtime.Runtime, call: Call, usage: Usage) -> tuple[Usage, Impacts]:
     if usage[6] is None or not usage[9]:  # latency_s, endpoint: filled by the core
-        fields = list(usage)
-        if fields[6] is None:
-            fields[6] = call.latency
-        if not fields[9]:
-            fields[9] = call.target.endpoint
-        usage = _make_usage(fields)
+        usage = _new_usage(
+            Usage,
+            (
+                *usage[:6],
+                call.latency if usage[6] is None else usage[6],
+                usage[7],
+                usage[8],
+                usage[9] or call.target.endpoint,
+                *usage[10:],
+            ),
+        )
     i, o, c, r = usage[2], usage[3], usage[4], usage[5]  # token counts
     if not (type(i) is int and type(o) is int and type(c) is int and type(r) is int) or not (
         0 <= i <= _MAX and 0 <= o <= _MAX and 0 <= c <= _MAX and 0 <= r <= _MAX
@@ -450,7 +456,8 @@ def _valid_counts(usage: Usage) -> Usage:
 
 
 def _publish(rt: runtime.Runtime, usage: Usage, impacts: Impacts) -> None:
-    """Hand the finished request to the after-hooks; BudgetExceeded propagates."""
+    """Hand the finished request to the after-hooks; BudgetExceeded propagates. Callers
+    skip it when there is none (``hooks.AFTER`` empty: no tracker, budget or exporter)."""
     base = rt.config.labels
     ctx = context.labels()
     labels = ({**base, **ctx} if base else ctx) if ctx else base
@@ -510,7 +517,8 @@ def _handle(rt: runtime.Runtime, call: Call, result: Any) -> Any:
         with contextlib.suppress(Exception):  # best effort: the failure is reported above
             attach(result, _failed(exc))
         return result
-    _publish(rt, usage, impacts)
+    if _AFTER:
+        _publish(rt, usage, impacts)
     return result
 
 
@@ -593,7 +601,8 @@ class _Tap:
             guard.report(exc, f"{call.target.endpoint} (stream end)")
             return
         try:
-            _publish(self.rt, usage, impacts)
+            if _AFTER:
+                _publish(self.rt, usage, impacts)
         except BudgetExceeded as exc:
             self.breach = exc
 
@@ -800,7 +809,7 @@ def make_wrapper(target: Target, is_async: bool) -> Callable[..., Any]:
     """The wrapt wrapper ``(wrapped, instance, args, kwargs)`` for one target."""
 
     def sync_wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: Any) -> Any:
-        rt = runtime.current()
+        rt = runtime._current  # a global read: this runs on every request
         if rt is None:
             return wrapped(*args, **kwargs)
         outer = _active.get()
@@ -811,7 +820,7 @@ def make_wrapper(target: Target, is_async: bool) -> Callable[..., Any]:
         if target.follow is not None or target.inherit:
             return _handle(rt, Call(target, instance, args, kwargs), wrapped(*args, **kwargs))
         call = Call(target, instance, args, kwargs)
-        if target.pending is not None and hooks.has_before():
+        if target.pending is not None and _BEFORE:
             _before(call)
         token = _active.set(call)
         call.start = _perf()
@@ -825,7 +834,7 @@ def make_wrapper(target: Target, is_async: bool) -> Callable[..., Any]:
         return _handle(rt, call, result)
 
     async def async_wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: Any) -> Any:
-        rt = runtime.current()
+        rt = runtime._current  # a global read: this runs on every request
         if rt is None:
             return await wrapped(*args, **kwargs)
         outer = _active.get()
@@ -837,7 +846,7 @@ def make_wrapper(target: Target, is_async: bool) -> Callable[..., Any]:
             res = await wrapped(*args, **kwargs)
             return _handle(rt, Call(target, instance, args, kwargs), res)
         call = Call(target, instance, args, kwargs)
-        if target.pending is not None and hooks.has_before():
+        if target.pending is not None and _BEFORE:
             _before(call)
         token = _active.set(call)
         call.start = _perf()
