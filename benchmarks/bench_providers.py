@@ -63,26 +63,44 @@ def capture(provider: mock_sdks.Provider, shape: mock_sdks.Shape) -> Captured:
 
     seen: list[Any] = []
     chunks: list[Any] = []
-    handle, add = core._handle, core._Tap.add
+    handle, tap_init = core._handle, core._Tap.__init__
 
     def spy(rt: Any, call: Any, result: Any) -> Any:
         if call.target.follow is None and not seen:
             seen.append((call, result))
         return handle(rt, call, result)
 
-    def spy_add(self: Any, chunk: Any) -> None:
-        chunks.append(chunk)
-        add(self, chunk)
+    class Recording(core.Accumulator):
+        """The adapter's accumulator, with every chunk it is fed kept."""
+
+        __slots__ = ("inner",)
+
+        def __init__(self, inner: core.Accumulator) -> None:
+            super().__init__(inner.call, inner.stream)
+            self.inner = inner
+
+        def add(self, chunk: Any) -> bool:
+            chunks.append(chunk)
+            return self.inner.add(chunk)
+
+        def usage(self) -> Any:
+            return self.inner.usage()
+
+        def extra(self) -> Any:
+            return self.inner.extra()
+
+    def spy_init(self: Any, rt: Any, call: Any, acc: Any) -> None:
+        tap_init(self, rt, call, Recording(acc))
 
     core._handle = spy  # type: ignore[assignment]
-    core._Tap.add = spy_add  # type: ignore[method-assign]
+    core._Tap.__init__ = spy_init  # type: ignore[method-assign]
     try:
         EcoLogits.init(providers=[provider.name])
         out = mock_sdks.run_shape(provider, shape)
         assert out.error is None, out.error
     finally:
         core._handle = handle  # type: ignore[assignment]
-        core._Tap.add = add  # type: ignore[method-assign]
+        core._Tap.__init__ = tap_init  # type: ignore[method-assign]
         EcoLogits.shutdown()
     call, result = seen[0]
     return Captured(call.target, call.instance, call.args, dict(call.kwargs), result, chunks)
