@@ -326,3 +326,68 @@ def test_text_tokens_counts_about_four_characters_per_token() -> None:
     assert text_tokens("abcd") == 1
     assert text_tokens("abcde") == 2
     assert text_tokens([{"role": "user", "content": "x" * 40}]) == 10
+
+
+# -- the per-type shortcut of the response path ------------------------------------------------
+def test_only_types_that_cannot_be_streams_or_raw_responses_skip_the_checks() -> None:
+    from types import MappingProxyType
+
+    import pydantic
+
+    from tokenprint.instrument import core
+
+    class Answer(pydantic.BaseModel):
+        text: str = ""
+
+    class Streamish:
+        _iterator = iter(())
+
+    class SelfIterating:
+        def __next__(self) -> Any:
+            raise StopIteration
+
+    class APIResponse:  # the name raw_response recognises
+        pass
+
+    def gen() -> Iterator[int]:
+        yield 1
+
+    def usage(call: Call, result: Any) -> None:
+        return None
+
+    def stream(call: Call, result: Any) -> Accumulator:
+        return Accumulator(call, result)
+
+    plain = Target("m", "f", "e", usage)
+    streamed = Target("m", "f", "e", usage, stream)
+    own = Target("m", "f", "e", usage, stream, iterator=core.SELF)
+    raw = Target("m", "f", "e", usage, raw=core.raw_response)
+    custom_raw = Target("m", "f", "e", usage, raw=lambda r: False)
+
+    assert core._answer_type(plain, Answer) and core._answer_type(plain, Streamish)
+    assert core._answer_type(streamed, Answer)
+    assert not core._answer_type(streamed, Streamish)  # the instance's iterator decides
+    assert not core._answer_type(streamed, type(gen()))
+    assert not core._answer_type(own, SelfIterating) and core._answer_type(own, Answer)
+    assert core._answer_type(raw, Answer) and not core._answer_type(raw, APIResponse)
+    assert not core._answer_type(custom_raw, Answer)  # an adapter's own test: never cached
+    # first_int caches whether a type is a Mapping: both kinds still read
+    assert core.first_int(MappingProxyType({"a": 3}), "a") == 3
+    assert core.first_int(Answer(), "missing", "text") == 0
+    assert core.first_int({"b": 2.0}, "a", "b") == 2
+
+
+def test_a_stream_after_plain_answers_of_the_same_target_is_still_tapped(client: Any) -> None:
+    """The shortcut is per (target, type): a target's plain answers never make its streams
+    skip the tap."""
+    for _ in range(2):
+        with use_cassette("openai", "chat_completion"):
+            answer = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+        assert answer.impacts.has_values
+    with use_cassette("openai", "chat_stream_usage"):
+        stream = client.chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, stream=True, **openai_include_usage()
+        )
+        chunks = list(stream)
+    assert chunks[-1].impacts.has_values
+    assert chunks[-1].impacts.basis.output_tokens > 0

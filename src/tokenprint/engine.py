@@ -244,7 +244,15 @@ class Estimator:
     # -- compute -------------------------------------------------------------------------
     def compute(self, u: Usage, zone: ZoneArg = None, datacenter: DataCenterArg = None) -> Impacts:
         """Impacts of one request. Unknown models give Impacts with an error, not a raise."""
-        ctx = self.context(u, zone, datacenter)
+        ctx = (  # context()'s cache hit, inlined for the common case (no overrides)
+            self._cache.get(
+                (u.provider, u.model, u.requested_model, u.host, None, None, u.modality)
+            )
+            if zone is None and datacenter is None and _catalog.version == self._catalog
+            else None
+        )
+        if ctx is None:
+            ctx = self.context(u, zone, datacenter)
         if isinstance(ctx, ErrorMessage):
             return Impacts.failed(ctx, _basis(u, None))
         fn = MODALITIES.get(u.modality)

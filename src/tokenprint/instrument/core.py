@@ -220,8 +220,20 @@ def first_int(obj: Any, *names: str) -> int:
     """The first attribute (or key) among ``names`` that holds a number, as an int; else 0."""
     if obj is None:
         return 0
+    cls = type(obj)
+    mapping = _MAPPINGS.get(cls)
+    if mapping is None:  # isinstance(obj, Mapping) runs ABCMeta's Python code: once per type
+        mapping = isinstance(obj, Mapping)
+        if len(_MAPPINGS) < 1024:
+            _MAPPINGS[cls] = mapping
+    d = None if mapping else getattr(obj, "__dict__", None)
     for name in names:
-        v = obj.get(name) if isinstance(obj, Mapping) else field(obj, name)
+        if mapping:
+            v = obj.get(name)
+        else:  # field(), with its common case (a pydantic field in __dict__) inlined
+            v = d.get(name, _ABSENT) if d is not None else _ABSENT
+            if v is _ABSENT:
+                v = field(obj, name)
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             if v != v or v in (_INF, -_INF):  # NaN, infinite: not a count
                 continue
@@ -230,6 +242,7 @@ def first_int(obj: Any, *names: str) -> int:
 
 
 _INF = float("inf")
+_MAPPINGS: dict[type, bool] = {}
 
 
 def _chars(value: Any, depth: int = 0) -> int:
@@ -501,13 +514,17 @@ def _handle(rt: runtime.Runtime, call: Call, result: Any) -> Any:
             if isinstance(impacts, Impacts):
                 attach(result, impacts)
             return result
-        if target.stream is not None:
-            tapped = _tap(rt, call, result)
-            if tapped is not _NOT_A_STREAM:
-                return tapped
-        if target.raw is not None and target.raw(result):
-            _hook_parse(rt, call, result)
-            return result
+        key = (target, type(result))
+        if key not in _ANSWERS:
+            if target.stream is not None:
+                tapped = _tap(rt, call, result)
+                if tapped is not _NOT_A_STREAM:
+                    return tapped
+            if target.raw is not None and target.raw(result):
+                _hook_parse(rt, call, result)
+                return result
+            if len(_ANSWERS) < 1024 and _answer_type(target, key[1]):
+                _ANSWERS.add(key)
         usage = target.usage(call, result) if target.usage is not None else None
         if usage is None:
             return result
@@ -521,6 +538,25 @@ def _handle(rt: runtime.Runtime, call: Call, result: Any) -> Any:
     if _AFTER:
         _publish(rt, usage, impacts)
     return result
+
+
+_ANSWERS: set[tuple[Target, type]] = set()
+"""(target, result type) pairs whose results are plain answers, neither a stream nor a raw
+response, by their type alone: later results of that type skip both checks."""
+
+
+def _answer_type(target: Target, cls: type) -> bool:
+    """True when the checks of :func:`_handle` found ``cls`` not to be a stream or a raw
+    response from the type alone (as :func:`_tap` and :func:`raw_response` decide it)."""
+    if issubclass(cls, (types.GeneratorType, types.AsyncGeneratorType)):
+        return False
+    if target.stream is not None:
+        if target.iterator == SELF:
+            if hasattr(cls, "__next__") or hasattr(cls, "__anext__"):
+                return False
+        elif target.iterator and not hasattr(cls, "__pydantic_fields__"):
+            return False  # _tap looked at the instance's iterator attribute
+    return target.raw is None or (target.raw is raw_response and cls.__name__ not in _RAW_TYPES)
 
 
 def _hook_parse(rt: runtime.Runtime, call: Call, raw: Any) -> None:

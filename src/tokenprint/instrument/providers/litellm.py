@@ -99,10 +99,16 @@ def _usage(call: Call, model: Any, u: Any, chars: int) -> Usage:
 
 def response_usage(call: Call, resp: Any) -> Usage | None:
     """A ``ModelResponse`` (OpenAI-shaped, whatever the provider)."""
-    if not hasattr(resp, "choices") or not hasattr(resp, "usage"):
+    choices = field(resp, "choices")
+    if choices is None:
         return None
-    chars = sum(len(field(field(c, "message"), "content") or "") for c in resp.choices)
-    return _usage(call, field(resp, "model"), resp.usage, chars)
+    u = field(resp, "usage")  # the text is only counted when there is no usage
+    chars = (
+        0
+        if u is not None
+        else sum(len(field(field(c, "message"), "content") or "") for c in choices)
+    )
+    return _usage(call, field(resp, "model"), u, chars)
 
 
 class Chunks(ChatChunks):
