@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tokenprint import EcoLogits
+from tokenprint import EcoLogits, hooks
 from tokenprint.catalog import models
 
 
@@ -15,3 +15,6 @@ def _clean_state() -> Iterator[None]:
     yield
     EcoLogits.shutdown()
     models.unregister_models()
+    # a hook left registered would make every later test take the eager path (impacts
+    # computed and published at once) instead of the deferred one that applications get
+    assert not hooks.AFTER and not hooks.BEFORE, (hooks.AFTER, hooks.BEFORE)

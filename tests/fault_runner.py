@@ -202,7 +202,8 @@ def attach(provider: str, hits: list[int]) -> Iterator[dict[str, Any]]:
     def fail(obj: Any, impacts: Any) -> bool:
         raise _boom(hits, "attach")
 
-    with _setattr(core, "attach", fail):
+    # an empty per-type table: the response path's inlined attach for known types is off
+    with _setattr(core, "attach", fail), _setattr(core, "_ATTACH", {}):
         yield {}
 
 

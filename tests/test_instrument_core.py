@@ -166,7 +166,23 @@ def test_instrumentation_error_raises_under_pytest(
     client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(Estimator, "compute", _broken_compute)
-    with use_cassette("openai", "chat_completion"), pytest.raises(RuntimeError, match="boom"):
+    with use_cassette("openai", "chat_completion"):
+        resp = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    with pytest.raises(RuntimeError, match="boom"):  # computed on first read
+        resp.impacts.gwp  # noqa: B018
+
+
+def test_instrumentation_error_raises_at_the_call_when_a_tracker_waits(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tokenprint import Tracker
+
+    monkeypatch.setattr(Estimator, "compute", _broken_compute)
+    with (
+        use_cassette("openai", "chat_completion"),
+        Tracker(),
+        pytest.raises(RuntimeError, match="boom"),
+    ):
         client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
 
 
@@ -394,3 +410,70 @@ def test_a_stream_after_plain_answers_of_the_same_target_is_still_tapped(client:
         chunks = list(stream)
     assert chunks[-1].impacts.has_values
     assert chunks[-1].impacts.basis.output_tokens > 0
+
+
+# -- impacts computed on first read ----------------------------------------------------------
+def _counting_compute(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    compute = Estimator.compute
+
+    def counted(self: Estimator, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return compute(self, *args, **kwargs)
+
+    monkeypatch.setattr(Estimator, "compute", counted)
+    return calls
+
+
+def test_without_hooks_impacts_are_computed_on_first_read_and_match_the_eager_ones(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tokenprint import Tracker
+    from tokenprint.instrument import core
+
+    ticks = iter(range(1000))
+    monkeypatch.setattr(core, "_perf", lambda: float(next(ticks)))  # latency 1 s each call
+    calls = _counting_compute(monkeypatch)
+    with EcoLogits.site(zone="FRA"):
+        with use_cassette("openai", "chat_completion"):
+            lazy = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+        assert calls == []
+        with use_cassette("openai", "chat_completion"), Tracker() as tracker:
+            eager = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+        assert calls == [1]
+    EcoLogits.shutdown()  # what the estimate needs was taken at the call
+    assert lazy.impacts.to_dict() == eager.impacts.to_dict()
+    assert lazy.impacts.basis.zone == "FRA" and lazy.impacts.basis.latency_s == 1.0
+    assert calls == [1, 1]
+    assert lazy.impacts.gwp == eager.impacts.gwp and calls == [1, 1]
+    assert tracker.total.basis.requests == 1
+
+
+def test_a_stream_without_hooks_gets_impacts_computed_on_first_read(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _counting_compute(monkeypatch)
+    with use_cassette("openai", "chat_stream_usage"):
+        stream = client.chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, stream=True, **openai_include_usage()
+        )
+        last = list(stream)[-1]
+    assert calls == []
+    assert last.impacts is stream.impacts
+    assert stream.impacts.basis.output_tokens == 9 and calls == [1]
+
+
+def test_trackers_and_budgets_hold_the_after_hook_only_while_open() -> None:
+    from tokenprint import Budget, Tracker
+
+    assert not hooks.AFTER
+    with Tracker():
+        assert hooks.AFTER
+        with Budget(total={"gwp": "1 g"}):
+            assert hooks.AFTER
+        assert hooks.AFTER
+    assert not hooks.AFTER
+    EcoLogits.init(budget=Budget(total={"gwp": "1 g"}))
+    assert hooks.AFTER
+    EcoLogits.init()  # re-init without a budget gives the global one's hook back
+    assert not hooks.AFTER

@@ -162,16 +162,14 @@ def test_azure_empty_first_chunk_is_not_dropped() -> None:
 
 def test_impacts_are_computed_once_per_stream_not_per_chunk(oa: Any, computes: list[int]) -> None:
     with use_cassette("openai", "chat_stream_usage"):
-        n = sum(
-            1
-            for _ in oa.chat.completions.create(
-                model="gpt-4o-mini",
-                messages=MESSAGES,
-                stream=True,
-                **openai_include_usage(),
-            )
+        stream = oa.chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, stream=True, **openai_include_usage()
         )
-    assert n == 12
+        chunks = list(stream)
+    assert len(chunks) == 12
+    assert computes == []  # nothing asked for the impacts yet: computed on first read
+    assert stream.impacts.gwp is not None and chunks[-1].impacts is stream.impacts
+    assert chunks[-1].impacts.energy is not None
     assert len(computes) == 1
 
 

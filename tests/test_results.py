@@ -358,3 +358,80 @@ def test_estimate_basis_matches_its_usage() -> None:
         "FRA",
     )
     assert b.methodology_version
+
+
+# -- deferred ------------------------------------------------------------------------------
+def test_deferred_impacts_compute_once_on_the_first_read_of_any_value() -> None:
+    calls: list[int] = []
+
+    def compute() -> Impacts:
+        calls.append(1)
+        return _impacts(warnings=[WarningMessage("model-arch-not-released", "est")])
+
+    for read in ("gwp", "usage", "basis", "warnings", "errors", "vectors", "to_dict", "repr"):
+        calls.clear()
+        lazy = Impacts.deferred(compute)
+        assert calls == []
+        value = (
+            repr(lazy)
+            if read == "repr"
+            else lazy.to_dict()
+            if read == "to_dict"
+            else getattr(lazy, read)
+        )
+        assert value is not None, read
+        assert calls == [1], read
+        assert lazy.to_dict() == _impacts(warnings=compute().warnings).to_dict()
+        assert calls == [1, 1], read  # the second call above is the expectation's own
+
+
+def test_deferred_impacts_pickle_and_copy_computed() -> None:
+    lazy = Impacts.deferred(_impacts)
+    restored = pickle.loads(pickle.dumps(lazy))
+    assert restored.to_dict() == _impacts().to_dict()
+    assert copy.deepcopy(Impacts.deferred(_impacts)).to_dict() == _impacts().to_dict()
+    resp: Any = _chat_completion()
+    resp.impacts = Impacts.deferred(_impacts)
+    assert resp.model_dump()["impacts"]["gwp"]["value"]["max"] == 5.0
+
+
+def test_unknown_attributes_of_impacts_still_raise_attribute_error() -> None:
+    for impacts in (_impacts(), Impacts.deferred(_impacts)):
+        assert not hasattr(impacts, "nope")
+        with pytest.raises(AttributeError, match="'Impacts' object has no attribute 'nope'"):
+            impacts.nope  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_a_deferred_computation_failing_with_attribute_error_is_not_taken_for_a_missing_name() -> (
+    None
+):
+    def broken() -> Impacts:
+        raise AttributeError("inner")
+
+    with pytest.raises(RuntimeError, match="deferred impacts failed: inner"):
+        Impacts.deferred(broken).gwp  # noqa: B018
+
+
+def test_threads_reading_one_deferred_impacts_at_once_all_see_the_values() -> None:
+    import threading
+    import time
+
+    def slow() -> Impacts:
+        time.sleep(0.01)  # every thread finds the slots empty
+        return _impacts()
+
+    lazy = Impacts.deferred(slow)
+    start = threading.Barrier(16)
+    seen: list[Any] = []
+
+    def read() -> None:
+        start.wait()
+        seen.append((lazy.gwp, lazy.basis.model, lazy.errors))
+
+    threads = [threading.Thread(target=read) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(seen) == 16
+    assert all(s == (GWP(Range(2.5, 5.0)), "m", []) for s in seen)

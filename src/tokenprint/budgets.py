@@ -246,8 +246,7 @@ class Tracker(_Active):
         self._lock = threading.Lock()
 
     def _activate(self) -> contextlib.AbstractContextManager[Any]:
-        _ensure_after_hook()
-        return context.push(tracker=self)
+        return _tracking(self)
 
     def add(self, record: hooks.RequestRecord) -> None:
         """Record one finished request (the after-hook calls this)."""
@@ -517,37 +516,48 @@ class Budget(_Active):
 
 
 @contextlib.contextmanager
+def _tracking(tracker: Tracker) -> Iterator[None]:
+    _hold(_AFTER_HOOK, +1)
+    try:
+        with context.push(tracker=tracker):
+            yield
+    finally:
+        _hold(_AFTER_HOOK, -1)
+
+
+@contextlib.contextmanager
 def _activation(budget: Budget) -> Iterator[None]:
-    _ensure_after_hook()
-    if budget.mode == "block":
-        _blocking(+1)
+    block = budget.mode == "block"
+    _hold(_AFTER_HOOK, +1)
+    if block:
+        _hold(_BEFORE_HOOK, +1)
     try:
         with context.push(budget=budget):
             yield
     finally:
-        if budget.mode == "block":
-            _blocking(-1)
+        _hold(_AFTER_HOOK, -1)
+        if block:
+            _hold(_BEFORE_HOOK, -1)
 
 
 # -- the hooks -------------------------------------------------------------------------------
 _global: Budget | None = None
 _state_lock = threading.Lock()
-_n_blocking = 0
+_AFTER_HOOK, _BEFORE_HOOK = 0, 1
+_holds = [0, 0]
+"""Open trackers and budgets (and the global budget), and the blocking budgets among them."""
 
 
-def _ensure_after_hook() -> None:
-    hooks.add_after(_after)
-
-
-def _blocking(delta: int) -> None:
-    """Count active blocking budgets; the before-hook is registered only while any is."""
-    global _n_blocking
+def _hold(kind: int, delta: int) -> None:
+    """Count what needs a hook: open trackers and budgets need the after-hook, blocking
+    budgets the before-hook. Each hook is registered only while its count is above 0: with
+    none registered, requests skip the work (their impacts are even computed on first read)."""
     with _state_lock:
-        _n_blocking = max(0, _n_blocking + delta)
-        if _n_blocking:
-            hooks.add_before(_before)
+        n = _holds[kind] = max(0, _holds[kind] + delta)
+        if kind == _AFTER_HOOK:
+            (hooks.add_after if n else hooks.remove)(_after)
         else:
-            hooks.remove(_before)
+            (hooks.add_before if n else hooks.remove)(_before)
 
 
 def _unique(items: tuple[Any, ...]) -> Iterable[Any]:
@@ -647,12 +657,11 @@ def install(config: Config) -> None:
     new = None if config.budget is None else Budget.coerce(config.budget)
     with _state_lock:
         old, _global = _global, new
-    if old is not None and old.mode == "block":
-        _blocking(-1)
+    _release(old)
     if new is not None:
-        _ensure_after_hook()
+        _hold(_AFTER_HOOK, +1)
         if new.mode == "block":
-            _blocking(+1)
+            _hold(_BEFORE_HOOK, +1)
 
 
 def uninstall() -> None:
@@ -660,5 +669,12 @@ def uninstall() -> None:
     global _global
     with _state_lock:
         old, _global = _global, None
-    if old is not None and old.mode == "block":
-        _blocking(-1)
+    _release(old)
+
+
+def _release(old: Budget | None) -> None:
+    """The hooks a global budget held, given back."""
+    if old is not None:
+        _hold(_AFTER_HOOK, -1)
+        if old.mode == "block":
+            _hold(_BEFORE_HOOK, -1)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from tokenprint.impacts import units as _units
 from tokenprint.impacts.ranges import Range, Value
@@ -379,9 +379,13 @@ class Impacts:
     ``energy``, ``gwp``, ``adpe``, ``pe`` and ``wcf`` are totals (usage + embodied);
     ``usage`` and ``embodied`` hold the phases. When the estimate failed, the criteria are
     ``None`` and ``errors`` says why. ``basis`` records what it was computed from.
+
+    An instrumented response gets a *deferred* Impacts when nothing needs the values at once
+    (no tracker, budget or exporter): :meth:`deferred` keeps what the estimate needs, and the
+    first read of any value computes them all. Reading looks the same either way.
     """
 
-    __slots__ = ("_basis", "_hi", "_lo", "errors", "warnings")
+    __slots__ = ("_basis", "_hi", "_lo", "_pending", "errors", "warnings")
     __pydantic_serializer__ = _LazySerializer()
 
     def __init__(
@@ -398,6 +402,36 @@ class Impacts:
         self._basis = basis if basis is not None else _NO_BASIS
         self.warnings: list[WarningMessage] = warnings if warnings is not None else []
         self.errors: list[ErrorMessage] = errors if errors is not None else []
+        self._pending: Callable[[], Impacts] | None = None
+
+    @classmethod
+    def deferred(cls, compute: Callable[[], Impacts]) -> Impacts:
+        """An Impacts computed on first read by ``compute()`` (which must not raise: it
+        returns a failed Impacts instead). Until then only ``_pending`` is set."""
+        self = _new(cls)
+        self._pending = compute
+        return self
+
+    if not TYPE_CHECKING:  # mypy would take every attribute name as valid
+
+        def __getattr__(self, name: str) -> Any:
+            # Python calls this only for a slot not set yet: on a deferred Impacts, the first
+            # read of any of them computes the estimate and fills them all.
+            if name not in _FILLED:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            pending = self._pending
+            if pending is None:  # filled meanwhile by another thread
+                return object.__getattribute__(self, name)
+            try:
+                done = pending()
+            except AttributeError as exc:  # would read as "no such attribute" otherwise
+                raise RuntimeError(f"deferred impacts failed: {exc}") from exc
+            # Two threads reading at once both compute and store equal values; _pending is
+            # cleared last, so neither finds a slot empty with nothing left to fill it.
+            self._lo, self._hi, self._basis = done._lo, done._hi, done._basis
+            self.warnings, self.errors = done.warnings, done.errors
+            self._pending = None
+            return object.__getattribute__(self, name)
 
     @property
     def basis(self) -> Basis:
@@ -574,6 +608,9 @@ class Impacts:
         )
 
 
+_new = object.__new__
+_FILLED = frozenset({"_lo", "_hi", "_basis", "warnings", "errors"})
+"""The slots a deferred Impacts fills on first read."""
 _CRITERIA = frozenset({"energy", "gwp", "adpe", "pe", "wcf"})
 _TOTALS: tuple[tuple[str, type[Impact], int, int | None], ...] = (
     ("energy", Energy, U_ENERGY, None),

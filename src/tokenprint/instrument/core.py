@@ -22,12 +22,16 @@ import time
 import types
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
-from typing import Any, NamedTuple
+from functools import partial
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tokenprint import context, guard, hooks, runtime
 from tokenprint.errors import BudgetExceeded
 from tokenprint.impacts.results import ErrorMessage, Impacts
 from tokenprint.usage import Usage
+
+if TYPE_CHECKING:
+    from tokenprint.engine import Estimator
 
 __all__ = [
     "ESTIMATED_INPUT",
@@ -54,7 +58,8 @@ _BEFORE, _AFTER = hooks.BEFORE, hooks.AFTER  # the hook lists themselves: tested
 
 
 class Call:
-    """One intercepted call, as adapter functions see it."""
+    """One intercepted call, as adapter functions see it. (The wrappers build it without
+    ``__init__``, attribute by attribute: keep them in step with it.)"""
 
     __slots__ = ("args", "inner", "instance", "kwargs", "latency", "start", "target")
 
@@ -384,14 +389,20 @@ def _fields_of(cls: type) -> Any:
 
 def attach(obj: Any, impacts: Impacts) -> bool:
     """Set ``obj.impacts`` in place; False when the object cannot take an attribute."""
-    extra = getattr(obj, "__pydantic_extra__", _ABSENT)
-    if type(extra) is dict and "impacts" not in _fields_of(type(obj)):
+    cls = type(obj)
+    how = _ATTACH.get(cls)
+    if how is None:
+        how = _attach_kind(obj)
+        if len(_ATTACH) < 1024:
+            _ATTACH[cls] = how
+    extra = obj.__pydantic_extra__ if how == _EXTRA else None
+    if type(extra) is dict:
         # a pydantic model with extra="allow" (openai, anthropic, cohere): what its
         # __setattr__ does for an unknown name, without the per-call look-ups
         extra["impacts"] = impacts
         obj.__pydantic_fields_set__.add("impacts")
         return True
-    if extra is None and "impacts" not in _fields_of(type(obj)):
+    if how == _SLOT:
         # a pydantic model without extras (mistral, google): its __setattr__ would raise
         object.__setattr__(obj, "impacts", impacts)
         return True
@@ -406,6 +417,19 @@ def attach(obj: Any, impacts: Impacts) -> bool:
             return False
 
 
+_EXTRA, _SLOT, _PLAIN = 1, 2, 3
+_ATTACH: dict[type, int] = {}
+"""How :func:`attach` sets ``impacts`` on objects of a type (decided once per type; the
+response path reads it to skip the call for pydantic models with extras)."""
+
+
+def _attach_kind(obj: Any) -> int:
+    extra = getattr(obj, "__pydantic_extra__", _ABSENT)
+    if extra is _ABSENT or "impacts" in _fields_of(type(obj)):
+        return _PLAIN
+    return _EXTRA if type(extra) is dict else _SLOT if extra is None else _PLAIN
+
+
 # --------------------------------------------------------------------------------------------
 # compute and publish
 # --------------------------------------------------------------------------------------------
@@ -415,16 +439,20 @@ _active: ContextVar[Call | None] = ContextVar("tokenprint_active_call", default=
 _new_usage = tuple.__new__  # Usage._make without its Python frame
 
 
-def _compute(rt: runtime.Runtime, call: Call, usage: Usage) -> tuple[Usage, Impacts]:
+def _compute(
+    estimator: Estimator, latency: float | None, endpoint: str, over: Any, usage: Usage
+) -> tuple[Usage, Impacts]:
+    """The Usage completed (latency, endpoint) and checked, and its Impacts. ``over``: the
+    scope's overrides (``context.overrides()``) when the request was made."""
     if usage[6] is None or not usage[9]:  # latency_s, endpoint: filled by the core
         usage = _new_usage(
             Usage,
             (
                 *usage[:6],
-                call.latency if usage[6] is None else usage[6],
+                latency if usage[6] is None else usage[6],
                 usage[7],
                 usage[8],
-                usage[9] or call.target.endpoint,
+                usage[9] or endpoint,
                 *usage[10:],
             ),
         )
@@ -433,12 +461,35 @@ def _compute(rt: runtime.Runtime, call: Call, usage: Usage) -> tuple[Usage, Impa
         0 <= i <= _MAX and 0 <= o <= _MAX and 0 <= c <= _MAX and 0 <= r <= _MAX
     ):
         usage = _valid_counts(usage)
-    over = context.overrides()
     if over:
-        impacts = rt.estimator.compute(usage, over.get("zone"), over.get("datacenter"))
-    else:
-        impacts = rt.estimator.compute(usage)
-    return usage, impacts
+        return usage, estimator.compute(usage, over.get("zone"), over.get("datacenter"))
+    return usage, estimator.compute(usage)
+
+
+def _later(
+    estimator: Estimator, latency: float | None, endpoint: str, over: Any, usage: Usage
+) -> Impacts:
+    """A deferred Impacts' computation (on its first read): never raises, except under
+    pytest's strict mode, where ``guard.report`` raises so that tests see the failure."""
+    try:
+        return _compute(estimator, latency, endpoint, over, usage)[1]
+    except Exception as exc:
+        guard.report(exc, endpoint)
+        return _failed(exc)
+
+
+def _deferred(call: Call, estimator: Estimator, usage: Usage) -> Impacts:
+    """Impacts computed on first read (no after-hook waits for them: most responses are
+    never asked). What the estimate needs is taken now: the latency, the scope's overrides.
+    Inlined on the response path; the streams' end calls it."""
+    impacts = _new_impacts(Impacts)  # Impacts.deferred() without its Python frame
+    impacts._pending = partial(
+        _later, estimator, call.latency, call.target.endpoint, context.overrides(), usage
+    )
+    return impacts
+
+
+_new_impacts = object.__new__
 
 
 _INVALID = (
@@ -528,14 +579,28 @@ def _handle(rt: runtime.Runtime, call: Call, result: Any) -> Any:
         usage = target.usage(call, result) if target.usage is not None else None
         if usage is None:
             return result
-        usage, impacts = _compute(rt, call, usage)
-        attach(result if target.carrier is None else target.carrier(result), impacts)
+        publish = bool(_AFTER)  # decided once: a hook added meanwhile waits for the next call
+        if publish:
+            usage, impacts = _compute(
+                rt.estimator, call.latency, target.endpoint, context.overrides(), usage
+            )
+        else:  # _deferred() inlined: this is the common path
+            impacts = _new_impacts(Impacts)
+            impacts._pending = partial(
+                _later, rt.estimator, call.latency, target.endpoint, context.overrides(), usage
+            )
+        carrier = result if target.carrier is None else target.carrier(result)
+        if _ATTACH.get(type(carrier)) == _EXTRA and type(carrier.__pydantic_extra__) is dict:
+            carrier.__pydantic_extra__["impacts"] = impacts  # attach() inlined: most answers
+            carrier.__pydantic_fields_set__.add("impacts")
+        else:
+            attach(carrier, impacts)
     except Exception as exc:
         guard.report(exc, target.endpoint)
         with contextlib.suppress(Exception):  # best effort: the failure is reported above
             attach(result, _failed(exc))
         return result
-    if _AFTER:
+    if publish:
         _publish(rt, usage, impacts)
     return result
 
@@ -634,7 +699,17 @@ class _Tap:
             usage = self.acc.usage()
             if usage is None:
                 return
-            usage, impacts = _compute(self.rt, call, usage)
+            publish = bool(_AFTER)
+            if publish:
+                usage, impacts = _compute(
+                    self.rt.estimator,
+                    call.latency,
+                    call.target.endpoint,
+                    context.overrides(),
+                    usage,
+                )
+            else:
+                impacts = _deferred(call, self.rt.estimator, usage)
             self._attach(impacts)
         except Exception as exc:
             with contextlib.suppress(Exception):  # best effort: reported just below
@@ -642,7 +717,7 @@ class _Tap:
             guard.report(exc, f"{call.target.endpoint} (stream end)")
             return
         try:
-            if _AFTER:
+            if publish:
                 _publish(self.rt, usage, impacts)
         except BudgetExceeded as exc:
             self.breach = exc
@@ -858,6 +933,9 @@ async def _awaiting(rt: runtime.Runtime, call: Call, coro: Any) -> Any:
     return _handle(rt, call, result)
 
 
+_new_call = object.__new__
+
+
 def make_wrapper(target: Target, is_async: bool) -> Callable[..., Any]:
     """The wrapt wrapper ``(wrapped, instance, args, kwargs)`` for one target."""
 
@@ -872,7 +950,13 @@ def make_wrapper(target: Target, is_async: bool) -> Callable[..., Any]:
             return result
         if target.follow is not None or target.inherit:
             return _handle(rt, Call(target, instance, args, kwargs), wrapped(*args, **kwargs))
-        call = Call(target, instance, args, kwargs)
+        call = _new_call(Call)  # Call(target, instance, args, kwargs) without its frame
+        call.target = target
+        call.instance = instance
+        call.args = args
+        call.kwargs = kwargs
+        call.inner = []
+        call.latency = None
         if target.pending is not None and _BEFORE:
             _before(call)
         token = _active.set(call)
@@ -898,7 +982,13 @@ def make_wrapper(target: Target, is_async: bool) -> Callable[..., Any]:
         if target.follow is not None or target.inherit:
             res = await wrapped(*args, **kwargs)
             return _handle(rt, Call(target, instance, args, kwargs), res)
-        call = Call(target, instance, args, kwargs)
+        call = _new_call(Call)  # as in sync_wrapper
+        call.target = target
+        call.instance = instance
+        call.args = args
+        call.kwargs = kwargs
+        call.inner = []
+        call.latency = None
         if target.pending is not None and _BEFORE:
             _before(call)
         token = _active.set(call)

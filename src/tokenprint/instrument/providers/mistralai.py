@@ -40,8 +40,9 @@ def _host(call: Call) -> str | None:
 def _cached(u: Any) -> int:
     """Cached prompt tokens: not a typed field; the API's ``prompt_tokens_details`` lands in
     the model's extras (``UsageInfo`` allows them)."""
-    extra = getattr(u, "__pydantic_extra__", None) or {}
-    return first_int(extra.get("prompt_tokens_details"), "cached_tokens")
+    extra = getattr(u, "__pydantic_extra__", None)
+    details = extra.get("prompt_tokens_details") if extra else None
+    return first_int(details, "cached_tokens") if details is not None else 0
 
 
 def _usage(call: Call, model: Any, u: Any, chars: int = -1) -> Usage:
