@@ -3,11 +3,11 @@
 For each provider with an adapter in place (the scenarios of ``tests/mock_sdks.py``: the
 real SDK client on a mock transport answering from our cassettes), prints:
 
-* **per call, end to end**: the SDK's chat call not instrumented vs instrumented, in
-  alternating blocks (``shutdown()``/``init()`` between them), 10th percentile of the CPU
-  time of the calling thread (target: <= 30 us added);
-* **per chunk, end to end**: the slope between a stream of the cassette's events and one
-  with ``LONG`` more content events, not instrumented vs instrumented (target: <= 2 us);
+* **per call, end to end**: the SDK's chat call with its original methods and with
+  tokenprint's wrappers, back to back in pairs (alternating order); the median of the
+  per-pair differences (target: <= 30 us added);
+* **per chunk, end to end**: the slope of that difference between a stream of the
+  cassette's events and one with ``LONG`` more content events (target: <= 2 us);
 * **alone, cold**: tokenprint's work per call without the SDK's: the core's wrapper (with
   the provider's real target, resource object and answer, captured from a real call) around
   a method that returns the ready answer, each call timed right after a real uninstrumented
@@ -32,7 +32,7 @@ import statistics
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -110,59 +110,77 @@ def capture(provider: mock_sdks.Provider, shape: mock_sdks.Shape) -> Captured:
     return Captured(call.target, call.instance, call.args, dict(call.kwargs), result, chunks)
 
 
-def _low(times: list[float]) -> float:
-    """10th percentile: a call the shared machine did not disturb much."""
-    return statistics.quantiles(times, n=10)[0]
-
-
 # -- end to end ------------------------------------------------------------------------------
-def _blocks(run: Callable[[], Any], provider: str, rounds: int, n: int) -> tuple[float, float]:
-    """Seconds per ``run()`` not instrumented and instrumented (alternating blocks)."""
+Switch = tuple[Any, str, Any, Any]
+"""A patched SDK attribute: (owner, name, the SDK's original, tokenprint's wrapper)."""
+
+
+def _switches() -> list[Switch]:
+    from tokenprint import instrument
+
+    return [(o, a, original, vars(o)[a]) for o, a, original, _ in instrument._patched]
+
+
+def _switch(switches: list[Switch], on: bool) -> None:
+    for owner, attr, original, wrapper in switches:
+        setattr(owner, attr, wrapper if on else original)
+
+
+def _paired(
+    provider: mock_sdks.Provider, shape: mock_sdks.Shape, wire: Any, n: int
+) -> tuple[float, float]:
+    """Seconds: the median plain call, and the median of the per-pair differences
+    (instrumented - plain) over ``n`` pairs. Each pair is the SDK call with its original
+    methods and with tokenprint's wrappers (switched in place before each call: both calls
+    of a pair start after the same class change), back to back in alternating order, each on
+    a client built in its own setting (some SDKs bind methods when a client is built)."""
     from tokenprint import EcoLogits
 
-    plain: list[float] = []
-    inst: list[float] = []
-    for r in range(rounds * 2):
-        on = r % 2 == 1
-        if on:
-            EcoLogits.init(providers=[provider])
-        times = inst if on else plain
-        run()  # warm: a new client, first-call caches
-        for _ in range(n):
+    EcoLogits.init(providers=[provider.name])
+    mock_sdks.run_shape(provider, shape)  # imports what the call needs: its targets get patched
+    switches = _switches()
+    assert switches, provider.name
+    try:
+        clients = {}
+        for on in (False, True):
+            _switch(switches, on)
+            clients[on] = provider.client_for(wire, shape.aio)
+
+        def run(on: bool) -> float:
+            _switch(switches, on)
+            client = clients[on]
+            gc.collect()  # a collection inside a timed call would swamp the difference
             t = _clock()
-            run()
-            times.append(_clock() - t)
-        if on:
-            EcoLogits.shutdown()
-    return _low(plain), _low(inst)
+            if shape.aio:
+                asyncio.run(shape.run(client, []))
+            else:
+                shape.run(client, [])
+            return _clock() - t
+
+        plain: list[float] = []
+        added: list[float] = []
+        for i in range(n + 10):
+            if i == 10:  # the first pairs warm caches up; what exists now is left out of the
+                gc.collect()  # collections between calls (they stay cheap)
+                gc.freeze()
+                gc.disable()
+            first = bool(i % 2)
+            a, b = run(first), run(not first)
+            p, q = (b, a) if first else (a, b)
+            if i >= 10:
+                plain.append(p)
+                added.append(q - p)
+    finally:
+        gc.enable()
+        gc.unfreeze()
+        _switch(switches, True)
+        EcoLogits.shutdown()
+    return statistics.median(plain), statistics.median(added)
 
 
-def _runner(provider: mock_sdks.Provider, shape: mock_sdks.Shape, wire: Any) -> Callable[[], Any]:
-    """A call through ``shape``; the client is rebuilt at each block start (``None`` chunk
-    list resets it), since some SDKs bind methods when a client is built."""
-    state: dict[str, Any] = {}
-
-    def run() -> Any:
-        client = state.get("client")
-        if client is None or state.get("epoch") != _epoch():
-            client = state["client"] = provider.client_for(wire, shape.aio)
-            state["epoch"] = _epoch()
-        if shape.aio:
-            return asyncio.run(shape.run(client, []))
-        return shape.run(client, [])
-
-    return run
-
-
-def _epoch() -> object:
-    from tokenprint import runtime
-
-    return runtime.current()
-
-
-def bench_call(provider: mock_sdks.Provider, rounds: int, n: int) -> tuple[float, float]:
+def bench_call(provider: mock_sdks.Provider, n: int) -> tuple[float, float]:
     shape = provider.shapes["sync"]
-    return _blocks(_runner(provider, shape, provider.wire(shape)), provider.name, rounds, n)
+    return _paired(provider, shape, provider.wire(shape), n)
 
 
 def _numbered(event: bytes, k: int) -> bytes:
@@ -196,16 +214,16 @@ def _stretched(wire: mock_sdks.Wire, extra: int) -> None:
     wire.answers = out
 
 
-def bench_chunk(provider: mock_sdks.Provider, rounds: int, n: int) -> float | None:
-    """Added seconds per chunk: slope of (instrumented - plain) between short and long."""
+def bench_chunk(provider: mock_sdks.Provider, n: int) -> float | None:
+    """Added seconds per chunk: slope of the paired difference between short and long."""
     shape = provider.shapes.get("stream")
     if shape is None:
         return None
     short_wire, long_wire = provider.wire(shape), provider.wire(shape)
     _stretched(long_wire, LONG)
-    sp, si = _blocks(_runner(provider, shape, short_wire), provider.name, rounds, n)
-    lp, li = _blocks(_runner(provider, shape, long_wire), provider.name, rounds, n)
-    return ((li - si) - (lp - sp)) / LONG
+    short = _paired(provider, shape, short_wire, n)[1]
+    long = _paired(provider, shape, long_wire, n)[1]
+    return (long - short) / LONG
 
 
 # -- isolated --------------------------------------------------------------------------------
@@ -259,28 +277,37 @@ def bench_isolated(cap: Captured, stream: Captured | None, n: int) -> tuple[floa
 
 def bench_cold(provider: mock_sdks.Provider, cap: Captured, n: int) -> float:
     """Added seconds per call of the wrapper around a ready answer (as in
-    :func:`bench_isolated`), each call timed right after a real, uninstrumented SDK call:
-    the caches as the SDK leaves them, as in an application. Median of ``n``."""
+    :func:`bench_isolated`), each call timed right after a real, uninstrumented call of the
+    same SDK method on the same resource, whose fresh answer it is handed: the caches as the
+    SDK leaves them, as in an application. Median of ``n``."""
+    import importlib
+
     from tokenprint import runtime
     from tokenprint.config import Config
     from tokenprint.engine import Estimator
     from tokenprint.instrument import core
 
+    *path, name = cap.target.method.split(".")
+    owner: Any = importlib.import_module(cap.target.module)
+    for part in path:
+        owner = getattr(owner, part)
+    method = getattr(owner, name)  # after capture()'s shutdown(): the SDK's own
+    original = partial(method, cap.instance) if cap.instance is not None and path else method
     shape = provider.shapes["sync"]
-    thrash = _runner(provider, shape, provider.wire(shape))
-    # tokenprint's state without init(): no SDK is patched, so the thrashing call is plain
+    provider.client_for(provider.wire(shape), False)  # an SDK-wide mock (HF) answers as in capture
+    # tokenprint's state without init(): nothing is patched
     runtime.set_current(runtime.Runtime(Config(), Estimator()))
     try:
         wrapper = core.make_wrapper(cap.target, False)
-        result = cap.result
+        answer: Any = None
 
         def sdk(*args: Any, **kwargs: Any) -> Any:
-            return result
+            return answer
 
         plain: list[float] = []
         inst: list[float] = []
         for i in range(2 * n):
-            thrash()
+            answer = original(*cap.args, **cap.kwargs)  # the SDK's work, untimed
             if i % 2:
                 t = _clock()
                 sdk(*cap.args, **cap.kwargs)
@@ -330,7 +357,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     quick = "--quick" in args
     wanted = [a for a in args if not a.startswith("-")] or mock_sdks.available()
-    rounds, n = (2, 20) if quick else (3, 60)
+    n = 60 if quick else 1000
     calls = 20_000 if quick else 100_000
     rows = []
     for name in wanted:
@@ -338,12 +365,12 @@ def main(argv: list[str] | None = None) -> None:
         cap = capture(provider, provider.shapes["sync"])
         stream_shape = provider.shapes.get("stream")
         scap = capture(provider, stream_shape) if stream_shape is not None else None
-        plain, inst = bench_call(provider, rounds, n)
-        chunk = bench_chunk(provider, rounds, max(10, n // 5))
+        plain, added = bench_call(provider, n)
+        chunk = bench_chunk(provider, max(20, n // 4))
         iso_call, iso_chunk = bench_isolated(cap, scap, 2000 if quick else 20000)
         cold = bench_cold(provider, cap, 100 if quick else 500)
         early, late = bench_memory(cap, calls)
-        rows.append((name, plain, inst, chunk, cold, iso_call, iso_chunk, early, late))
+        rows.append((name, plain, added, chunk, cold, iso_call, iso_chunk, early, late))
         mock_sdks.restore_globals()
         print(f"{name} done", file=sys.stderr, flush=True)
 
@@ -353,7 +380,6 @@ def main(argv: list[str] | None = None) -> None:
     head = (
         "provider",
         "call plain us",
-        "call inst. us",
         "added/call us",
         "added/chunk us",
         "alone, cold us",
@@ -366,8 +392,7 @@ def main(argv: list[str] | None = None) -> None:
         (
             name,
             us(plain, 0),
-            us(inst, 0),
-            us(inst - plain),
+            us(added),
             us(chunk, 2),
             us(cold),
             us(iso_call),
@@ -375,7 +400,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{early:.1f}",
             f"{late:.1f}",
         )
-        for name, plain, inst, chunk, cold, iso_call, iso_chunk, early, late in rows
+        for name, plain, added, chunk, cold, iso_call, iso_chunk, early, late in rows
     ]
     widths = [max(len(str(r[i])) for r in (head, *table)) for i in range(len(head))]
     for r in (head, None, *table):
