@@ -198,6 +198,10 @@ def test_combined_sums_counts_keeps_the_last_model_and_each_warning_once() -> No
         input_tokens=30, output_tokens=5, cached_tokens=1, reasoning_tokens=1, warnings=(w,)
     )
     assert combined([]) is None
+    assert combined([last]) is last  # one HTTP call: its Usage as it is
+    twice = last._replace(warnings=(w, w))
+    assert combined([twice]) == last  # ... each warning still once
+    assert combined(iter([first])) == first
 
 
 def test_stream_with_automatic_function_calling_counts_both_http_calls(client: Any) -> None:

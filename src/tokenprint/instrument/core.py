@@ -297,6 +297,10 @@ def combined(usages: Iterable[Usage]) -> Usage | None:
     """One Usage for several HTTP calls made by one user call (tool-call loops, continuation
     hops, ``call.inner``): token counts summed; the other fields of the last call (the model
     that answered last); warnings of all, once each. None for an empty input."""
+    if type(usages) is list and len(usages) == 1:
+        only: Usage = usages[0]
+        if len(only.warnings) < 2:
+            return only  # the common case (one HTTP call): that call's own Usage
     last: Usage | None = None
     inp = out = cached = reasoning = 0
     warnings: dict[tuple[str, str], None] = {}
@@ -323,7 +327,8 @@ class ChatChunks(Accumulator):
     of the first chunk that names one, ``usage`` of the last chunk that carries it, and the
     characters of the streamed text (``choices[].delta.content``) for an estimate when no
     usage comes. Subclasses write :meth:`usage` from ``model``, ``u`` and ``chars``;
-    :meth:`unwrap` reaches the chunk inside an event (mistral ``event.data``)."""
+    :meth:`unwrap` reaches the chunk inside an event (mistral ``event.data``; set
+    ``unwraps``)."""
 
     __slots__ = ("chars", "model", "u")
 
@@ -333,19 +338,25 @@ class ChatChunks(Accumulator):
         self.model: str | None = None
         self.u: Any = None
 
+    unwraps = False
+    """True in subclasses that override :meth:`unwrap` (the default is not called per chunk)."""
+
     def unwrap(self, chunk: Any) -> Any:
         return chunk
 
     def add(self, chunk: Any) -> bool:
-        c = self.unwrap(chunk)
+        c = self.unwrap(chunk) if self.unwraps else chunk
         if not self.model:
             self.model = field(c, "model") or None
         ended = True  # a usage chunk ends the stream when it has no choices or a finish_reason
-        for choice in field(c, "choices") or ():
-            text = field(field(choice, "delta"), "content")
+        # choices, delta, content and finish_reason are declared fields of every OpenAI-shaped
+        # chunk type: plain getattr finds them without a Python call (field() is for names
+        # a chunk may lack, such as usage)
+        for choice in getattr(c, "choices", None) or ():
+            text = getattr(getattr(choice, "delta", None), "content", None)
             if isinstance(text, str):
                 self.chars += len(text)
-            ended = field(choice, "finish_reason") is not None
+            ended = getattr(choice, "finish_reason", None) is not None
         u = field(c, "usage")
         if u is None:
             return False

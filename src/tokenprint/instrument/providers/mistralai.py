@@ -78,6 +78,8 @@ class Chunks(ChatChunks):
 
     __slots__ = ("data",)
 
+    unwraps = True
+
     def unwrap(self, chunk: Any) -> Any:
         self.data = getattr(chunk, "data", chunk)
         return self.data
