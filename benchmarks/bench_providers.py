@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import math
 import statistics
 import sys
 import time
@@ -127,13 +128,20 @@ def _switch(switches: list[Switch], on: bool) -> None:
 
 
 def _paired(
-    provider: mock_sdks.Provider, shape: mock_sdks.Shape, wire: Any, n: int
-) -> tuple[float, float]:
-    """Seconds: the median plain call, and the median of the per-pair differences
-    (instrumented - plain) over ``n`` pairs. Each pair is the SDK call with its original
-    methods and with tokenprint's wrappers (switched in place before each call: both calls
-    of a pair start after the same class change), back to back in alternating order, each on
-    a client built in its own setting (some SDKs bind methods when a client is built)."""
+    provider: mock_sdks.Provider,
+    shape: mock_sdks.Shape,
+    wire: Any,
+    n: int,
+    precision: float | None = None,
+    budget: float = 0.0,
+) -> tuple[float, float, float]:
+    """Seconds: the median plain call, the median of the per-pair differences (instrumented
+    - plain) and its standard error, over ``n`` pairs; with ``precision``, more pairs are
+    added until the standard error is below it or ``budget`` seconds have passed. Each pair
+    is the SDK call with its original methods and with tokenprint's wrappers (switched in
+    place before each call: both calls of a pair start after the same class change), back
+    to back in alternating order, each on a client built in its own setting (some SDKs bind
+    methods when a client is built)."""
     from tokenprint import EcoLogits
 
     EcoLogits.init(providers=[provider.name])
@@ -159,28 +167,39 @@ def _paired(
 
         plain: list[float] = []
         added: list[float] = []
-        for i in range(n + 10):
-            if i == 10:  # the first pairs warm caches up; what exists now is left out of the
-                gc.collect()  # collections between calls (they stay cheap)
-                gc.freeze()
-                gc.disable()
-            first = bool(i % 2)
-            a, b = run(first), run(not first)
-            p, q = (b, a) if first else (a, b)
-            if i >= 10:
+        for _ in range(10):  # the first pairs warm caches up
+            run(False), run(True)
+        gc.collect()  # what exists now is left out of the collections between calls
+        gc.freeze()
+        gc.disable()
+        start = time.monotonic()
+        while True:
+            for i in range(n if not added else 100):
+                first = bool(i % 2)
+                a, b = run(first), run(not first)
+                p, q = (b, a) if first else (a, b)
                 plain.append(p)
                 added.append(q - p)
+            if precision is None or _se(added) < precision or time.monotonic() - start > budget:
+                break
     finally:
         gc.enable()
         gc.unfreeze()
         _switch(switches, True)
         EcoLogits.shutdown()
-    return statistics.median(plain), statistics.median(added)
+    return statistics.median(plain), statistics.median(added), _se(added)
 
 
-def bench_call(provider: mock_sdks.Provider, n: int) -> tuple[float, float]:
+def _se(xs: list[float]) -> float:
+    """Standard error of the median of ``xs`` (normal approximation: 1.2533 sd / sqrt(n))."""
+    return 1.2533 * statistics.stdev(xs) / math.sqrt(len(xs))
+
+
+def bench_call(provider: mock_sdks.Provider, n: int, budget: float) -> tuple[float, float, float]:
+    """(plain, added, standard error) per call; pairs are added up to ``budget`` seconds
+    until the standard error is under 2 us (a mocked mistralai call varies by +-0.4 ms)."""
     shape = provider.shapes["sync"]
-    return _paired(provider, shape, provider.wire(shape), n)
+    return _paired(provider, shape, provider.wire(shape), n, 2e-6, budget)
 
 
 def _numbered(event: bytes, k: int) -> bytes:
@@ -214,16 +233,17 @@ def _stretched(wire: mock_sdks.Wire, extra: int) -> None:
     wire.answers = out
 
 
-def bench_chunk(provider: mock_sdks.Provider, n: int) -> float | None:
-    """Added seconds per chunk: slope of the paired difference between short and long."""
+def bench_chunk(provider: mock_sdks.Provider, n: int) -> tuple[float, float] | None:
+    """Added seconds per chunk: slope of the paired difference between short and long, and
+    its standard error."""
     shape = provider.shapes.get("stream")
     if shape is None:
         return None
     short_wire, long_wire = provider.wire(shape), provider.wire(shape)
     _stretched(long_wire, LONG)
-    short = _paired(provider, shape, short_wire, n)[1]
-    long = _paired(provider, shape, long_wire, n)[1]
-    return (long - short) / LONG
+    _, short, se_short = _paired(provider, shape, short_wire, n)
+    _, long, se_long = _paired(provider, shape, long_wire, n)
+    return (long - short) / LONG, math.hypot(se_short, se_long) / LONG
 
 
 # -- isolated --------------------------------------------------------------------------------
@@ -365,17 +385,21 @@ def main(argv: list[str] | None = None) -> None:
         cap = capture(provider, provider.shapes["sync"])
         stream_shape = provider.shapes.get("stream")
         scap = capture(provider, stream_shape) if stream_shape is not None else None
-        plain, added = bench_call(provider, n)
+        plain, added, se = bench_call(provider, n, 5.0 if quick else 60.0)
         chunk = bench_chunk(provider, max(20, n // 4))
         iso_call, iso_chunk = bench_isolated(cap, scap, 2000 if quick else 20000)
         cold = bench_cold(provider, cap, 100 if quick else 500)
         early, late = bench_memory(cap, calls)
-        rows.append((name, plain, added, chunk, cold, iso_call, iso_chunk, early, late))
+        rows.append((name, plain, (added, se), chunk, cold, iso_call, iso_chunk, early, late))
         mock_sdks.restore_globals()
         print(f"{name} done", file=sys.stderr, flush=True)
 
     def us(v: float | None, digits: int = 1) -> str:
         return "-" if v is None else f"{v * 1e6:.{digits}f}"
+
+    def pm(v: tuple[float, float] | None, digits: int = 1) -> str:
+        """A median with its standard error."""
+        return "-" if v is None else f"{us(v[0], digits)} +-{us(v[1], digits)}"
 
     head = (
         "provider",
@@ -392,8 +416,8 @@ def main(argv: list[str] | None = None) -> None:
         (
             name,
             us(plain, 0),
-            us(added),
-            us(chunk, 2),
+            pm(added),
+            pm(chunk, 2),
             us(cold),
             us(iso_call),
             us(iso_chunk, 2),

@@ -349,14 +349,14 @@ class ChatChunks(Accumulator):
         if not self.model:
             self.model = field(c, "model") or None
         ended = True  # a usage chunk ends the stream when it has no choices or a finish_reason
-        # choices, delta, content and finish_reason are declared fields of every OpenAI-shaped
-        # chunk type: plain getattr finds them without a Python call (field() is for names
-        # a chunk may lack, such as usage)
+        # choices is a field of every OpenAI-shaped chunk type: plain getattr finds it without
+        # a Python call; field() for the rest (LiteLLM's choices and deltas keep them outside
+        # __dict__, where getattr costs 1-3 us each)
         for choice in getattr(c, "choices", None) or ():
-            text = getattr(getattr(choice, "delta", None), "content", None)
+            text = field(field(choice, "delta"), "content")
             if isinstance(text, str):
                 self.chars += len(text)
-            ended = getattr(choice, "finish_reason", None) is not None
+            ended = field(choice, "finish_reason") is not None
         u = field(c, "usage")
         if u is None:
             return False
