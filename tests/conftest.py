@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from tokenprint import EcoLogits, hooks
 from tokenprint.catalog import models
+from tokenprint.engine import Estimator
 
 
 @pytest.fixture(autouse=True)
@@ -18,3 +20,17 @@ def _clean_state() -> Iterator[None]:
     # a hook left registered would make every later test take the eager path (impacts
     # computed and published at once) instead of the deferred one that applications get
     assert not hooks.AFTER and not hooks.BEFORE, (hooks.AFTER, hooks.BEFORE)
+
+
+@pytest.fixture
+def computes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts impact computations (``Estimator.compute`` calls)."""
+    calls: list[int] = []
+    real = Estimator.compute
+
+    def counting(self: Estimator, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Estimator, "compute", counting)
+    return calls

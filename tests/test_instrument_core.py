@@ -413,54 +413,40 @@ def test_a_stream_after_plain_answers_of_the_same_target_is_still_tapped(client:
 
 
 # -- impacts computed on first read ----------------------------------------------------------
-def _counting_compute(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    calls: list[int] = []
-    compute = Estimator.compute
-
-    def counted(self: Estimator, *args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return compute(self, *args, **kwargs)
-
-    monkeypatch.setattr(Estimator, "compute", counted)
-    return calls
-
-
 def test_without_hooks_impacts_are_computed_on_first_read_and_match_the_eager_ones(
-    client: Any, monkeypatch: pytest.MonkeyPatch
+    client: Any, monkeypatch: pytest.MonkeyPatch, computes: list[int]
 ) -> None:
     from tokenprint import Tracker
     from tokenprint.instrument import core
 
     ticks = iter(range(1000))
     monkeypatch.setattr(core, "_perf", lambda: float(next(ticks)))  # latency 1 s each call
-    calls = _counting_compute(monkeypatch)
     with EcoLogits.site(zone="FRA"):
         with use_cassette("openai", "chat_completion"):
             lazy = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
-        assert calls == []
+        assert computes == []
         with use_cassette("openai", "chat_completion"), Tracker() as tracker:
             eager = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
-        assert calls == [1]
+        assert computes == [1]
     EcoLogits.shutdown()  # what the estimate needs was taken at the call
     assert lazy.impacts.to_dict() == eager.impacts.to_dict()
     assert lazy.impacts.basis.zone == "FRA" and lazy.impacts.basis.latency_s == 1.0
-    assert calls == [1, 1]
-    assert lazy.impacts.gwp == eager.impacts.gwp and calls == [1, 1]
+    assert computes == [1, 1]
+    assert lazy.impacts.gwp == eager.impacts.gwp and computes == [1, 1]
     assert tracker.total.basis.requests == 1
 
 
 def test_a_stream_without_hooks_gets_impacts_computed_on_first_read(
-    client: Any, monkeypatch: pytest.MonkeyPatch
+    client: Any, computes: list[int]
 ) -> None:
-    calls = _counting_compute(monkeypatch)
     with use_cassette("openai", "chat_stream_usage"):
         stream = client.chat.completions.create(
             model="gpt-4o-mini", messages=MESSAGES, stream=True, **openai_include_usage()
         )
         last = list(stream)[-1]
-    assert calls == []
+    assert computes == []
     assert last.impacts is stream.impacts
-    assert stream.impacts.basis.output_tokens == 9 and calls == [1]
+    assert stream.impacts.basis.output_tokens == 9 and computes == [1]
 
 
 def test_trackers_and_budgets_hold_the_after_hook_only_while_open() -> None:

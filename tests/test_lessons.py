@@ -6,7 +6,6 @@ here. (Crashes of other SDKs live in their adapters' tests.)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,6 @@ from cassette_support import (  # noqa: E402
 )
 
 from tokenprint import EcoLogits, hooks  # noqa: E402
-from tokenprint.engine import Estimator  # noqa: E402
 from tokenprint.instrument import SDKS  # noqa: E402
 
 MESSAGES = [{"role": "user", "content": "Hello World!"}]
@@ -45,20 +43,6 @@ def oa() -> Any:
 def an() -> Any:
     EcoLogits.init()
     return anthropic.Anthropic(api_key="sk-ant-test", max_retries=0)
-
-
-@pytest.fixture
-def computes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """Counts impact computations."""
-    calls: list[int] = []
-    real = Estimator.compute
-
-    def counting(self: Estimator, *args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(Estimator, "compute", counting)
-    yield calls
 
 
 # -- init ----------------------------------------------------------------------------------

@@ -246,7 +246,7 @@ class Tracker(_Active):
         self._lock = threading.Lock()
 
     def _activate(self) -> contextlib.AbstractContextManager[Any]:
-        return _tracking(self)
+        return _opened(False, tracker=self)
 
     def add(self, record: hooks.RequestRecord) -> None:
         """Record one finished request (the after-hook calls this)."""
@@ -503,7 +503,7 @@ class Budget(_Active):
         return self.over_request(vec) + self.over_total(spent)
 
     def _activate(self) -> contextlib.AbstractContextManager[Any]:
-        return _activation(self)
+        return _opened(self.mode == "block", budget=self)
 
     def __repr__(self) -> str:
         def show(limits: tuple[Limit, ...]) -> str:
@@ -516,48 +516,34 @@ class Budget(_Active):
 
 
 @contextlib.contextmanager
-def _tracking(tracker: Tracker) -> Iterator[None]:
-    _hold(_AFTER_HOOK, +1)
+def _opened(block: bool, **pushed: Any) -> Iterator[None]:
+    """A tracker or budget open in this context, holding the hooks it needs."""
+    _hold(+1, block)
     try:
-        with context.push(tracker=tracker):
+        with context.push(**pushed):
             yield
     finally:
-        _hold(_AFTER_HOOK, -1)
-
-
-@contextlib.contextmanager
-def _activation(budget: Budget) -> Iterator[None]:
-    block = budget.mode == "block"
-    _hold(_AFTER_HOOK, +1)
-    if block:
-        _hold(_BEFORE_HOOK, +1)
-    try:
-        with context.push(budget=budget):
-            yield
-    finally:
-        _hold(_AFTER_HOOK, -1)
-        if block:
-            _hold(_BEFORE_HOOK, -1)
+        _hold(-1, block)
 
 
 # -- the hooks -------------------------------------------------------------------------------
 _global: Budget | None = None
 _state_lock = threading.Lock()
-_AFTER_HOOK, _BEFORE_HOOK = 0, 1
 _holds = [0, 0]
 """Open trackers and budgets (and the global budget), and the blocking budgets among them."""
 
 
-def _hold(kind: int, delta: int) -> None:
-    """Count what needs a hook: open trackers and budgets need the after-hook, blocking
-    budgets the before-hook. Each hook is registered only while its count is above 0: with
-    none registered, requests skip the work (their impacts are even computed on first read)."""
+def _hold(delta: int, block: bool) -> None:
+    """Count what needs a hook: every open tracker and budget needs the after-hook, a
+    blocking budget the before-hook too. Each hook is registered only while its count is
+    above 0: with none registered, requests skip the work (their impacts are even computed
+    on first read)."""
     with _state_lock:
-        n = _holds[kind] = max(0, _holds[kind] + delta)
-        if kind == _AFTER_HOOK:
-            (hooks.add_after if n else hooks.remove)(_after)
-        else:
-            (hooks.add_before if n else hooks.remove)(_before)
+        after = _holds[0] = max(0, _holds[0] + delta)
+        (hooks.add_after if after else hooks.remove)(_after)
+        if block:
+            before = _holds[1] = max(0, _holds[1] + delta)
+            (hooks.add_before if before else hooks.remove)(_before)
 
 
 def _unique(items: tuple[Any, ...]) -> Iterable[Any]:
@@ -657,11 +643,10 @@ def install(config: Config) -> None:
     new = None if config.budget is None else Budget.coerce(config.budget)
     with _state_lock:
         old, _global = _global, new
-    _release(old)
+    if old is not None:
+        _hold(-1, old.mode == "block")
     if new is not None:
-        _hold(_AFTER_HOOK, +1)
-        if new.mode == "block":
-            _hold(_BEFORE_HOOK, +1)
+        _hold(+1, new.mode == "block")
 
 
 def uninstall() -> None:
@@ -669,12 +654,5 @@ def uninstall() -> None:
     global _global
     with _state_lock:
         old, _global = _global, None
-    _release(old)
-
-
-def _release(old: Budget | None) -> None:
-    """The hooks a global budget held, given back."""
     if old is not None:
-        _hold(_AFTER_HOOK, -1)
-        if old.mode == "block":
-            _hold(_BEFORE_HOOK, -1)
+        _hold(-1, old.mode == "block")

@@ -489,15 +489,19 @@ def _later(
         return _failed(exc)
 
 
-def _deferred(call: Call, estimator: Estimator, usage: Usage) -> Impacts:
+def _now(rt: runtime.Runtime, call: Call, usage: Usage) -> tuple[Usage, Impacts]:
+    """The completed Usage and its Impacts, computed at once (some after-hook waits)."""
+    return _compute(rt.estimator, call.latency, call.target.endpoint, context.overrides(), usage)
+
+
+def _deferred(rt: runtime.Runtime, call: Call, usage: Usage) -> Impacts:
     """Impacts computed on first read (no after-hook waits for them: most responses are
     never asked). What the estimate needs is taken now: the latency, the scope's overrides.
-    Inlined on the response path; the streams' end calls it."""
-    impacts = _new_impacts(Impacts)  # Impacts.deferred() without its Python frame
-    impacts._pending = partial(
-        _later, estimator, call.latency, call.target.endpoint, context.overrides(), usage
+    :func:`_handle` inlines this; the streams' end calls it."""
+    over = context.overrides()
+    return Impacts.deferred(
+        partial(_later, rt.estimator, call.latency, call.target.endpoint, over, usage)
     )
-    return impacts
 
 
 _new_impacts = object.__new__
@@ -592,10 +596,8 @@ def _handle(rt: runtime.Runtime, call: Call, result: Any) -> Any:
             return result
         publish = bool(_AFTER)  # decided once: a hook added meanwhile waits for the next call
         if publish:
-            usage, impacts = _compute(
-                rt.estimator, call.latency, target.endpoint, context.overrides(), usage
-            )
-        else:  # _deferred() inlined: this is the common path
+            usage, impacts = _now(rt, call, usage)
+        else:  # _deferred() and Impacts.deferred() inlined: this is the common path
             impacts = _new_impacts(Impacts)
             impacts._pending = partial(
                 _later, rt.estimator, call.latency, target.endpoint, context.overrides(), usage
@@ -712,15 +714,9 @@ class _Tap:
                 return
             publish = bool(_AFTER)
             if publish:
-                usage, impacts = _compute(
-                    self.rt.estimator,
-                    call.latency,
-                    call.target.endpoint,
-                    context.overrides(),
-                    usage,
-                )
+                usage, impacts = _now(self.rt, call, usage)
             else:
-                impacts = _deferred(call, self.rt.estimator, usage)
+                impacts = _deferred(self.rt, call, usage)
             self._attach(impacts)
         except Exception as exc:
             with contextlib.suppress(Exception):  # best effort: reported just below
