@@ -412,6 +412,42 @@ def test_a_stream_after_plain_answers_of_the_same_target_is_still_tapped(client:
     assert chunks[-1].impacts.basis.output_tokens > 0
 
 
+def test_the_answer_type_shortcut_tells_a_reused_target_id_apart(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shortcut is keyed by the target's id; an entry left by another target that had
+    that id (freed, its address reused) must not make this target's streams skip the tap."""
+    import openai
+
+    from tokenprint.instrument import core
+
+    with use_cassette("openai", "chat_completion"):
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    targets = [t for t in core._ANSWERS.values() if t.endpoint == "chat.completions.create"]
+    assert targets
+    for target in targets:
+        stale = target._replace(endpoint="another target")
+        monkeypatch.setitem(core._ANSWERS, (id(target), openai.Stream), stale)
+    with use_cassette("openai", "chat_stream_usage"):
+        stream = client.chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, stream=True, **openai_include_usage()
+        )
+        chunks = list(stream)
+    assert chunks[-1].impacts.basis.output_tokens > 0
+
+
+def test_text_usage_is_the_usage_built_by_keywords() -> None:
+    from tokenprint.usage import text_usage
+
+    built = text_usage("openai", "gpt-4o", 10, 20, 3, 4, "api.openai.com", "gpt-4o", (("w", "m"),))
+    assert type(built) is Usage
+    assert built == Usage(
+        "openai", "gpt-4o", 10, 20, cached_tokens=3, reasoning_tokens=4, host="api.openai.com",
+        requested_model="gpt-4o", warnings=(("w", "m"),),
+    )  # fmt: skip
+    assert text_usage(None, None, 0, 0) == Usage(None, None)
+
+
 # -- impacts computed on first read ----------------------------------------------------------
 def test_without_hooks_impacts_are_computed_on_first_read_and_match_the_eager_ones(
     client: Any, monkeypatch: pytest.MonkeyPatch, computes: list[int]

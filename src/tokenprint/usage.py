@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["Usage"]
+__all__ = ["Usage", "text_usage"]
 
 
 class Usage(NamedTuple):
@@ -41,3 +41,29 @@ class Usage(NamedTuple):
     image_quality: str | None = None
     warnings: tuple[tuple[str, str], ...] = ()
     """(code, message) pairs the adapter wants surfaced (``output-tokens-estimated``...)."""
+
+
+_new = tuple.__new__
+
+
+def text_usage(
+    provider: str | None,
+    model: str | None,
+    input_tokens: int,
+    output_tokens: int,
+    cached_tokens: int = 0,
+    reasoning_tokens: int = 0,
+    host: str | None = None,
+    requested_model: str | None = None,
+    warnings: tuple[tuple[str, str], ...] = (),
+) -> Usage:
+    """``Usage(...)`` of a text request as an adapter reads it (latency and endpoint are the
+    core's), built without NamedTuple's ``__new__``: on the per-request path its argument
+    binding costs about 2 µs once the SDK's call has left the CPU caches cold."""
+    return _new(
+        Usage,
+        (
+            provider, model, input_tokens, output_tokens, cached_tokens, reasoning_tokens,
+            None, host, "text", "", requested_model, 0, None, None, warnings,
+        ),
+    )  # fmt: skip

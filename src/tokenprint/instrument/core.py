@@ -580,8 +580,8 @@ def _handle(rt: runtime.Runtime, call: Call, result: Any) -> Any:
             if isinstance(impacts, Impacts):
                 attach(result, impacts)
             return result
-        key = (target, type(result))
-        if key not in _ANSWERS:
+        key = (id(target), type(result))
+        if _ANSWERS.get(key) is not target:
             if target.stream is not None:
                 tapped = _tap(rt, call, result)
                 if tapped is not _NOT_A_STREAM:
@@ -590,7 +590,7 @@ def _handle(rt: runtime.Runtime, call: Call, result: Any) -> Any:
                 _hook_parse(rt, call, result)
                 return result
             if len(_ANSWERS) < 1024 and _answer_type(target, key[1]):
-                _ANSWERS.add(key)
+                _ANSWERS[key] = target
         usage = target.usage(call, result) if target.usage is not None else None
         if usage is None:
             return result
@@ -618,9 +618,11 @@ def _handle(rt: runtime.Runtime, call: Call, result: Any) -> Any:
     return result
 
 
-_ANSWERS: set[tuple[Target, type]] = set()
-"""(target, result type) pairs whose results are plain answers, neither a stream nor a raw
-response, by their type alone: later results of that type skip both checks."""
+_ANSWERS: dict[tuple[int, type], Target] = {}
+"""(target id, result type) -> target, for results that are plain answers, neither a stream
+nor a raw response, by their type alone: later results of that type skip both checks. Keyed
+by the target's id (hashing a ``Target`` would hash all its fields on every request); the
+value tells a reused id apart."""
 
 
 def _answer_type(target: Target, cls: type) -> bool:

@@ -17,7 +17,7 @@ from tokenprint.instrument.core import (
     raw_response,
     text_tokens,
 )
-from tokenprint.usage import Usage
+from tokenprint.usage import Usage, text_usage
 
 __all__ = ["TARGETS"]
 
@@ -43,7 +43,7 @@ def _usage(call: Call, where: Any, model: Any, u: Any, requested: Any) -> Usage:
     cached = first_int(u, "cache_read_input_tokens")
     written = first_int(u, "cache_creation_input_tokens")
     thinking = first_int(getattr(u, "output_tokens_details", None), "thinking_tokens")
-    return Usage(
+    return text_usage(
         provider,
         model or requested,
         first_int(u, "input_tokens") + cached + written,

@@ -22,7 +22,7 @@ from tokenprint.instrument.core import (
     host_of,
     text_tokens,
 )
-from tokenprint.usage import Usage
+from tokenprint.usage import Usage, text_usage
 
 __all__ = ["TARGETS"]
 
@@ -57,7 +57,7 @@ def _usage(call: Call, counts: Any, chars: int = -1) -> Usage:
     warnings: tuple[tuple[str, str], ...] = ()
     if counts is None and chars >= 0:
         inp, out, warnings = _request_tokens(call), chars_to_tokens(chars), (ESTIMATED_OUTPUT,)
-    return Usage(
+    return text_usage(
         "cohere", model, inp, out, first_int(counts, "cached_tokens"), host=_host(call),
         requested_model=model, warnings=warnings,
     )  # fmt: skip

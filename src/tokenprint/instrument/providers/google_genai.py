@@ -24,7 +24,7 @@ from tokenprint.instrument.core import (
     host_of,
     text_tokens,
 )
-from tokenprint.usage import Usage
+from tokenprint.usage import Usage, text_usage
 
 __all__ = ["TARGETS"]
 
@@ -38,7 +38,7 @@ def _host(call: Call) -> str | None:
 def _usage(call: Call, model: Any, meta: Any) -> Usage:
     thoughts = first_int(meta, "thoughts_token_count")
     requested = call.kwargs.get("model")
-    return Usage(
+    return text_usage(
         "google",
         model or requested,
         first_int(meta, "prompt_token_count") + first_int(meta, "tool_use_prompt_token_count"),

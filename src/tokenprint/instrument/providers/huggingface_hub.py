@@ -26,7 +26,7 @@ from tokenprint.instrument.core import (
     provider_for_host,
     text_tokens,
 )
-from tokenprint.usage import Usage
+from tokenprint.usage import Usage, text_usage
 
 __all__ = ["TARGETS"]
 
@@ -61,7 +61,7 @@ def _requested(call: Call) -> str | None:
 def _usage(call: Call, answered: Any, inp: int, out: int, *warnings: tuple[str, str]) -> Usage:
     requested = _requested(call)
     provider, host = _where(call)
-    return Usage(
+    return text_usage(
         provider, _name(answered) or requested, inp, out, host=host,
         requested_model=requested, warnings=warnings,
     )  # fmt: skip
@@ -103,7 +103,7 @@ class ChatStream(ChatChunks):
         return _estimated(self.call, self.model, self.chars)
 
 
-def text_usage(call: Call, resp: Any) -> Usage | None:
+def generation_usage(call: Call, resp: Any) -> Usage | None:
     """A TextGenerationOutput (``details=True``) or the bare generated ``str``."""
     if isinstance(resp, str):
         return _estimated(call, None, len(resp))
@@ -163,6 +163,6 @@ TARGETS = [
     for module, cls in ((_SYNC, "InferenceClient"), (_ASYNC, "AsyncInferenceClient"))
     for method, usage, stream in (
         ("chat_completion", chat_usage, ChatStream),
-        ("text_generation", text_usage, TextStream),
+        ("text_generation", generation_usage, TextStream),
     )
 ]

@@ -27,7 +27,7 @@ from tokenprint.instrument.core import (
     provider_for_host,
     text_tokens,
 )
-from tokenprint.usage import Usage
+from tokenprint.usage import Usage, text_usage
 
 __all__ = ["TARGETS", "provider_of"]
 
@@ -89,7 +89,7 @@ def _usage(call: Call, model: Any, u: Any, chars: int) -> Usage:
     if u is None:
         inp, out = text_tokens(call.get("messages", 1)), chars_to_tokens(chars)
         warnings = (ESTIMATED_OUTPUT,)
-    return Usage(
+    return text_usage(
         provider, model or requested, inp, out,
         first_int(field(u, "prompt_tokens_details"), "cached_tokens"),
         first_int(field(u, "completion_tokens_details"), "reasoning_tokens"),

@@ -23,7 +23,7 @@ from tokenprint.instrument.core import (
     host_of,
     text_tokens,
 )
-from tokenprint.usage import Usage
+from tokenprint.usage import Usage, text_usage
 
 __all__ = ["TARGETS"]
 
@@ -32,8 +32,10 @@ def _host(call: Call) -> str | None:
     url = call.kwargs.get("server_url")
     if not url:
         config = getattr(call.instance, "sdk_configuration", None)
-        details = getattr(config, "get_server_details", None)
-        url = details()[0] if details is not None else None
+        url = getattr(config, "server_url", None)  # set: what get_server_details() returns
+        if not url:
+            details = getattr(config, "get_server_details", None)
+            url = details()[0] if details is not None else None
     return host_of(url)
 
 
@@ -47,14 +49,20 @@ def _cached(u: Any) -> int:
 
 def _usage(call: Call, model: Any, u: Any, chars: int = -1) -> Usage:
     requested = call.kwargs.get("model")
-    inp = first_int(u, "prompt_tokens")
-    out = first_int(u, "completion_tokens")
+    # UsageInfo's fields sit in its __dict__: read there, first_int() for anything else
+    counts = getattr(u, "__dict__", None) if u is not None else None
+    inp = counts.get("prompt_tokens") if counts is not None else None
+    out = counts.get("completion_tokens") if counts is not None else None
+    if type(inp) is not int:
+        inp = first_int(u, "prompt_tokens")
+    if type(out) is not int:
+        out = first_int(u, "completion_tokens")
     warnings: tuple[tuple[str, str], ...] = ()
     if u is None and chars >= 0:
         inp = _request_tokens(call)
         out = chars_to_tokens(chars)
         warnings = (ESTIMATED_OUTPUT,)
-    return Usage(
+    return text_usage(
         "mistralai", model or requested, inp, out, _cached(u), host=_host(call),
         requested_model=requested, warnings=warnings,
     )  # fmt: skip
@@ -66,10 +74,22 @@ def _request_tokens(call: Call) -> int:
 
 
 def response_usage(call: Call, resp: Any) -> Usage | None:
-    """A ChatCompletionResponse (parsed or not) or FIMCompletionResponse."""
-    if not hasattr(resp, "usage") or not hasattr(resp, "choices"):
-        return None
-    return _usage(call, getattr(resp, "model", None), resp.usage)
+    """A ChatCompletionResponse (parsed or not) or FIMCompletionResponse.
+
+    Its fields are read from the model's ``__dict__``: each ``hasattr``/``getattr`` on it
+    looks the name up along the class's MRO, and a mistralai call builds pydantic model
+    classes (``create_model``) that leave CPython's type-lookup cache cold (about 5 µs per
+    request, measured by ``bench_providers.py``'s cold column)."""
+    d = getattr(resp, "__dict__", None) or {}
+    u = d.get("usage", _ABSENT)
+    if u is _ABSENT or "choices" not in d:  # not a pydantic answer: by attribute
+        if not hasattr(resp, "usage") or not hasattr(resp, "choices"):
+            return None
+        return _usage(call, getattr(resp, "model", None), resp.usage)
+    return _usage(call, d.get("model"), u)
+
+
+_ABSENT = object()
 
 
 class Chunks(ChatChunks):

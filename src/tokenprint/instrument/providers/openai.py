@@ -20,7 +20,7 @@ from tokenprint.instrument.core import (
     raw_response,
     text_tokens,
 )
-from tokenprint.usage import Usage
+from tokenprint.usage import Usage, text_usage
 
 __all__ = ["TARGETS"]
 
@@ -56,7 +56,7 @@ def _usage(call: Call, where: Any, model: Any, u: Any, text_chars: int = -1) -> 
     if u is None:
         out = (text_chars + 3) // 4 if text_chars >= 0 else 0
         warn = _ESTIMATED if text_chars >= 0 else ("usage-missing", "the answer had no usage")
-        return Usage(
+        return text_usage(
             provider, model or requested, _request_text(call), out, host=host,
             requested_model=requested, warnings=(warn,),
         )  # fmt: skip
@@ -73,10 +73,9 @@ def _usage(call: Call, where: Any, model: Any, u: Any, text_chars: int = -1) -> 
         out_details = getattr(u, "output_tokens_details", None)
     cached = first_int(in_details, "cached_tokens") if in_details is not None else 0
     reasoning = first_int(out_details, "reasoning_tokens") if out_details is not None else 0
-    return Usage(
-        provider, model or requested, inp or 0, out or 0, cached, reasoning, None,
-        host, "text", "", requested,
-    )  # fmt: skip
+    return text_usage(
+        provider, model or requested, inp or 0, out or 0, cached, reasoning, host, requested
+    )
 
 
 class _Fields:
