@@ -191,7 +191,9 @@ class Outcome:
 class Shape:
     """One way of calling an SDK: ``run(client, chunks) -> (value, carrier)`` appends every
     streamed chunk (snapshot) to ``chunks`` and returns the value to snapshot and the object
-    expected to carry ``impacts``. Async shapes return a coroutine."""
+    expected to carry ``impacts``. Async shapes return a coroutine. The chat shapes
+    (``sync``, ``async``, ``stream``, ``async_stream``) also take ``chunks=None``: the stream
+    is iterated and nothing is kept (benchmarks)."""
 
     def __init__(
         self,
@@ -277,18 +279,23 @@ def run_shape(
     return out
 
 
-def _drain(stream: Any, chunks: list[Any]) -> Any:
+def _drain(stream: Any, chunks: list[Any] | None) -> Any:
+    """Iterate ``stream``, each chunk's snapshot appended to ``chunks``; None: only iterate
+    (benchmarks: a snapshot dumps the chunk, and with it its impacts)."""
     last = None
     for chunk in stream:
-        chunks.append(snapshot(chunk))
+        if chunks is not None:
+            chunks.append(snapshot(chunk))
         last = chunk
     return last
 
 
-async def _adrain(stream: Any, chunks: list[Any]) -> Any:
+async def _adrain(stream: Any, chunks: list[Any] | None) -> Any:
+    """:func:`_drain` for an async stream."""
     last = None
     async for chunk in stream:
-        chunks.append(snapshot(chunk))
+        if chunks is not None:
+            chunks.append(snapshot(chunk))
         last = chunk
     return last
 
