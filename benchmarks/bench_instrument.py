@@ -34,6 +34,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from _processes import in_processes
+
 ROOT = Path(__file__).resolve().parents[1]
 
 CHAT = {
@@ -162,20 +164,8 @@ def e2e(n: int) -> dict[str, float]:
 
 
 def bench_e2e(processes: int, n: int) -> dict[str, list[float]]:
-    """``e2e(n)`` in fresh interpreters (a process's memory layout shifts its figures by a few
-    us: one process is one sample)."""
-    runs: dict[str, list[float]] = {}
-    for _ in range(processes):
-        out = subprocess.run(
-            [sys.executable, __file__, "--e2e-child", str(n)],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=ROOT,
-        ).stdout
-        for key, value in json.loads(out.splitlines()[-1]).items():
-            runs.setdefault(key, []).append(value)
-    return runs
+    """``e2e(n)`` in ``processes`` fresh interpreters."""
+    return in_processes(__file__, ["--e2e-child", str(n)], processes)
 
 
 def bench_cold(n: int) -> tuple[float, float]:

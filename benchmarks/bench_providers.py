@@ -33,7 +33,6 @@ import gc
 import json
 import math
 import statistics
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -45,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 import mock_sdks  # noqa: E402  (the scenarios live with the tests)
+from _processes import in_processes  # noqa: E402
 
 __all__ = ["main"]
 
@@ -224,20 +224,8 @@ def e2e(name: str, n: int, budget: float) -> dict[str, float]:
 
 def bench_e2e(name: str, processes: int, n: int, budget: float) -> dict[str, list[float]]:
     """:func:`e2e` in ``processes`` fresh interpreters, each importing this provider's SDK
-    alone (as an application would; a process's memory layout also shifts its figures by a
-    few us: one process is one sample)."""
-    runs: dict[str, list[float]] = {}
-    for _ in range(processes):
-        out = subprocess.run(
-            [sys.executable, __file__, "--e2e-child", name, str(n), str(budget)],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=ROOT,
-        ).stdout
-        for key, value in json.loads(out.splitlines()[-1]).items():
-            runs.setdefault(key, []).append(value)
-    return runs
+    alone, as an application would."""
+    return in_processes(__file__, ["--e2e-child", name, str(n), str(budget)], processes)
 
 
 def _numbered(event: bytes, k: int) -> bytes:
