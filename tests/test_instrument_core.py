@@ -420,10 +420,9 @@ def test_the_answer_type_shortcut_tells_a_reused_target_id_apart(
     import openai
 
     from tokenprint.instrument import core
+    from tokenprint.instrument.providers.openai import TARGETS
 
-    with use_cassette("openai", "chat_completion"):
-        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
-    targets = [t for t in core._ANSWERS.values() if t.endpoint == "chat.completions.create"]
+    targets = [t for t in TARGETS if t.endpoint == "chat.completions.create"]
     assert targets
     for target in targets:
         stale = target._replace(endpoint="another target")
