@@ -415,8 +415,9 @@ def test_a_stream_after_plain_answers_of_the_same_target_is_still_tapped(client:
 def test_the_answer_type_shortcut_tells_a_reused_target_id_apart(
     client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The shortcut is keyed by the target's id; an entry left by another target that had
-    that id (freed, its address reused) must not make this target's streams skip the tap."""
+    """The shortcut is keyed by the target's id and checks the stored target by identity: an
+    entry under that id for another target must not make this target's streams skip the
+    tap. (The table keeps its targets alive, so this is a second guard.)"""
     import openai
 
     from tokenprint.instrument import core

@@ -622,7 +622,7 @@ _ANSWERS: dict[tuple[int, type], Target] = {}
 """(target id, result type) -> target, for results that are plain answers, neither a stream
 nor a raw response, by their type alone: later results of that type skip both checks. Keyed
 by the target's id (hashing a ``Target`` would hash all its fields on every request); the
-value tells a reused id apart."""
+value keeps that target alive, so its id stays its own, and is checked by identity too."""
 
 
 def _answer_type(target: Target, cls: type) -> bool:
