@@ -309,13 +309,16 @@ def bench_isolated(cap: Captured, stream: Captured | None, n: int) -> tuple[floa
 
 
 def bench_cold(provider: mock_sdks.Provider, cap: Captured, n: int) -> float:
-    """Added seconds per call of the wrapper around a ready answer (as in
-    :func:`bench_isolated`), each call timed right after a real, uninstrumented call of the
-    same SDK method on the same resource, whose fresh answer it is handed: the caches as the
-    SDK leaves them, as in an application. Median of ``n``."""
+    """Added seconds per call of the patched method around a ready answer, each call timed
+    right after a real, uninstrumented call of the same SDK method on the same resource,
+    whose fresh answer it is handed: the caches as the SDK leaves them, as in an
+    application. The wrapper is reached as in production: what ``init()`` installs in place
+    of the method (``instrument._patched_function``), bound to the SDK's resource object
+    (or called, for a module-level function), against the same function bound or called
+    plainly. Median of ``n``."""
     import importlib
 
-    from tokenprint import runtime
+    from tokenprint import instrument, runtime
     from tokenprint.config import Config
     from tokenprint.engine import Estimator
     from tokenprint.instrument import core
@@ -331,23 +334,32 @@ def bench_cold(provider: mock_sdks.Provider, cap: Captured, n: int) -> float:
     # tokenprint's state without init(): nothing is patched
     runtime.set_current(runtime.Runtime(Config(), Estimator()))
     try:
-        wrapper = core.make_wrapper(cap.target, False)
         answer: Any = None
+        bound = cap.instance is not None and bool(path)
 
-        def sdk(*args: Any, **kwargs: Any) -> Any:
+        def sdk(*args: Any, **kwargs: Any) -> Any:  # (self, ...) when bound
             return answer
 
+        wrapper = core.make_wrapper(cap.target, False)
+        patched = instrument._patched_function(sdk, wrapper, bound, False)
+        args, kwargs, obj, cls = cap.args, cap.kwargs, cap.instance, type(cap.instance)
         plain: list[float] = []
         inst: list[float] = []
         for i in range(2 * n):
-            answer = original(*cap.args, **cap.kwargs)  # the SDK's work, untimed
+            answer = original(*args, **kwargs)  # the SDK's work, untimed
             if i % 2:
                 t = _clock()
-                sdk(*cap.args, **cap.kwargs)
+                if bound:
+                    sdk.__get__(obj, cls)(*args, **kwargs)
+                else:
+                    sdk(*args, **kwargs)
                 plain.append(_clock() - t)
             else:
                 t = _clock()
-                wrapper(sdk, cap.instance, cap.args, cap.kwargs)
+                if bound:
+                    patched.__get__(obj, cls)(*args, **kwargs)
+                else:
+                    patched(*args, **kwargs)
                 inst.append(_clock() - t)
     finally:
         runtime.set_current(None)

@@ -120,7 +120,7 @@ def test_sdk_imported_after_init_is_patched() -> None:
         assert "openai" not in sys.modules
         import openai
         from openai.resources.chat.completions import Completions
-        assert getattr(Completions.__dict__["create"], "_self_tokenprint", False)
+        assert instrument.is_patched(Completions.__dict__["create"])
         print("patched", instrument.installed())
         """
     )
@@ -217,7 +217,7 @@ def test_every_target_the_installed_sdk_has_is_patched_once_its_module_loads() -
             owner = vars(owner).get(part) if isinstance(owner, ModuleType) else owner
         if owner is None or not hasattr(owner, attr):
             continue
-        assert getattr(getattr(owner, attr), "_self_tokenprint", False), target
+        assert instrument.is_patched(getattr(owner, attr)), target
         seen += 1
     assert seen >= 8  # create/parse/stream of both SDKs, sync and async, at the least
 
@@ -226,3 +226,111 @@ def test_no_method_is_patched_twice() -> None:
     EcoLogits.init()
     pairs = instrument.patched()
     assert len(pairs) == len(set(pairs))
+
+
+def test_patched_methods_keep_their_name_docstring_signature_and_kind() -> None:
+    import inspect
+
+    pytest.importorskip("openai")
+    from openai.resources.chat.completions import AsyncCompletions, Completions
+
+    originals = {cls: vars(cls)["create"] for cls in (Completions, AsyncCompletions)}
+    EcoLogits.init(providers=["openai"])
+    for cls, original in originals.items():
+        patched = vars(cls)["create"]
+        assert patched is not original and instrument.is_patched(patched)
+        assert patched.__wrapped__ is original
+        assert (patched.__name__, patched.__qualname__, patched.__doc__) == (
+            original.__name__,
+            original.__qualname__,
+            original.__doc__,
+        )
+        assert inspect.signature(patched) == inspect.signature(original)
+        assert inspect.iscoroutinefunction(patched) == (cls is AsyncCompletions)
+
+
+def _recording(seen: list[Any]) -> Any:
+    def wrapper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+        seen.append(instance)
+        return wrapped(*args, **kwargs)
+
+    return wrapper
+
+
+def test_a_method_another_library_wrapped_first_is_wrapped_around_and_both_run() -> None:
+    # OpenTelemetry's and Langfuse's instrumentors patch with wrapt too
+    openai = pytest.importorskip("openai")
+    import wrapt
+    from cassette_support import use_cassette
+    from openai.resources.chat.completions import Completions
+
+    original = vars(Completions)["create"]
+    seen: list[Any] = []
+    wrapt.wrap_function_wrapper(Completions, "create", _recording(seen))
+    theirs = vars(Completions)["create"]
+    try:
+        EcoLogits.init(providers=["openai"])
+        assert instrument.is_patched(vars(Completions)["create"])
+        client = openai.OpenAI(api_key="sk-test", max_retries=0)
+        with use_cassette("openai", "chat_completion"):
+            resp = client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "Hello World!"}]
+            )
+        assert seen == [client.chat.completions]  # their wrapper saw the bound resource
+        assert resp.impacts.energy.value > 0
+        EcoLogits.shutdown()
+        assert vars(Completions)["create"] is theirs
+    finally:
+        Completions.create = original  # type: ignore[method-assign]
+
+
+def test_a_method_another_library_wraps_afterwards_still_carries_impacts() -> None:
+    openai = pytest.importorskip("openai")
+    import wrapt
+    from cassette_support import use_cassette
+    from openai.resources.chat.completions import Completions
+
+    original = vars(Completions)["create"]
+    seen: list[Any] = []
+    EcoLogits.init(providers=["openai"])
+    try:
+        wrapt.wrap_function_wrapper(Completions, "create", _recording(seen))
+        client = openai.OpenAI(api_key="sk-test", max_retries=0)
+        with use_cassette("openai", "chat_completion"):
+            resp = client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "Hello World!"}]
+            )
+        assert seen == [client.chat.completions]
+        assert resp.impacts.energy.value > 0
+    finally:
+        EcoLogits.shutdown()
+        Completions.create = original  # type: ignore[method-assign]
+
+
+def test_a_static_method_target_is_wrapped_with_wrapt_and_binds_like_the_original() -> None:
+    from tokenprint.instrument import _patch_target
+    from tokenprint.instrument.core import Target
+    from tokenprint.usage import Usage
+
+    EcoLogits.init(providers=["openai"])
+    _patch_target(
+        Target(__name__, "_Static.make", "make", lambda call, r: Usage("openai", "gpt-4o", 1, 2))
+    )
+    assert type(vars(_Static)["make"]).__name__ == "FunctionWrapper"
+    assert instrument.is_patched(vars(_Static)["make"])
+    made: Any
+    for made in (_Static.make(3), _Static().make(3)):
+        assert made.n == 3 and made.impacts.basis.output_tokens == 2
+    EcoLogits.shutdown()
+    assert type(vars(_Static)["make"]) is staticmethod
+
+
+class _Made:
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+
+class _Static:
+    @staticmethod
+    def make(n: int) -> _Made:
+        return _Made(n)

@@ -54,7 +54,7 @@ def _wrapped_now() -> list[str]:
                 *path, attr = target.method.split(".")
                 for part in path:
                     owner = vars(owner).get(part) if owner is not None else None
-                if owner is not None and getattr(vars(owner).get(attr), "_self_tokenprint", False):
+                if owner is not None and instrument.is_patched(vars(owner).get(attr)):
                     left.append(f"{target.module}.{target.method}")
     return left
 
@@ -154,8 +154,8 @@ def test_every_target_is_patched_once_after_repeated_init_and_shutdown() -> None
     assert again == first and len(set(again)) == len(again)
     for owner, attr in instrument.patched():
         wrapper = vars(owner)[attr]
-        assert wrapper._self_tokenprint
-        assert not getattr(wrapper.__wrapped__, "_self_tokenprint", False)  # no double wrap
+        assert instrument.is_patched(wrapper)
+        assert not instrument.is_patched(wrapper.__wrapped__)  # no double wrap
 
 
 _LEFT_OPEN = r"""
