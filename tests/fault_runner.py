@@ -11,6 +11,7 @@ hand back the SDK's result) is what gets tested, not the strict mode of the test
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import sys
@@ -113,6 +114,24 @@ def extract(provider: str, hits: list[int]) -> Iterator[dict[str, Any]]:
             usage=usage if t.usage is not None else None,
             stream=_failing_accumulator(t.stream, hits, on_add=False) if t.stream else None,
         )
+
+    with _targets(provider, change):
+        yield {}
+
+
+@contextlib.contextmanager
+def extract_late(provider: str, hits: list[int]) -> Iterator[dict[str, Any]]:
+    """The adapter's usage function hands back a builder (``Target.usage``: a partial called
+    when the impacts are computed) that raises: the late half of a two-step extraction."""
+
+    def fail() -> Any:
+        raise _boom(hits, "usage builder")
+
+    def usage(call: Any, result: Any) -> Any:
+        return functools.partial(fail)
+
+    def change(t: Any) -> Any:
+        return t._replace(usage=usage if t.usage is not None else None)
 
     with _targets(provider, change):
         yield {}
@@ -246,6 +265,7 @@ FAULTS: dict[str, Fault] = {
     f.__name__: f
     for f in (
         extract,
+        extract_late,
         accumulate,
         pending,
         catalog,
@@ -259,7 +279,9 @@ FAULTS: dict[str, Fault] = {
 }
 """Internal step -> context manager that makes it fail (yields extra init() arguments)."""
 STREAM_ONLY = frozenset({"accumulate"})
-IMPACTS_FAILED = frozenset({"extract", "catalog", "compute", "impact_model"})
+ANSWER_ONLY = frozenset({"extract_late"})
+"""Faults of a step that only complete answers take (streams build their Usage at the end)."""
+IMPACTS_FAILED = frozenset({"extract", "extract_late", "catalog", "compute", "impact_model"})
 """Faults after which the answer carries impacts with an ``instrumentation-error``."""
 
 
@@ -268,6 +290,8 @@ def applies(provider: mock_sdks.Provider, shape: mock_sdks.Shape, fault: str) ->
     declare ``pending`` estimate before sending)."""
     if fault in STREAM_ONLY:
         return shape.stream
+    if fault in ANSWER_ONLY:
+        return not shape.stream
     if fault == "pending":
         import importlib
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -483,6 +484,62 @@ def test_a_stream_without_hooks_gets_impacts_computed_on_first_read(
     assert computes == []
     assert last.impacts is stream.impacts
     assert stream.impacts.basis.output_tokens == 9 and computes == [1]
+
+
+class Answer:
+    """A result that takes attributes (stands for an SDK's response object)."""
+
+
+def answer() -> Answer:
+    return Answer()
+
+
+def _build(built: list[int], out: int) -> Usage:
+    built.append(out)
+    if out < 0:
+        raise RuntimeError("late boom")
+    return Usage("openai", "gpt-4o-mini", 10, out)
+
+
+def _late(built: list[int], out: int) -> Any:
+    """A usage function handing back a builder (``Target.usage``), as mistralai's does."""
+    return lambda call, resp: partial(_build, built, out)
+
+
+def test_a_usage_builder_runs_on_first_read_never_at_the_call() -> None:
+    from tokenprint import Tracker
+
+    built: list[int] = []
+    EcoLogits.init(providers=["openai"])
+    _patch_target(Target(__name__, "answer", "answer", _late(built, 5)))
+    resp = globals()["answer"]()
+    assert built == []
+    assert resp.impacts.basis.output_tokens == 5 and built == [5]
+    assert resp.impacts.gwp.value > 0 and built == [5]  # once
+    with Tracker() as tracker:  # a hook waits for the numbers: built at the call
+        globals()["answer"]()
+        assert built == [5, 5]
+    assert tracker.requests[0].usage.output_tokens == 5
+
+
+def test_a_failing_usage_builder_raises_on_read_under_pytest() -> None:
+    EcoLogits.init(providers=["openai"])
+    _patch_target(Target(__name__, "answer", "answer", _late([], -1)))
+    resp = globals()["answer"]()  # the call itself succeeds
+    with pytest.raises(RuntimeError, match="late boom"):
+        _ = resp.impacts.gwp
+
+
+def test_a_failing_usage_builder_is_reported_on_read_in_production(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("TOKENPRINT_STRICT", "0")
+    EcoLogits.init(providers=["openai"])
+    _patch_target(Target(__name__, "answer", "answer", _late([], -1)))
+    resp = globals()["answer"]()
+    assert [e.code for e in resp.impacts.errors] == ["instrumentation-error"]
+    assert "late boom" in resp.impacts.errors[0].message
+    assert [r for r in caplog.records if "late boom" in r.getMessage()]
 
 
 def test_trackers_and_budgets_hold_the_after_hook_only_while_open() -> None:

@@ -111,7 +111,7 @@ class Accumulator:
         return ()
 
 
-UsageFn = Callable[[Call, Any], "Usage | None"]
+UsageFn = Callable[[Call, Any], "Usage | partial[Usage] | None"]
 StreamFn = Callable[[Call, Any], "Accumulator | None"]
 PendingFn = Callable[[Call], "hooks.Pending | None"]
 
@@ -126,7 +126,12 @@ class Target(NamedTuple):
     endpoint: str
     """What the user called (``chat.completions.create``), recorded in Usage.endpoint."""
     usage: UsageFn | None = None
-    """Usage of a complete response; None (or returning None) passes the result through."""
+    """Usage of a complete response; None (or returning None) passes the result through.
+    It may instead return a ``functools.partial`` that builds the Usage: it is then called
+    when the impacts are first read (at once when a tracker, budget or exporter waits for
+    them), which keeps the per-call work to a few look-ups. Bind it to what it needs (the
+    answer's usage object, the model, request arguments), never to the answer itself: the
+    answer holds its impacts, which would hold the answer."""
     stream: StreamFn | None = None
     """Accumulator for a streamed result: a generator, an async generator, or an object
     whose ``iterator`` attribute holds its (async) iterator."""
@@ -478,11 +483,17 @@ def _compute(
 
 
 def _later(
-    estimator: Estimator, latency: float | None, endpoint: str, over: Any, usage: Usage
+    estimator: Estimator,
+    latency: float | None,
+    endpoint: str,
+    over: Any,
+    usage: Usage | partial[Usage],
 ) -> Impacts:
     """A deferred Impacts' computation (on its first read): never raises, except under
     pytest's strict mode, where ``guard.report`` raises so that tests see the failure."""
     try:
+        if not isinstance(usage, Usage):  # a partial building it (Target.usage)
+            usage = usage()
         return _compute(estimator, latency, endpoint, over, usage)[1]
     except Exception as exc:
         guard.report(exc, endpoint)
@@ -594,9 +605,11 @@ def _handle(rt: runtime.Runtime, call: Call, result: Any) -> Any:
         usage = target.usage(call, result) if target.usage is not None else None
         if usage is None:
             return result
-        publish = bool(_AFTER)  # decided once: a hook added meanwhile waits for the next call
-        if publish:
-            usage, impacts = _now(rt, call, usage)
+        done: Usage | None = None  # the Usage to publish, when some after-hook waits
+        if _AFTER:  # decided once: a hook added meanwhile waits for the next call
+            if not isinstance(usage, Usage):  # a partial building it (Target.usage)
+                usage = usage()
+            done, impacts = _now(rt, call, usage)
         else:  # _deferred() and Impacts.deferred() inlined: this is the common path
             impacts = _new_impacts(Impacts)
             impacts._pending = partial(
@@ -613,8 +626,8 @@ def _handle(rt: runtime.Runtime, call: Call, result: Any) -> Any:
         with contextlib.suppress(Exception):  # best effort: the failure is reported above
             attach(result, _failed(exc))
         return result
-    if publish:
-        _publish(rt, usage, impacts)
+    if done is not None:
+        _publish(rt, done, impacts)
     return result
 
 
@@ -925,6 +938,8 @@ def _nested(outer: Call, target: Target, instance: Any, result: Any, args: Any, 
         return
     try:
         usage = target.usage(Call(target, instance, args, kw), result)
+        if isinstance(usage, partial):  # it builds the Usage (Target.usage)
+            usage = usage()
     except Exception as exc:
         guard.report(exc, f"{target.endpoint} (nested)")
         return

@@ -11,6 +11,7 @@ Only reads objects; the core does the rest.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from tokenprint.hooks import Pending
@@ -74,41 +75,56 @@ def provider_of(model: str, explicit: str | None = None) -> str | None:
     return hit  # type: ignore[return-value]
 
 
-def _where(call: Call) -> tuple[str | None, str | None]:
+def _request(call: Call) -> tuple[Any, Any, Any]:
+    """(model, base URL, ``custom_llm_provider``) of a call: where it was sent."""
     k = call.kwargs
-    host = host_of(k.get("api_base") or k.get("base_url"))
-    provider = provider_of(str(call.get("model", 0)), k.get("custom_llm_provider"))
+    base = k.get("api_base") or k.get("base_url")
+    return call.get("model", 0), base, k.get("custom_llm_provider")
+
+
+def _where(model: Any, base: Any, explicit: Any) -> tuple[str | None, str | None]:
+    """(provider, host) of a request for ``model`` sent to ``base`` (LiteLLM's parsing)."""
+    host = host_of(base)
+    provider = provider_of(str(model), explicit)
     return (provider_for_host(host, provider or "self-hosted") if host else provider), host
 
 
-def _usage(call: Call, model: Any, u: Any, chars: int) -> Usage:
-    requested = call.get("model", 0)
-    provider, host = _where(call)
-    inp, out = first_int(u, "prompt_tokens"), first_int(u, "completion_tokens")
-    warnings: tuple[tuple[str, str], ...] = ()
-    if u is None:
-        inp, out = text_tokens(call.get("messages", 1)), chars_to_tokens(chars)
-        warnings = (ESTIMATED_OUTPUT,)
+def _counted(requested: Any, base: Any, explicit: Any, model: Any, u: Any) -> Usage:
+    """The Usage of an answer that reported its usage ``u``."""
+    provider, host = _where(requested, base, explicit)
     return text_usage(
-        provider, model or requested, inp, out,
+        provider, model or requested, first_int(u, "prompt_tokens"),
+        first_int(u, "completion_tokens"),
         first_int(field(u, "prompt_tokens_details"), "cached_tokens"),
         first_int(field(u, "completion_tokens_details"), "reasoning_tokens"),
-        host=host, requested_model=requested, warnings=warnings,
+        host=host, requested_model=requested,
     )  # fmt: skip
 
 
-def response_usage(call: Call, resp: Any) -> Usage | None:
-    """A ``ModelResponse`` (OpenAI-shaped, whatever the provider)."""
+def _usage(call: Call, model: Any, u: Any, chars: int) -> Usage:
+    """Usage reported, else estimated from the texts (``chars`` of the answer)."""
+    if u is not None:
+        return _counted(*_request(call), model, u)
+    requested, base, explicit = _request(call)
+    provider, host = _where(requested, base, explicit)
+    return text_usage(
+        provider, model or requested, text_tokens(call.get("messages", 1)),
+        chars_to_tokens(chars), host=host, requested_model=requested,
+        warnings=(ESTIMATED_OUTPUT,),
+    )  # fmt: skip
+
+
+def response_usage(call: Call, resp: Any) -> Usage | partial[Usage] | None:
+    """A ``ModelResponse`` (OpenAI-shaped, whatever the provider). When it reports its usage,
+    the Usage is built on first read (``Target.usage``): the call only takes references."""
     choices = field(resp, "choices")
     if choices is None:
         return None
-    u = field(resp, "usage")  # the text is only counted when there is no usage
-    chars = (
-        0
-        if u is not None
-        else sum(len(field(field(c, "message"), "content") or "") for c in choices)
-    )
-    return _usage(call, field(resp, "model"), u, chars)
+    u = field(resp, "usage")
+    if u is not None:
+        return partial(_counted, *_request(call), field(resp, "model"), u)
+    chars = sum(len(field(field(c, "message"), "content") or "") for c in choices)
+    return _usage(call, field(resp, "model"), None, chars)
 
 
 class Chunks(ChatChunks):
@@ -121,7 +137,7 @@ class Chunks(ChatChunks):
 
 
 def pending(call: Call) -> Pending:
-    provider, host = _where(call)
+    provider, host = _where(*_request(call))
     k = call.kwargs
     limit = k.get("max_tokens") or k.get("max_completion_tokens")
     tokens = text_tokens(call.get("messages", 1))

@@ -1,0 +1,57 @@
+"""Impacts computed on first read equal those computed at the call, for every adapter.
+
+Without a tracker, budget or exporter, a response's impacts are computed when first read,
+and some adapters also build the Usage only then (``Target.usage`` handing back a builder:
+mistralai, LiteLLM). With a tracker they are computed at the call. Every complete-answer
+shape of every adapter, through the real SDK client on the mock transport, must give the
+same numbers both ways.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import mock_sdks
+import pytest
+
+from tokenprint import EcoLogits
+from tokenprint.instrument import core
+
+
+def _shapes() -> list[Any]:
+    return [
+        pytest.param(p, s.name, id=f"{p}-{s.name}")
+        for p in mock_sdks.available()
+        for s in mock_sdks.PROVIDERS[p].covered().values()
+        if not s.stream
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _one_second_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    ticks = itertools.count()
+    monkeypatch.setattr(core, "_perf", lambda: float(next(ticks)))  # every latency: 1 s
+    yield
+    mock_sdks.restore_globals()
+
+
+@pytest.mark.parametrize(("provider_name", "shape_name"), _shapes())
+def test_impacts_read_later_equal_impacts_computed_at_the_call(
+    provider_name: str, shape_name: str, computes: list[int]
+) -> None:
+    provider = mock_sdks.PROVIDERS[provider_name]
+    shape = provider.shapes[shape_name]
+    EcoLogits.init(providers=[provider_name])
+    with EcoLogits.track() as tracker:
+        eager = mock_sdks.run_shape(provider, shape)
+    assert len(tracker.requests) == 1 and computes == [1]
+    lazy = mock_sdks.run_shape(provider, shape)  # its snapshot reads the impacts
+    assert lazy.error is None and eager.error is None
+    if eager.impacts is None:
+        assert lazy.impacts is None  # a result that cannot carry impacts (a numpy array)
+        return
+    assert lazy.impacts.to_dict() == eager.impacts.to_dict()
+    assert lazy.impacts.basis.latency_s == 1.0
+    assert computes == [1, 1]
