@@ -5,6 +5,7 @@ their beta variants; Anthropic, Bedrock and Vertex clients (providers ``anthropi
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from tokenprint.hooks import Pending
@@ -36,9 +37,10 @@ def _where(obj: Any) -> tuple[str, str | None]:
     return "anthropic", host
 
 
-def _usage(call: Call, where: Any, model: Any, u: Any, requested: Any) -> Usage:
-    """Usage from an Anthropic usage object. Cache reads and writes are reported apart from
-    ``input_tokens``; all three are prompt tokens."""
+def _usage(where: Any, model: Any, u: Any, requested: Any) -> Usage:
+    """Usage from an Anthropic usage object, of an answer to a call on ``where``. Cache
+    reads and writes are reported apart from ``input_tokens``; all three are prompt
+    tokens."""
     provider, host = _where(where)
     cached = first_int(u, "cache_read_input_tokens")
     written = first_int(u, "cache_creation_input_tokens")
@@ -55,11 +57,12 @@ def _usage(call: Call, where: Any, model: Any, u: Any, requested: Any) -> Usage:
     )
 
 
-def message_usage(call: Call, resp: Any) -> Usage | None:
-    """A ``Message`` / ``ParsedMessage`` / beta message."""
+def message_usage(call: Call, resp: Any) -> partial[Usage] | None:
+    """A ``Message`` / ``ParsedMessage`` / beta message: its Usage is built on first read
+    (``Target.usage``)."""
     if getattr(resp, "type", None) != "message" or not hasattr(resp, "usage"):
         return None  # raw/streaming-response wrappers, managers
-    return _usage(call, call.instance, resp.model, resp.usage, call.kwargs.get("model"))
+    return partial(_usage, call.instance, resp.model, resp.usage, call.kwargs.get("model"))
 
 
 class MessageEvents(Accumulator):
@@ -109,7 +112,7 @@ class MessageEvents(Accumulator):
         requested = self.call.kwargs.get("model")
         if self.model is None and requested is None:
             return None  # closed before message_start, request unknown: nothing to say
-        usage = _usage(self.call, self.stream, self.model, _Counts(self.u), requested)
+        usage = _usage(self.stream, self.model, _Counts(self.u), requested)
         if self.ended:
             return usage
         # closed early: message_delta (the output count) never came

@@ -7,6 +7,7 @@ by the client's base URL (provider = the catalogued data centre of that host, el
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from tokenprint.hooks import Pending
@@ -51,15 +52,21 @@ def _request_text(call: Call) -> int:
 
 def _usage(call: Call, where: Any, model: Any, u: Any, text_chars: int = -1) -> Usage:
     """Usage from an OpenAI usage object (chat or Responses field names), or estimated."""
-    provider, host = _where(where)
     requested = call.kwargs.get("model")
-    if u is None:
-        out = (text_chars + 3) // 4 if text_chars >= 0 else 0
-        warn = _ESTIMATED if text_chars >= 0 else ("usage-missing", "the answer had no usage")
-        return text_usage(
-            provider, model or requested, _request_text(call), out, host=host,
-            requested_model=requested, warnings=(warn,),
-        )  # fmt: skip
+    if u is not None:
+        return _counted(where, requested, model, u)
+    provider, host = _where(where)
+    out = (text_chars + 3) // 4 if text_chars >= 0 else 0
+    warn = _ESTIMATED if text_chars >= 0 else ("usage-missing", "the answer had no usage")
+    return text_usage(
+        provider, model or requested, _request_text(call), out, host=host,
+        requested_model=requested, warnings=(warn,),
+    )  # fmt: skip
+
+
+def _counted(where: Any, requested: Any, model: Any, u: Any) -> Usage:
+    """Usage from the usage object ``u`` of an answer to a call on ``where`` (a resource)."""
+    provider, host = _where(where)
     if type(u) is dict:  # a field this openai release does not know is kept as a dict
         u = _Fields(u)
     inp = getattr(u, "prompt_tokens", None)
@@ -85,14 +92,15 @@ class _Fields:
         self.__dict__.update(d)
 
 
-def response_usage(call: Call, resp: Any) -> Usage | None:
-    """A ChatCompletion, Completion or Responses ``Response`` (parsed variants included)."""
+def response_usage(call: Call, resp: Any) -> Usage | partial[Usage] | None:
+    """A ChatCompletion, Completion or Responses ``Response`` (parsed variants included).
+    When it reports its usage, the Usage is built on first read (``Target.usage``)."""
     if not hasattr(resp, "usage") or not hasattr(resp, "model"):
         return None  # with_streaming_response's APIResponse and other wrappers
     u = resp.usage
     if u is None:
         return _usage(call, call.instance, resp.model, None, _answer_chars(resp))
-    return _usage(call, call.instance, resp.model, u)
+    return partial(_counted, call.instance, call.kwargs.get("model"), resp.model, u)
 
 
 def _answer_chars(resp: Any) -> int:
