@@ -542,6 +542,39 @@ def test_a_failing_usage_builder_is_reported_on_read_in_production(
     assert [r for r in caplog.records if "late boom" in r.getMessage()]
 
 
+_HELD: list[tuple[Any, Any]] = []
+
+
+def openai_answer() -> Any:
+    """An SDK answer (a pydantic model with extras) whose extras dict and set of fields are
+    held, as another thread serializing the answer would hold them."""
+    from openai.types.chat import ChatCompletion
+
+    resp = ChatCompletion.model_validate(
+        {"id": "c1", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
+         "choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7}}
+    )  # fmt: skip
+    _HELD.append((resp.__pydantic_extra__, resp.__pydantic_fields_set__))
+    return resp
+
+
+def test_attaching_never_resizes_what_another_thread_may_be_iterating() -> None:
+    # LiteLLM serializes its answers in a logging thread while the caller gets them back;
+    # pydantic-core panics when a dict it iterates changes size
+    EcoLogits.init(providers=["openai"])
+    _patch_target(
+        Target(__name__, "openai_answer", "x", lambda c, r: Usage("openai", "gpt-4o-mini", 3, 4))
+    )
+    _HELD.clear()
+    for _ in range(2):  # the first answer of a type goes through attach(), the next inlined
+        resp = globals()["openai_answer"]()
+        extra, fields = _HELD[-1]
+        assert "impacts" not in extra and "impacts" not in fields
+        assert resp.impacts.basis.output_tokens == 4
+        assert "impacts" in resp.model_fields_set
+        assert "energy" in resp.model_dump()["impacts"]
+
+
 def test_trackers_and_budgets_hold_the_after_hook_only_while_open() -> None:
     from tokenprint import Budget, Tracker
 

@@ -413,10 +413,13 @@ def attach(obj: Any, impacts: Impacts) -> bool:
             _ATTACH[cls] = how
     extra = obj.__pydantic_extra__ if how == _EXTRA else None
     if type(extra) is dict:
-        # a pydantic model with extra="allow" (openai, anthropic, cohere): what its
-        # __setattr__ does for an unknown name, without the per-call look-ups
-        extra["impacts"] = impacts
-        obj.__pydantic_fields_set__.add("impacts")
+        # a pydantic model with extra="allow" (openai, anthropic, cohere, litellm): what its
+        # __setattr__ does for an unknown name, without the per-call look-ups, except that
+        # the extras and the set of fields are swapped for copies, never grown in place:
+        # another thread may be serializing the answer (LiteLLM's logging thread does), and
+        # pydantic-core panics when a dict it iterates changes size
+        _put(obj, "__pydantic_extra__", {**extra, "impacts": impacts})
+        _put(obj, "__pydantic_fields_set__", obj.__pydantic_fields_set__ | _IMPACTS)
         return True
     if how == _SLOT:
         # a pydantic model without extras (mistral, google): its __setattr__ would raise
@@ -433,6 +436,8 @@ def attach(obj: Any, impacts: Impacts) -> bool:
             return False
 
 
+_put = object.__setattr__
+_IMPACTS = frozenset({"impacts"})
 _EXTRA, _SLOT, _PLAIN = 1, 2, 3
 _ATTACH: dict[type, int] = {}
 """How :func:`attach` sets ``impacts`` on objects of a type (decided once per type; the
@@ -616,9 +621,10 @@ def _handle(rt: runtime.Runtime, call: Call, result: Any) -> Any:
                 _later, rt.estimator, call.latency, target.endpoint, context.overrides(), usage
             )
         carrier = result if target.carrier is None else target.carrier(result)
-        if _ATTACH.get(type(carrier)) == _EXTRA and type(carrier.__pydantic_extra__) is dict:
-            carrier.__pydantic_extra__["impacts"] = impacts  # attach() inlined: most answers
-            carrier.__pydantic_fields_set__.add("impacts")
+        extra = carrier.__pydantic_extra__ if _ATTACH.get(type(carrier)) == _EXTRA else None
+        if type(extra) is dict:  # attach() inlined for most answers: copies swapped in
+            _put(carrier, "__pydantic_extra__", {**extra, "impacts": impacts})
+            _put(carrier, "__pydantic_fields_set__", carrier.__pydantic_fields_set__ | _IMPACTS)
         else:
             attach(carrier, impacts)
     except Exception as exc:
