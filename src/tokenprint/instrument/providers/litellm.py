@@ -117,14 +117,20 @@ def _usage(call: Call, model: Any, u: Any, chars: int) -> Usage:
 def response_usage(call: Call, resp: Any) -> Usage | partial[Usage] | None:
     """A ``ModelResponse`` (OpenAI-shaped, whatever the provider). When it reports its usage,
     the Usage is built on first read (``Target.usage``): the call only takes references."""
-    choices = field(resp, "choices")
+    d = getattr(resp, "__dict__", None)
+    extra = getattr(resp, "__pydantic_extra__", None)
+    if d is not None and type(extra) is dict and "choices" in d:
+        # a ModelResponse: its fields in __dict__, ``usage`` among its extras (one look-up
+        # each; field() would look for __dict__ and the extras again per name)
+        choices, model, u = d["choices"], d.get("model"), extra.get("usage", d.get("usage"))
+    else:
+        choices, model, u = field(resp, "choices"), field(resp, "model"), field(resp, "usage")
     if choices is None:
         return None
-    u = field(resp, "usage")
     if u is not None:
-        return partial(_counted, *_request(call), field(resp, "model"), u)
+        return partial(_counted, *_request(call), model, u)
     chars = sum(len(field(field(c, "message"), "content") or "") for c in choices)
-    return _usage(call, field(resp, "model"), None, chars)
+    return _usage(call, model, None, chars)
 
 
 class Chunks(ChatChunks):
