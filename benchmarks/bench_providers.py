@@ -11,13 +11,15 @@ real SDK client on a mock transport answering from our cassettes), prints:
   cassette's events and one with ``LONG`` more content events, both measured in the same
   rounds (target: <= 2 us). Chunks are iterated, never dumped: a dump would compute the
   impacts an application may never read;
-* **alone, cold**: tokenprint's work per call without the SDK's: the core's wrapper (with
-  the provider's real target, resource object and answer, captured from a real call) around
-  a method that returns the ready answer, each call timed right after a real uninstrumented
+* **alone, cold**: tokenprint's work per call without the SDK's: the function ``init()``
+  installs, bound to the provider's real resource object (the core's wrapper with the real
+  target and answer, captured from a real call), around a method that returns the ready
+  answer, each call timed right after a real uninstrumented
   SDK call, i.e. with the caches as the SDK leaves them (median; the figure to hold against
   the 30 us target: it is what an application pays, without the SDK's noise);
-* **alone, hot**: the same wrapper in a tight loop (everything cached: about a third of the
-  cold figure), and the stream tap over the ready chunk objects;
+* **alone, hot**: the core's wrapper alone (called directly) in a tight loop (everything
+  cached: a third to a half of the cold figure), and the stream tap over the ready chunk
+  objects;
 * **memory**: ``tracemalloc`` over 100,000 instrumented calls through that wrapper: memory
   held after 10,000 calls and after 100,000 (flat: no growth per call).
 
