@@ -23,7 +23,13 @@ from tokenprint import EcoLogits, hooks  # noqa: E402
 from tokenprint.engine import Estimator  # noqa: E402
 from tokenprint.errors import BudgetExceeded  # noqa: E402
 from tokenprint.instrument import _patch_target  # noqa: E402
-from tokenprint.instrument.core import Accumulator, Call, Target, text_tokens  # noqa: E402
+from tokenprint.instrument.core import (  # noqa: E402
+    Accumulator,
+    Call,
+    Target,
+    combined,
+    text_tokens,
+)
 from tokenprint.usage import Usage  # noqa: E402
 
 MESSAGES = [{"role": "user", "content": "Hello World!"}]
@@ -205,9 +211,9 @@ def outer_call(client: Any) -> Any:
 
 
 def _outer_usage(call: Call, resp: Any) -> Usage:
-    inner = call.inner
-    if inner:
-        return Usage("litellm", "gpt-4o-mini", sum(u.input_tokens for u in inner), 7)
+    inner = combined(call.inner)  # the nested calls' Usage, or their builders: resolved here
+    if inner is not None:
+        return Usage("litellm", "gpt-4o-mini", inner.input_tokens, 7)
     return Usage("litellm", "gpt-4o-mini", 1, 1)
 
 
@@ -520,6 +526,37 @@ def test_a_usage_builder_runs_on_first_read_never_at_the_call() -> None:
         globals()["answer"]()
         assert built == [5, 5]
     assert tracker.requests[0].usage.output_tokens == 5
+
+
+def outer_answer() -> Any:
+    """Stands for google-genai's public method: it makes two HTTP calls through a private
+    method that is instrumented too (``answer`` here)."""
+    globals()["answer"]()
+    return globals()["answer"]()
+
+
+def _summed(call: Call, resp: Any) -> Any:
+    return partial(combined, call.inner)
+
+
+def test_nested_usage_builders_are_collected_and_run_on_the_outer_first_read() -> None:
+    built: list[int] = []
+    EcoLogits.init(providers=["openai"])
+    _patch_target(Target(__name__, "answer", "answer", _late(built, 5)))
+    _patch_target(Target(__name__, "outer_answer", "outer", _summed, collect_inner=True))
+    resp = globals()["outer_answer"]()
+    assert built == []  # neither hop built its Usage at the call
+    assert resp.impacts.basis.output_tokens == 10 and built == [5, 5]
+
+
+def test_combined_calls_builders_and_takes_usages_as_they_are() -> None:
+    first = Usage("google", "gemini-2.0-flash", 3, 4)
+    last = Usage("google", "gemini-2.5-flash", 10, 20, warnings=(("w", "x"), ("v", "y")))
+    assert combined([partial(lambda: first)]) is first
+    assert combined([partial(lambda: last)]) == last
+    assert combined([partial(lambda: first), last]) == last._replace(
+        input_tokens=13, output_tokens=24
+    )
 
 
 def test_a_failing_usage_builder_raises_on_read_under_pytest() -> None:

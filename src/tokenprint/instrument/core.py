@@ -72,8 +72,10 @@ class Call:
         self.start = 0.0
         self.latency: float | None = None
         """Seconds from the call to its return (streams: to the last chunk)."""
-        self.inner: list[Usage] = []
-        """Usage of nested instrumented calls, when the target has ``collect_inner``."""
+        self.inner: list[Usage | partial[Usage]] = []
+        """Usage of nested instrumented calls, when the target has ``collect_inner``: each as
+        its target's ``usage`` gave it, a Usage or a builder of one (:func:`combined` reads
+        both)."""
 
     def get(self, name: str, position: int | None = None, default: Any = None) -> Any:
         """A call argument by keyword, else by position (``args`` excludes ``self``)."""
@@ -298,18 +300,23 @@ ESTIMATED_INPUT = (
 """The warning an adapter adds to a Usage whose input tokens come from :func:`text_tokens`."""
 
 
-def combined(usages: Iterable[Usage]) -> Usage | None:
+def combined(usages: Iterable[Usage | partial[Usage]]) -> Usage | None:
     """One Usage for several HTTP calls made by one user call (tool-call loops, continuation
     hops, ``call.inner``): token counts summed; the other fields of the last call (the model
-    that answered last); warnings of all, once each. None for an empty input."""
+    that answered last); warnings of all, once each. Builders (see ``Target.usage``) are
+    called. None for an empty input."""
     if type(usages) is list and len(usages) == 1:
-        only: Usage = usages[0]
+        only: Usage | partial[Usage] = usages[0]
+        if not isinstance(only, Usage):
+            only = only()
         if len(only.warnings) < 2:
             return only  # the common case (one HTTP call): that call's own Usage
+        usages = [only]
     last: Usage | None = None
     inp = out = cached = reasoning = 0
     warnings: dict[tuple[str, str], None] = {}
-    for u in usages:
+    for item in usages:
+        u = item if isinstance(item, Usage) else item()
         last = u
         inp += u.input_tokens
         out += u.output_tokens
@@ -939,13 +946,12 @@ def _follow(helper: Any, attr: str) -> None:
 # the wrappers
 # --------------------------------------------------------------------------------------------
 def _nested(outer: Call, target: Target, instance: Any, result: Any, args: Any, kw: Any) -> None:
-    """Inside an instrumented call: record the nested call's usage for the outer one."""
+    """Inside an instrumented call: record the nested call's usage (or its builder, called
+    when the outer call's impacts are computed) for the outer one."""
     if not outer.target.collect_inner or target.usage is None:
         return
     try:
         usage = target.usage(Call(target, instance, args, kw), result)
-        if isinstance(usage, partial):  # it builds the Usage (Target.usage)
-            usage = usage()
     except Exception as exc:
         guard.report(exc, f"{target.endpoint} (nested)")
         return

@@ -12,6 +12,7 @@ are told apart by ``response_id``. Responses forbid extra attributes; the core a
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from tokenprint.hooks import Pending
@@ -29,15 +30,15 @@ from tokenprint.usage import Usage, text_usage
 __all__ = ["TARGETS"]
 
 
-def _host(call: Call) -> str | None:
-    opts = getattr(getattr(call.instance, "_api_client", None), "_http_options", None)
+def _host(models: Any) -> str | None:
+    opts = getattr(getattr(models, "_api_client", None), "_http_options", None)
     url = opts.get("base_url") if isinstance(opts, dict) else getattr(opts, "base_url", None)
     return host_of(url)  # generativelanguage.googleapis.com, or *aiplatform.googleapis.com
 
 
-def _usage(call: Call, model: Any, meta: Any) -> Usage:
+def _usage(models: Any, requested: Any, model: Any, meta: Any) -> Usage:
+    """The Usage of one HTTP call from its ``usage_metadata``; ``models``: the resource."""
     thoughts = first_int(meta, "thoughts_token_count")
-    requested = call.kwargs.get("model")
     return text_usage(
         "google",
         model or requested,
@@ -45,19 +46,27 @@ def _usage(call: Call, model: Any, meta: Any) -> Usage:
         first_int(meta, "candidates_token_count") + thoughts,
         first_int(meta, "cached_content_token_count"),
         thoughts,
-        host=_host(call),
+        host=_host(models),
         requested_model=requested,
     )
 
 
-def response_usage(call: Call, resp: Any) -> Usage | None:
+def _total(inner: list[Usage | partial[Usage]]) -> Usage:
+    usage = combined(inner)
+    assert usage is not None  # built only for a non-empty list
+    return usage
+
+
+def response_usage(call: Call, resp: Any) -> partial[Usage] | None:
     """A GenerateContentResponse: the sum over the HTTP calls collected for this user call,
-    else its own ``usage_metadata`` (one call, or a private hop target)."""
+    else its own ``usage_metadata`` (one call, or a private hop target). Both are builders:
+    the Usage is made when the impacts are read."""
     if call.inner:
-        return combined(call.inner)
+        return partial(_total, call.inner)
     if not hasattr(resp, "candidates"):
         return None
-    return _usage(call, getattr(resp, "model_version", None), resp.usage_metadata)
+    model, meta = getattr(resp, "model_version", None), getattr(resp, "usage_metadata", None)
+    return partial(_usage, call.instance, call.kwargs.get("model"), model, meta)
 
 
 class Chunks(Accumulator):
@@ -93,7 +102,9 @@ class Chunks(Accumulator):
 
     def usage(self) -> Usage | None:
         metas = [*self.done, self.meta] if self.meta is not None else self.done
-        return combined(_usage(self.call, self.model, m) for m in metas)
+        call = self.call
+        requested = call.kwargs.get("model")
+        return combined(_usage(call.instance, requested, self.model, m) for m in metas)
 
 
 def pending(call: Call) -> Pending:
@@ -105,7 +116,7 @@ def pending(call: Call) -> Pending:
         else getattr(config, "max_output_tokens", None)
     )
     return Pending(
-        "google", k.get("model"), limit, text_tokens(k.get("contents")), _host(call),
+        "google", k.get("model"), limit, text_tokens(k.get("contents")), _host(call.instance),
         call.target.endpoint,
     )  # fmt: skip
 
