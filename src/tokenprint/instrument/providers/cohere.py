@@ -9,6 +9,7 @@ reads SDK objects; the core does the rest.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from tokenprint.hooks import Pending
@@ -27,10 +28,9 @@ from tokenprint.usage import Usage, text_usage
 __all__ = ["TARGETS"]
 
 
-def _host(call: Call) -> str | None:
-    inst = call.instance
-    wrapper = getattr(inst, "_client_wrapper", None) or getattr(
-        getattr(inst, "_raw_client", None), "_client_wrapper", None
+def _host(resource: Any) -> str | None:
+    wrapper = getattr(resource, "_client_wrapper", None) or getattr(
+        getattr(resource, "_raw_client", None), "_client_wrapper", None
     )
     get = getattr(wrapper, "get_base_url", None)
     return host_of(get()) if get is not None else None
@@ -48,25 +48,23 @@ def _field(obj: Any, name: str) -> Any:
     return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
 
 
-def _usage(call: Call, counts: Any, chars: int = -1) -> Usage:
+def _counted(resource: Any, model: Any, counts: Any) -> Usage:
     """From a v1 ``meta`` or a v2 ``usage`` (``tokens``, else ``billed_units``, and
-    ``cached_tokens``); estimated from the streamed text when the stream ended early."""
-    model = call.kwargs.get("model")
+    ``cached_tokens``); ``resource``: what the method is bound to."""
     tokens = _field(counts, "tokens") or _field(counts, "billed_units")
-    inp, out = first_int(tokens, "input_tokens"), first_int(tokens, "output_tokens")
-    warnings: tuple[tuple[str, str], ...] = ()
-    if counts is None and chars >= 0:
-        inp, out, warnings = _request_tokens(call), chars_to_tokens(chars), (ESTIMATED_OUTPUT,)
     return text_usage(
-        "cohere", model, inp, out, first_int(counts, "cached_tokens"), host=_host(call),
-        requested_model=model, warnings=warnings,
+        "cohere", model, first_int(tokens, "input_tokens"), first_int(tokens, "output_tokens"),
+        first_int(counts, "cached_tokens"), host=_host(resource), requested_model=model,
     )  # fmt: skip
 
 
-def response_usage(call: Call, resp: Any) -> Usage | None:
-    """A v1 NonStreamedChatResponse (``meta``) or a v2 chat response (``usage``)."""
+def response_usage(call: Call, resp: Any) -> partial[Usage] | None:
+    """A v1 NonStreamedChatResponse (``meta``) or a v2 chat response (``usage``): a builder
+    (``Target.usage``), called when the impacts are read."""
     counts = getattr(resp, "usage", None) or getattr(resp, "meta", None)
-    return _usage(call, counts) if counts is not None else None
+    if counts is None:
+        return None
+    return partial(_counted, call.instance, call.kwargs.get("model"), counts)
 
 
 class Events(Accumulator):
@@ -100,13 +98,20 @@ class Events(Accumulator):
     def usage(self) -> Usage | None:
         if not self.started:
             return None  # the request failed before any event (HTTP error, timeout)
-        return _usage(self.call, self.counts, self.chars)
+        call = self.call
+        model = call.kwargs.get("model")
+        if self.counts is not None:
+            return _counted(call.instance, model, self.counts)
+        return text_usage(  # the stream ended early: estimated from the streamed text
+            "cohere", model, _request_tokens(call), chars_to_tokens(self.chars),
+            host=_host(call.instance), requested_model=model, warnings=(ESTIMATED_OUTPUT,),
+        )  # fmt: skip
 
 
 def pending(call: Call) -> Pending:
     k = call.kwargs
     return Pending(
-        "cohere", k.get("model"), k.get("max_tokens"), _request_tokens(call), _host(call),
+        "cohere", k.get("model"), k.get("max_tokens"), _request_tokens(call), _host(call.instance),
         call.target.endpoint,
     )  # fmt: skip
 
@@ -115,7 +120,7 @@ def _data(http_response: Any) -> Any:
     return getattr(http_response, "data", None)
 
 
-def raw_usage(call: Call, http_response: Any) -> Usage | None:
+def raw_usage(call: Call, http_response: Any) -> partial[Usage] | None:
     """The raw client's ``HttpResponse`` (recent cohere releases): usage of its ``.data``."""
     data = _data(http_response)
     return response_usage(call, data) if data is not None else None

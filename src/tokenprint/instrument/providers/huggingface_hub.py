@@ -10,6 +10,7 @@ still published to trackers and exporters. Only reads SDK objects; the core does
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from tokenprint.hooks import Pending
@@ -41,30 +42,41 @@ def _name(model: Any) -> str | None:
     return None
 
 
-def _where(call: Call) -> tuple[str, str | None]:
-    """(provider, host): an endpoint URL's host, else the Hub's routing provider."""
-    inst = call.instance
-    for url in (getattr(inst, "base_url", None), getattr(inst, "model", None), call.get("model")):
+def _where(client: Any, model: Any) -> tuple[str, str | None]:
+    """(provider, host): an endpoint URL's host, else the Hub's routing provider; ``model``:
+    the call's ``model`` argument."""
+    for url in (getattr(client, "base_url", None), getattr(client, "model", None), model):
         if isinstance(url, str) and "://" in url:
             host = host_of(url)
             return provider_for_host(host, "self-hosted"), host
-    provider = getattr(inst, "provider", None)
+    provider = getattr(client, "provider", None)
     return (
         provider if isinstance(provider, str) and provider not in _ROUTED else "huggingface_hub"
     ), None
 
 
-def _requested(call: Call) -> str | None:
-    return _name(call.get("model")) or _name(getattr(call.instance, "model", None))
+def _requested(client: Any, model: Any) -> str | None:
+    return _name(model) or _name(getattr(client, "model", None))
 
 
-def _usage(call: Call, answered: Any, inp: int, out: int, *warnings: tuple[str, str]) -> Usage:
-    requested = _requested(call)
-    provider, host = _where(call)
+def _made(
+    client: Any, model: Any, answered: Any, inp: int, out: int, *warnings: tuple[str, str]
+) -> Usage:
+    requested = _requested(client, model)
+    provider, host = _where(client, model)
     return text_usage(
         provider, _name(answered) or requested, inp, out, host=host,
         requested_model=requested, warnings=warnings,
     )  # fmt: skip
+
+
+def _usage(call: Call, answered: Any, inp: int, out: int, *warnings: tuple[str, str]) -> Usage:
+    return _made(call.instance, call.get("model"), answered, inp, out, *warnings)
+
+
+def _counted(client: Any, model: Any, answered: Any, u: Any) -> Usage:
+    """From a chat answer's ``usage`` (the builder of :func:`chat_usage`)."""
+    return _made(client, model, answered, *_counts(u))
 
 
 def _prompt_tokens(call: Call) -> int:
@@ -72,13 +84,13 @@ def _prompt_tokens(call: Call) -> int:
     return text_tokens(call.args[:1], call.kwargs.get("messages"), call.kwargs.get("prompt"))
 
 
-def chat_usage(call: Call, resp: Any) -> Usage | None:
+def chat_usage(call: Call, resp: Any) -> Usage | partial[Usage] | None:
     """A ChatCompletionOutput (usage estimated from the answer's text when absent)."""
     if not hasattr(resp, "choices"):
         return None
     u = getattr(resp, "usage", None)
-    if u is not None:
-        return _usage(call, getattr(resp, "model", None), *_counts(u))
+    if u is not None:  # a builder (Target.usage): the Usage is made when impacts are read
+        return partial(_counted, call.instance, call.get("model"), getattr(resp, "model", None), u)
     chars = sum(len(getattr(c.message, "content", None) or "") for c in resp.choices)
     return _estimated(call, getattr(resp, "model", None), chars)
 
@@ -149,10 +161,13 @@ class TextStream(Accumulator):
 
 
 def pending(call: Call) -> Pending:
-    provider, host = _where(call)
+    model = call.get("model")
+    provider, host = _where(call.instance, model)
     limit = call.kwargs.get("max_tokens") or call.kwargs.get("max_new_tokens")
     endpoint = call.target.endpoint
-    return Pending(provider, _requested(call), limit, _prompt_tokens(call), host, endpoint)
+    return Pending(
+        provider, _requested(call.instance, model), limit, _prompt_tokens(call), host, endpoint
+    )
 
 
 _SYNC = "huggingface_hub.inference._client"
