@@ -626,3 +626,51 @@ def test_trackers_and_budgets_hold_the_after_hook_only_while_open() -> None:
     assert hooks.AFTER
     EcoLogits.init()  # re-init without a budget gives the global one's hook back
     assert not hooks.AFTER
+
+
+# -- ChatChunks: the fields wherever the chunk objects keep them -----------------------------
+class _Slotted:
+    """A chunk part without ``__dict__``: read through ``field()``."""
+
+    __slots__ = ("choices", "content", "delta", "finish_reason", "model", "usage")
+
+    def __init__(self, **kw: Any) -> None:
+        for name in self.__slots__:
+            setattr(self, name, kw.get(name))
+
+
+def _litellm_like(**kw: Any) -> Any:
+    """A pydantic model keeping its fields among the extras (LiteLLM's choices, deltas)."""
+    import pydantic
+
+    class Extras(pydantic.BaseModel):
+        model_config = pydantic.ConfigDict(extra="allow")
+
+    return Extras(**kw)
+
+
+def _plain(**kw: Any) -> Any:
+    import types
+
+    return types.SimpleNamespace(**kw)
+
+
+@pytest.mark.parametrize("make", [_plain, _litellm_like, _Slotted], ids=["dict", "extras", "slots"])
+def test_chat_chunks_read_model_text_usage_and_end_from_any_object_layout(make: Any) -> None:
+    from tokenprint.instrument.core import ChatChunks
+
+    acc = ChatChunks(Call(Target("m", "f", "e"), None, (), {}), None)
+    usage = make(prompt_tokens=3, completion_tokens=2)
+
+    def chunk(text: str | None, reason: str | None = None, u: Any = None, model: str = "m1") -> Any:
+        choice = make(delta=make(content=text), finish_reason=reason)
+        return make(model=model, choices=[choice], usage=u)
+
+    assert acc.add(chunk("Hello", model="")) is False
+    assert acc.add(chunk(" world")) is False
+    assert acc.add(chunk(None, "stop")) is False  # no usage yet
+    assert acc.add(make(model="m1", choices=[], usage=usage)) is True  # usage, no choices: the end
+    assert (acc.model, acc.chars, acc.u) == ("m1", 11, usage)
+    done = ChatChunks(Call(Target("m", "f", "e"), None, (), {}), None)
+    assert done.add(chunk("x", None, usage)) is False  # usage beside an unfinished choice
+    assert done.add(make(model="m1", choices=None, usage=usage)) is True
