@@ -279,11 +279,19 @@ def run_shape(
     return out
 
 
+on_chunk: Callable[[Any], None] | None = None
+"""Benchmarks: called with each chunk of the chat stream shapes as it reaches the caller
+(``bench_providers.py`` times the gaps between chunks, and its own work on each chunk)."""
+
+
 def _drain(stream: Any, chunks: list[Any] | None) -> Any:
     """Iterate ``stream``, each chunk's snapshot appended to ``chunks``; None: only iterate
     (benchmarks: a snapshot dumps the chunk, and with it its impacts)."""
     last = None
+    tick = on_chunk
     for chunk in stream:
+        if tick is not None:
+            tick(chunk)
         if chunks is not None:
             chunks.append(snapshot(chunk))
         last = chunk
@@ -293,7 +301,10 @@ def _drain(stream: Any, chunks: list[Any] | None) -> Any:
 async def _adrain(stream: Any, chunks: list[Any] | None) -> Any:
     """:func:`_drain` for an async stream."""
     last = None
+    tick = on_chunk
     async for chunk in stream:
+        if tick is not None:
+            tick(chunk)
         if chunks is not None:
             chunks.append(snapshot(chunk))
         last = chunk
