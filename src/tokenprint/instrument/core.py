@@ -338,30 +338,32 @@ class ChatChunks(Accumulator):
     """Accumulator for OpenAI-shaped chat chunks (mistral, huggingface, litellm...): the model
     of the first chunk that names one, ``usage`` of the last chunk that carries it, and the
     characters of the streamed text (``choices[].delta.content``) for an estimate when no
-    usage comes. Subclasses write :meth:`usage` from ``model``, ``u`` and ``chars``;
-    :meth:`unwrap` reaches the chunk inside an event (mistral ``event.data``; set
-    ``unwraps``)."""
+    usage comes. Subclasses write :meth:`usage` from ``model``, ``u`` and ``chars``, and
+    set :attr:`inside` when the chunk sits inside an event (mistral ``event.data``)."""
 
-    __slots__ = ("chars", "model", "u")
+    __slots__ = ("chars", "inner", "model", "u")
 
     def __init__(self, call: Call, stream: Any) -> None:
         super().__init__(call, stream)
         self.chars = 0
         self.model: str | None = None
         self.u: Any = None
+        self.inner: Any = None
+        """The last chunk read inside an event (when :attr:`inside` is set)."""
 
-    unwraps = False
-    """True in subclasses that override :meth:`unwrap` (the default is not called per chunk)."""
-
-    def unwrap(self, chunk: Any) -> Any:
-        return chunk
+    inside: str | None = None
+    """The attribute of each event that holds the chunk (mistral: ``"data"``); None: the
+    events are the chunks."""
 
     def add(self, chunk: Any) -> bool:
         # fields are read from each object's __dict__, where pydantic models and dataclasses
         # keep them: no Python call and no look-up along the class, which a cold type cache
         # makes slow (mistralai builds model classes per call); else through field()
         # (LiteLLM's choices keep theirs among the pydantic extras, its deltas some of them)
-        c = self.unwrap(chunk) if self.unwraps else chunk
+        inside = self.inside
+        c = chunk if inside is None else getattr(chunk, inside, chunk)
+        if inside is not None:
+            self.inner = c
         d = getattr(c, "__dict__", _NO_FIELDS)
         if not self.model:
             model = d.get("model", _ABSENT)

@@ -116,16 +116,12 @@ class Chunks(ChatChunks):
     """``CompletionEvent``s: the chunk is ``event.data`` (it gets the impacts too, beside the
     event); usage on the final chunk."""
 
-    __slots__ = ("data",)
+    __slots__ = ()
 
-    unwraps = True
-
-    def unwrap(self, chunk: Any) -> Any:
-        self.data = getattr(chunk, "data", chunk)
-        return self.data
+    inside = "data"
 
     def extra(self) -> tuple[Any, ...]:
-        return (self.data,) if getattr(self, "data", None) is not None else ()
+        return (self.inner,) if self.inner is not None else ()
 
     def usage(self) -> Usage | None:
         return _usage(self.call, self.model, self.u, self.chars)
