@@ -379,14 +379,21 @@ class ChatChunks(Accumulator):
                 delta = field(choice, "delta")
             text = getattr(delta, "__dict__", _NO_FIELDS).get("content", _ABSENT)
             if text is _ABSENT:
-                text = field(delta, "content")
+                more = getattr(delta, "__pydantic_extra__", None)
+                text = more["content"] if more and "content" in more else field(delta, "content")
             if isinstance(text, str):
                 self.chars += len(text)
             reason = cd.get("finish_reason", _ABSENT)
             ended = (field(choice, "finish_reason") if reason is _ABSENT else reason) is not None
         u = d.get("usage", _ABSENT)
         if u is _ABSENT:
-            u = field(c, "usage")
+            more = getattr(c, "__pydantic_extra__", None)
+            if more is not None and "usage" in more:
+                u = more["usage"]
+            elif more is None or _ON_CLASS.get((type(c), "usage")) is not False:
+                u = field(c, "usage")  # also records whether the class has it (_ON_CLASS)
+            else:
+                u = None
         if u is None:
             return False
         self.u = u
