@@ -357,9 +357,10 @@ class ChatChunks(Accumulator):
 
     def add(self, chunk: Any) -> bool:
         # fields are read from each object's __dict__, where pydantic models and dataclasses
-        # keep them: no Python call and no look-up along the class, which a cold type cache
-        # makes slow (mistralai builds model classes per call); else through field()
-        # (LiteLLM's choices keep theirs among the pydantic extras, its deltas some of them)
+        # keep them: no Python call, and one look-up along the class per object instead of
+        # one per field, which a cold type cache makes slow (mistralai builds model classes
+        # per call); else from the pydantic extras (LiteLLM's choices keep their fields
+        # there, its deltas some of theirs), and field() for the rest
         inside = self.inside
         c = chunk if inside is None else getattr(chunk, inside, chunk)
         if inside is not None:
