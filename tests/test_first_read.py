@@ -1,18 +1,20 @@
 """Impacts computed on first read equal those computed at the call, for every adapter.
 
 Without a tracker, budget or exporter, a response's impacts are computed when first read,
-and some adapters also build the Usage only then (``Target.usage`` handing back a builder:
-mistralai, LiteLLM). With a tracker they are computed at the call. Every complete-answer
-shape of every adapter, through the real SDK client on the mock transport, must give the
-same numbers both ways.
+and the chat adapters also build the Usage only then (``Target.usage`` handing back a
+builder). With a tracker they are computed at the call. Every complete-answer shape of every
+adapter, through the real SDK client on the mock transport, must give the same numbers both
+ways.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterator
 from typing import Any
 
+import fault_runner
 import mock_sdks
 import pytest
 
@@ -55,3 +57,34 @@ def test_impacts_read_later_equal_impacts_computed_at_the_call(
     assert lazy.impacts.to_dict() == eager.impacts.to_dict()
     assert lazy.impacts.basis.latency_s == 1.0
     assert computes == [1, 1]
+
+
+@pytest.mark.parametrize("provider_name", mock_sdks.available())
+def test_a_chat_answer_reporting_its_usage_keeps_only_a_builder_at_the_call(
+    provider_name: str,
+) -> None:
+    """The per-call saving the builders exist for: the Usage of a plain chat answer is not
+    built at the call (for google-genai, nor that of its nested per-HTTP-call hop)."""
+    returned: list[Any] = []
+
+    def recording(target: core.Target) -> core.Target:
+        usage = target.usage
+        assert usage is not None
+
+        def record(call: core.Call, result: Any) -> Any:
+            out = usage(call, result)
+            returned.append(out)
+            return out
+
+        return target._replace(usage=record)
+
+    def change(target: core.Target) -> core.Target:
+        return recording(target) if target.usage is not None else target
+
+    with fault_runner._targets(provider_name, change):  # the adapter's targets, restored after
+        EcoLogits.init(providers=[provider_name])
+        provider = mock_sdks.PROVIDERS[provider_name]
+        out = mock_sdks.run_shape(provider, provider.shapes["sync"])
+    assert out.error is None
+    assert returned, "the adapter's usage function was never called"
+    assert all(isinstance(r, functools.partial) for r in returned), returned
