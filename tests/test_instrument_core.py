@@ -674,3 +674,30 @@ def test_chat_chunks_read_model_text_usage_and_end_from_any_object_layout(make: 
     done = ChatChunks(Call(Target("m", "f", "e"), None, (), {}), None)
     assert done.add(chunk("x", None, usage)) is False  # usage beside an unfinished choice
     assert done.add(make(model="m1", choices=None, usage=usage)) is True
+    bare = ChatChunks(Call(Target("m", "f", "e"), None, (), {}), None)
+    last = make(delta=make(content="abc"), finish_reason="stop")
+    assert bare.add(make(model="m1", choices=[last])) is False  # no usage field (HF 0.24)
+    assert (bare.model, bare.chars, bare.u) == ("m1", 3, None)
+
+
+def test_chat_chunks_count_a_chunk_once_when_a_field_is_missing_after_some_were_read() -> None:
+    import types
+
+    from tokenprint.instrument.core import ChatChunks
+
+    class Event:  # mistralai's layout: the chunk inside each event
+        def __init__(self, data: Any) -> None:
+            self.data = data
+
+    class Inside(ChatChunks):
+        __slots__ = ()
+        inside = "data"
+
+    ns = types.SimpleNamespace
+    acc = Inside(Call(Target("m", "f", "e"), None, (), {}), None)
+    whole = ns(delta=ns(content="Hello"), finish_reason=None)
+    odd = ns(delta=ns(content=" world"))  # no finish_reason: read again, field by field
+    assert acc.add(Event(ns(model="m1", choices=[whole, odd], usage=None))) is False
+    assert (acc.model, acc.chars, acc.inner.model) == ("m1", 11, "m1")
+    assert acc.add(Event(ns(model="m1", choices=[], usage=ns(total_tokens=3)))) is True
+    assert acc.chars == 11

@@ -356,52 +356,62 @@ class ChatChunks(Accumulator):
     events are the chunks."""
 
     def add(self, chunk: Any) -> bool:
-        # fields are read from each object's __dict__, where pydantic models and dataclasses
-        # keep them: no Python call, and one look-up along the class per object instead of
-        # one per field, which a cold type cache makes slow (mistralai builds model classes
-        # per call); else from the pydantic extras (LiteLLM's choices keep their fields
-        # there, its deltas some of theirs), and field() for the rest
+        # the usual layout first: every field in its object's __dict__ (pydantic models and
+        # dataclasses: mistralai, huggingface_hub), read with no call and as few distinct
+        # look-ups as can be, for they are slow right after the SDK's own work (cold
+        # caches); a field missing there sends the chunk to _add_any, which reads any
+        # layout: nothing is kept before all the reads are done
         inside = self.inside
-        c = chunk if inside is None else getattr(chunk, inside, chunk)
+        try:
+            c = chunk if inside is None else chunk.__dict__[inside]
+            d = c.__dict__
+            choices = d["choices"]
+            chars = 0
+            ended = True  # a usage chunk ends the stream when it has no choices or a reason
+            for choice in choices:
+                cd = choice.__dict__
+                text = cd["delta"].__dict__["content"]
+                if type(text) is str:
+                    chars += len(text)
+                ended = cd["finish_reason"] is not None
+        except (AttributeError, KeyError, TypeError):
+            return self._add_any(chunk)
         if inside is not None:
             self.inner = c
-        d = getattr(c, "__dict__", _NO_FIELDS)
         if not self.model:
             model = d.get("model", _ABSENT)
             self.model = (field(c, "model") if model is _ABSENT else model) or None
-        choices = d.get("choices", _ABSENT)
-        ended = True  # a usage chunk ends the stream when it has no choices or a finish_reason
-        for choice in (field(c, "choices") if choices is _ABSENT else choices) or ():
-            cd = getattr(choice, "__dict__", None) or getattr(choice, "__pydantic_extra__", None)
-            if not cd:
-                cd = _NO_FIELDS
-            delta = cd.get("delta", _ABSENT)
-            if delta is _ABSENT:
-                delta = field(choice, "delta")
-            text = getattr(delta, "__dict__", _NO_FIELDS).get("content", _ABSENT)
-            if text is _ABSENT:
-                more = getattr(delta, "__pydantic_extra__", None)
-                text = more["content"] if more and "content" in more else field(delta, "content")
-            if isinstance(text, str):
-                self.chars += len(text)
-            reason = cd.get("finish_reason", _ABSENT)
-            ended = (field(choice, "finish_reason") if reason is _ABSENT else reason) is not None
+        if chars:
+            self.chars += chars
         u = d.get("usage", _ABSENT)
-        if u is _ABSENT:
-            more = getattr(c, "__pydantic_extra__", None)
-            if more is not None and "usage" in more:
-                u = more["usage"]
-            elif more is None or _ON_CLASS.get((type(c), "usage")) is not False:
-                u = field(c, "usage")  # also records whether the class has it (_ON_CLASS)
-            else:
-                u = None
+        if u is _ABSENT:  # no usage field (huggingface_hub 0.24)
+            u = field(c, "usage")
         if u is None:
             return False
         self.u = u
         return ended
 
-
-_NO_FIELDS: Mapping[str, Any] = {}
+    def _add_any(self, chunk: Any) -> bool:
+        """:meth:`add` for any layout: each field from the object's ``__dict__``, its pydantic
+        extras (LiteLLM's choices keep their fields there, its deltas some of theirs) or its
+        attributes (:func:`field`)."""
+        inside = self.inside
+        c = chunk if inside is None else getattr(chunk, inside, chunk)
+        if inside is not None:
+            self.inner = c
+        if not self.model:
+            self.model = field(c, "model") or None
+        ended = True
+        for choice in field(c, "choices") or ():
+            text = field(field(choice, "delta"), "content")
+            if isinstance(text, str):
+                self.chars += len(text)
+            ended = field(choice, "finish_reason") is not None
+        u = field(c, "usage")
+        if u is None:
+            return False
+        self.u = u
+        return ended
 
 
 _ABSENT = object()
