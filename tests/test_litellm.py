@@ -103,6 +103,48 @@ def test_stream_without_usage_is_estimated_from_the_text() -> None:
     assert [w[0] for w in u.warnings] == ["output-tokens-estimated"]
 
 
+TEXT = "The quick brown fox jumps over the lazy dog."  # mistral_stream_text: 44 characters
+
+
+def test_stream_with_usage_has_its_impacts_on_the_usage_chunk_when_handed_over() -> None:
+    with cassette("litellm", "mistral_stream"), records() as recs:
+        stream = litellm.completion(
+            model=MISTRAL, messages=MESSAGES, api_key="k", stream=True,
+            stream_options={"include_usage": True},
+        )  # fmt: skip
+        carried = [(hasattr(c, "impacts"), getattr(c, "usage", None) is not None) for c in stream]
+    assert carried[-1] == (True, True)  # read inside the loop, not only after it
+    assert not any(impacts for impacts, _ in carried[:-1])
+    assert recs.usage.model == "mistral-large-2407"
+
+
+@pytest.mark.parametrize(
+    ("litellm_copy", "read"),
+    [(True, None), (True, 3), (False, 3)],
+    ids=["to-the-end", "3-chunks-then-closed", "3-chunks-then-closed-no-litellm-copy"],
+)
+def test_stream_without_usage_counts_every_character_streamed(
+    litellm_copy: bool, read: int | None
+) -> None:
+    # the text's length is that of LiteLLM's own copy, or, in a LiteLLM without one (its
+    # copy unset once the chunks were read), counted from every chunk kept: both give all
+    # the characters handed over, not only those of some chunks
+    with cassette("litellm", "mistral_stream_text"), records() as recs:
+        stream = litellm.completion(model=MISTRAL, messages=MESSAGES, api_key="k", stream=True)
+        if read is not None and not hasattr(stream, "close"):
+            pytest.skip("this litellm's stream has no close()")
+        chunks = list(stream) if read is None else [next(stream) for _ in range(read)]
+        if not litellm_copy:
+            stream.response_uptil_now = None
+        if read is not None:
+            stream.close()
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == (TEXT if read is None else "The quick brown fox ")
+    u = recs.usage
+    assert (u.output_tokens, u.model) == ((len(text) + 3) // 4, "mistral-large-2407")
+    assert [w[0] for w in u.warnings] == ["output-tokens-estimated"]
+
+
 async def test_async_stream_is_accounted() -> None:
     with cassette("litellm", "mistral_stream"), records() as recs:
         stream = await litellm.acompletion(

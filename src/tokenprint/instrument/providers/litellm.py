@@ -134,11 +134,61 @@ def response_usage(call: Call, resp: Any) -> Usage | partial[Usage] | None:
 
 
 class Chunks(ChatChunks):
-    """``ModelResponseStream`` chunks; usage with ``stream_options={"include_usage": True}``."""
+    """``ModelResponseStream`` chunks; usage with ``stream_options={"include_usage": True}``.
 
-    __slots__ = ()
+    Each chunk is only looked at for ``usage``: LiteLLM keeps a chunk's other fields among
+    pydantic extras, on three objects (chunk, choice, delta), and reading them all as they
+    pass cost about 2 us per chunk, cold (``benchmarks/bench_providers.py``). The chunks are
+    kept instead, which holds none of them longer than LiteLLM does (its stream keeps every
+    chunk, in ``chunks``), and read when needed: the usage chunk, and the first for its
+    model. When no usage comes, the length of the text is that of LiteLLM's own copy of it
+    (``response_uptil_now``, in 1.53 as in 1.110), else the chunks kept are all read."""
+
+    __slots__ = ("keep", "seen")
+
+    def __init__(self, call: Call, stream: Any) -> None:
+        super().__init__(call, stream)
+        self.seen: list[Any] = []
+        self.keep = self.seen.append
+
+    def add(self, chunk: Any) -> bool:
+        self.keep(chunk)
+        more = getattr(chunk, "__pydantic_extra__", None)
+        if more is None:
+            u = field(chunk, "usage")
+        else:  # a pydantic model: usage among its extras (LiteLLM's), or a field
+            u = more.get("usage")
+            if u is None:
+                d = getattr(chunk, "__dict__", None)
+                u = d.get("usage") if d else None
+        if u is None:
+            return False
+        # the usage chunk is the last, as on OpenAI (LiteLLM 1.53 gives it a choice without
+        # a finish_reason, which ChatChunks would read as more to come)
+        self._read(chunk)
+        return True
+
+    def _read(self, last: Any) -> None:
+        """Read the first chunk kept (its model) and ``last``, and let the chunks go."""
+        seen = self.seen
+        read = super().add
+        if seen and seen[0] is not last:
+            read(seen[0])
+        seen.clear()
+        read(last)
 
     def usage(self) -> Usage | None:
+        seen = self.seen
+        if self.u is None and seen:  # no usage came: the text, for the estimate
+            text = getattr(self.stream, "response_uptil_now", None)
+            if isinstance(text, str):
+                self._read(seen[-1])
+                self.chars = len(text)  # the characters counted while reading are not kept
+            else:
+                read = super().add
+                for chunk in seen:
+                    read(chunk)
+                seen.clear()
         return _usage(self.call, self.model, self.u, self.chars)
 
 
