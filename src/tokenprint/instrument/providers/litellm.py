@@ -171,7 +171,7 @@ class Chunks(ChatChunks):
     def _read(self, last: Any) -> None:
         """Read the first chunk kept (its model) and ``last``, and let the chunks go."""
         seen = self.seen
-        read = super().add
+        read = self._add_any  # LiteLLM's layout: fields among extras
         if seen and seen[0] is not last:
             read(seen[0])
         seen.clear()
@@ -185,7 +185,7 @@ class Chunks(ChatChunks):
                 self._read(seen[-1])
                 self.chars = len(text)  # the characters counted while reading are not kept
             else:
-                read = super().add
+                read = self._add_any  # LiteLLM's layout: fields among extras
                 for chunk in seen:
                     read(chunk)
                 seen.clear()
