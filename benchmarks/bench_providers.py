@@ -28,7 +28,11 @@ real SDK client on a mock transport answering from our cassettes), prints:
 
 Times are ``time.thread_time`` (other processes on a shared machine do not inflate them).
 
-Run: ``.venv/bin/python benchmarks/bench_providers.py [--quick] [provider ...]``
+For LiteLLM, whose stream accumulator reads the chunks it keeps when the usage chunk comes
+or the stream ends, that work is printed first (hot, once per stream of ``LONG`` chunks).
+
+Run: ``.venv/bin/python benchmarks/bench_providers.py [--quick] [provider ...]``;
+``bench_providers.py --litellm-end litellm`` prints LiteLLM's end-of-stream work alone.
 """
 
 from __future__ import annotations
@@ -452,6 +456,43 @@ def bench_chunk_cold(provider: mock_sdks.Provider, cap: Captured, streams: int) 
     return statistics.median(times[1]) - statistics.median(times[0])
 
 
+def bench_litellm_end(scap: Captured, n: int) -> dict[str, float]:
+    """Seconds, hot (median of ``n``), of the work LiteLLM's stream accumulator leaves for
+    later, once per stream of ``LONG`` content chunks: the usage chunk's read (with
+    ``include_usage``); and without usage, the end (``usage()``, building the ``Usage``
+    included), with the text's length from LiteLLM's copy of it, or, for a LiteLLM without
+    one, from every chunk read."""
+    from tokenprint.instrument import core
+
+    target = scap.target
+    assert target.stream is not None
+    usage_chunks = [c for c in scap.chunks if (c.__pydantic_extra__ or {}).get("usage")]
+    content = [c for c in scap.chunks if c not in usage_chunks]
+    chunks = (content * LONG)[:LONG]
+    call = core.Call(target, scap.instance, scap.args, scap.kwargs)
+
+    def timed(stream: Any, last: Any) -> float:
+        times = []
+        for _ in range(n):
+            acc = target.stream(call, stream)
+            assert acc is not None
+            for chunk in chunks:
+                acc.add(chunk)
+            t = _clock()
+            if last is not None:
+                acc.add(last)
+            else:
+                acc.usage()
+            times.append(_clock() - t)
+        return statistics.median(times)
+
+    return {
+        "the usage chunk": timed(scap.result, usage_chunks[-1]),
+        "the end without usage, LiteLLM's copy of the text": timed(scap.result, None),
+        "the end without usage, every chunk read": timed(object(), None),
+    }
+
+
 def bench_memory(cap: Captured, calls: int) -> tuple[float, float]:
     """KiB held by Python after 10% of ``calls`` instrumented calls and after all of them
     (through the core's wrapper with the provider's real target and answer)."""
@@ -492,6 +533,15 @@ def main(argv: list[str] | None = None) -> None:
         return
     quick = "--quick" in args
     wanted = [a for a in args if not a.startswith("-")] or mock_sdks.available()
+    if "litellm" in wanted:
+        provider = mock_sdks.PROVIDERS["litellm"]
+        ends = bench_litellm_end(capture(provider, provider.shapes["stream"]), 30 if quick else 300)
+        mock_sdks.restore_globals()
+        print(f"LiteLLM stream of {LONG} chunks, work left for later (hot, once per stream):")
+        for what, took in ends.items():
+            print(f"  {what}: {took * 1e6:.1f} us")
+        if "--litellm-end" in args:
+            return
     processes, n, budget = (2, 100, 3.0) if quick else (5, 1500, 20.0)
     calls = 20_000 if quick else 100_000
     rows = []
