@@ -371,7 +371,7 @@ class ChatChunks(Accumulator):
             for choice in choices:
                 cd = choice.__dict__
                 text = cd["delta"].__dict__["content"]
-                if type(text) is str:
+                if type(text) is str:  # faster than isinstance() here, cold
                     chars += len(text)
                 ended = cd["finish_reason"] is not None
         except (AttributeError, KeyError, TypeError):
@@ -404,7 +404,7 @@ class ChatChunks(Accumulator):
         ended = True
         for choice in field(c, "choices") or ():
             text = field(field(choice, "delta"), "content")
-            if isinstance(text, str):
+            if type(text) is str:  # as in add()
                 self.chars += len(text)
             ended = field(choice, "finish_reason") is not None
         u = field(c, "usage")
