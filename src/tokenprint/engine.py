@@ -20,8 +20,8 @@ from tokenprint.errors import (
     InvalidTypeError,
     ModelNotRegisteredError,
 )
-from tokenprint.impacts.llm import METHODOLOGY_VERSION, llm_intensities, llm_request
-from tokenprint.impacts.profiles import Accelerator, DataCenter, ElectricityMix, Server
+from tokenprint.impacts.llm import METHODOLOGY_VERSION, Setup, coefficients, parts, request, terms
+from tokenprint.impacts.profiles import DataCenter, ElectricityMix, Server
 from tokenprint.impacts.results import Basis, ErrorMessage, Impacts, WarningMessage
 from tokenprint.usage import Usage
 
@@ -47,7 +47,6 @@ class Context(NamedTuple):
     """Everything an estimate needs besides the token counts (cached per request kind)."""
 
     record: models.ModelRecord
-    accelerator: Accelerator
     server: Server
     datacenter: DataCenter
     mix: ElectricityMix
@@ -56,21 +55,39 @@ class Context(NamedTuple):
     """Per-modality precomputed factors (filled on first use, then reused)."""
 
 
-Vectors = tuple[tuple[float, ...], tuple[float, ...]]
+Vectors = tuple[tuple[float, ...], ...]
+"""(P5, best estimate, P95) impact vectors."""
 Notes = tuple[tuple[str, str], ...]
-ModalityFn = Callable[
-    [Context, Usage], "Vectors | tuple[tuple[float, ...], tuple[float, ...], Notes]"
-]
-"""(low, high) vectors, optionally followed by (code, message) warnings of the estimate."""
 
 
-def _text(ctx: Context, u: Usage) -> Vectors:
-    ks = ctx.prepared.get("text")
-    if ks is None:
-        ks = ctx.prepared["text"] = llm_intensities(
-            ctx.record.spec(), ctx.accelerator, ctx.server, ctx.datacenter, ctx.mix
+class Estimate(NamedTuple):
+    """What a modality's impact function returns."""
+
+    vectors: Vectors
+    parts: Callable[[], tuple[tuple[float, ...], ...]] | None = None
+    """Computes the energy and water breakdowns when first read."""
+    setup: Setup | None = None
+    notes: Notes = ()
+    """(code, message) warnings of the estimate."""
+
+
+ModalityFn = Callable[[Context, Usage], Estimate]
+
+
+def text_coefficients(ctx: Context) -> Any:
+    """The text model's coefficients for a context (computed once, then reused)."""
+    c = ctx.prepared.get("text")
+    if c is None:
+        c = ctx.prepared["text"] = coefficients(
+            ctx.record.spec(), hardware.get_accelerator, ctx.server, ctx.datacenter, ctx.mix
         )
-    return llm_request(ks, u.output_tokens, u.input_tokens, u.cached_tokens, u.latency_s)
+    return c
+
+
+def _text(ctx: Context, u: Usage) -> Estimate:
+    c = text_coefficients(ctx)
+    w = terms(u.output_tokens, u.input_tokens, u.cached_tokens)
+    return Estimate(request(c, w), partial(parts, c, w), c.setup)
 
 
 MODALITIES: dict[str, ModalityFn] = {"text": _text}
@@ -88,16 +105,7 @@ def _load_modality(name: str) -> None:
 
 
 def _override(base: DataCenter, changes: Mapping[str, Any]) -> DataCenter:
-    allowed = set(DataCenter._fields) - {"name"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise InvalidArgumentError(
-            f"unknown data-centre setting(s) {sorted(unknown)}; allowed: {sorted(allowed)}"
-        )
-    fixed: dict[str, Any] = {
-        k: (v.upper() if k == "zone" and isinstance(v, str) else v) for k, v in changes.items()
-    }
-    return base._replace(**fixed)
+    return base._replace(**datacenters.check_settings(changes))
 
 
 class Estimator:
@@ -233,7 +241,6 @@ class Estimator:
             )
         return Context(
             record=rec,
-            accelerator=hardware.get_accelerator(dc.accelerator),
             server=hardware.get_server(dc.server),
             datacenter=dc,
             mix=mix,
@@ -262,16 +269,23 @@ class Estimator:
                 _basis(u, ctx),
             )
         out = fn(ctx, u)
-        low, high = out[0], out[1]
+        low, mid, high = out.vectors
         warnings = list(ctx.warnings)
         if u.warnings:
             warnings.extend(WarningMessage(code, message) for code, message in u.warnings)
-        if len(out) > 2:
-            warnings.extend(WarningMessage(code, message) for code, message in out[2])
-        return Impacts(low, high, basis=partial(_basis, u, ctx), warnings=warnings)
+        if out.notes:
+            warnings.extend(WarningMessage(code, message) for code, message in out.notes)
+        return Impacts(
+            low,
+            high,
+            central=mid,
+            parts=out.parts,
+            basis=partial(_basis, u, ctx, out.setup),
+            warnings=warnings,
+        )
 
 
-def _basis(u: Usage, ctx: Context | None) -> Basis:
+def _basis(u: Usage, ctx: Context | None, setup: Setup | None = None) -> Basis:
     return _make_basis(
         (
             u.provider if u.provider else (ctx.datacenter.name if ctx else None),
@@ -284,13 +298,16 @@ def _basis(u: Usage, ctx: Context | None) -> Basis:
             u.reasoning_tokens,
             u.latency_s,
             ctx.mix.zone if ctx else None,
-            ctx.accelerator.name if ctx else None,
+            setup.accelerator if setup else (ctx.datacenter.accelerator if ctx else None),
             ctx.datacenter.name if ctx else None,
             METHODOLOGY_VERSION,
             u.images,
             u.image_size,
             u.image_quality,
             1,
+            setup.accelerator_count if setup else None,
+            setup.batch_size if setup else None,
+            setup.precision if setup else None,
         )
     )
 
@@ -307,6 +324,21 @@ def default_estimator() -> Estimator:
     if _default is None:
         _default = Estimator()
     return _default
+
+
+def with_serving(datacenter: DataCenterArg, **serving: Any) -> DataCenterArg:
+    """``datacenter`` with the serving settings given (None ones left out), validated: an
+    unknown accelerator or a negative, zero, NaN or infinite value raises here, naming it."""
+    _load_catalog()
+    given = datacenters.check_settings({k: v for k, v in serving.items() if v is not None})
+    if isinstance(datacenter, DataCenter):
+        return datacenter._replace(**given)
+    if isinstance(datacenter, str):
+        base = datacenters.get_datacenter(datacenter)
+        if base is None:
+            raise InvalidArgumentError(f"unknown data centre / provider {datacenter!r}")
+        return base._replace(**given)
+    return {**(datacenter or {}), **given}
 
 
 def check_count(name: str, v: object) -> int:
@@ -359,14 +391,21 @@ def estimate(
     reasoning_tokens: int = 0,
     datacenter: DataCenterArg = None,
     strict: bool = False,
+    accelerator: str | None = None,
+    accelerator_count: int | None = None,
+    batch_size: float | None = None,
+    precision: str | None = None,
 ) -> Impacts:
     """Impacts of one text-generation request, without any SDK.
 
     ``output_tokens`` is the visible answer; ``reasoning_tokens`` are hidden reasoning tokens
     decoded on top of it; ``cached_tokens`` is the part of ``input_tokens`` served from a
     prompt cache. ``provider`` picks the data centre (default: the model publisher's);
-    ``zone`` the electricity mix. An unknown model gives Impacts with a
-    ``model-not-registered`` error, or raises :class:`ModelNotRegisteredError` if ``strict``.
+    ``zone`` the electricity mix. A self-hosted setup is stated with ``accelerator``
+    ("H100", "B200"...), ``accelerator_count`` (per model replica), ``batch_size``
+    (sequences decoded together) and ``precision`` ("bf16", "fp8", "mxfp4"...). An unknown
+    model gives Impacts with a ``model-not-registered`` error, or raises
+    :class:`ModelNotRegisteredError` if ``strict``.
     """
     if not isinstance(model, str) or not model.strip():
         raise InvalidTypeError(f"model must be a non-empty str, got {model!r}")
@@ -389,6 +428,16 @@ def estimate(
     z = None if zone is None else check_zone(zone)
     if provider is not None and not isinstance(provider, str):
         raise InvalidTypeError(f"provider must be a str, got {type(provider).__name__}")
+    if accelerator is not None or accelerator_count is not None or batch_size is not None or (
+        precision is not None
+    ):
+        datacenter = with_serving(
+            datacenter,
+            accelerator=accelerator,
+            accelerator_count=accelerator_count,
+            batch_size=batch_size,
+            precision=precision,
+        )
     usage = Usage(
         provider,
         model,

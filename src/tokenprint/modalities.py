@@ -8,20 +8,21 @@ The engine imports this module the first time a request of either modality arriv
 from __future__ import annotations
 
 from tokenprint.catalog import images as image_catalog
+from tokenprint.catalog import hardware
 from tokenprint.engine import (
     MODALITIES,
     RESOLVERS,
     Context,
     DataCenterArg,
+    Estimate,
     Notes,
-    Vectors,
     check_count,
     check_zone,
     default_estimator,
 )
 from tokenprint.errors import InvalidArgumentError, InvalidTypeError, ModelNotRegisteredError
-from tokenprint.impacts.embedding import embedding_intensities, embedding_request
-from tokenprint.impacts.image import image_intensities, image_request, image_tokens, parse_size
+from tokenprint.impacts.embedding import embedding_coefficients, embedding_request
+from tokenprint.impacts.image import image_coefficients, image_request, image_tokens, parse_size
 from tokenprint.impacts.profiles import ElectricityMix
 from tokenprint.impacts.ranges import Value
 from tokenprint.impacts.results import Impacts
@@ -30,30 +31,31 @@ from tokenprint.usage import Usage
 __all__ = ["estimate_embedding", "estimate_image"]
 
 
-def _embedding(ctx: Context, u: Usage) -> Vectors:
-    ks = ctx.prepared.get("embedding")
-    if ks is None:
-        ks = ctx.prepared["embedding"] = embedding_intensities(
-            ctx.record.spec(), ctx.accelerator, ctx.server, ctx.datacenter, ctx.mix
+def _embedding(ctx: Context, u: Usage) -> Estimate:
+    c = ctx.prepared.get("embedding")
+    if c is None:
+        c = ctx.prepared["embedding"] = embedding_coefficients(
+            ctx.record.spec(), hardware.get_accelerator, ctx.server, ctx.datacenter, ctx.mix
         )
-    return embedding_request(ks, u.input_tokens)
+    return Estimate(embedding_request(c, u.input_tokens), setup=c.setup)
 
 
-def _image(ctx: Context, u: Usage) -> tuple[tuple[float, ...], tuple[float, ...], Notes]:
+def _image(ctx: Context, u: Usage) -> Estimate:
     prepared = ctx.prepared.get("image")
     if prepared is None:
         spec = image_catalog.spec_for(ctx.record)
-        ks = image_intensities(spec, ctx.accelerator, ctx.server, ctx.datacenter, ctx.mix)
-        prepared = ctx.prepared["image"] = (spec, ks)
-    spec, ks = prepared
+        c = image_coefficients(
+            spec, hardware.get_accelerator, ctx.server, ctx.datacenter, ctx.mix
+        )
+        prepared = ctx.prepared["image"] = (spec, c)
+    spec, c = prepared
     tokens: Value
     notes: Notes = ()
     if spec.architecture == "autoregressive" and u.output_tokens > 0:
         tokens = float(u.output_tokens)  # the API's own count (gpt-image usage)
     else:
         tokens, notes = image_tokens(spec, u.images or 1, u.image_size, u.image_quality)
-    low, high = image_request(ks, spec, tokens, u.input_tokens, u.latency_s)
-    return low, high, notes
+    return Estimate(image_request(c, spec, tokens, u.input_tokens), setup=c.setup, notes=notes)
 
 
 MODALITIES["embedding"] = _embedding

@@ -13,13 +13,21 @@ import re
 from fnmatch import fnmatchcase
 from typing import NamedTuple
 
+import math
+from collections.abc import Mapping
+from typing import Any
+
 from tokenprint.catalog._files import parse_range, read_csv, split_list
 from tokenprint.impacts.profiles import DataCenter
+from tokenprint.impacts.ranges import Range, Value
+from tokenprint.impacts.serving import BYTES_PER_PRECISION
 
 __all__ = [
     "SELF_HOSTED",
+    "SETTINGS",
     "DataCenterRecord",
     "all_datacenters",
+    "check_settings",
     "for_host",
     "get_datacenter",
     "zone_of_region",
@@ -49,6 +57,83 @@ _REGION = re.compile(
 )
 
 
+SETTINGS = tuple(f for f in DataCenter._fields if f != "name")
+"""The keys a site can be described with (``datacenters=``, ``site(datacenter=)``, files)."""
+PRECISION_ALIASES = {"fp4": "mxfp4"}
+_LOWEST = {"pue": 1.0, "wue": 0.0, "batch_size": 1.0, "batch_per_accelerator": 0.0, "utilisation": 0.0}
+_OPEN_LOW = {"batch_per_accelerator", "utilisation"}
+
+
+def _bad(where: str, key: str, why: str) -> Exception:
+    from tokenprint.errors import InvalidArgumentError
+
+    return InvalidArgumentError(f"{where}{key}: {why}")
+
+
+def _amount(where: str, key: str, v: object) -> Value:
+    """A finite number, or a [low, high] pair, at or above the key's lowest value."""
+    if isinstance(v, Range):
+        pair = (v.min, v.max)
+    elif isinstance(v, (list, tuple)) and len(v) == 2:
+        pair = (v[0], v[1])
+    else:
+        pair = (v, v)
+    for x in pair:
+        if isinstance(x, bool) or not isinstance(x, (int, float)):
+            raise _bad(where, key, f"expected a number or [low, high], got {v!r}")
+        if not math.isfinite(x):
+            raise _bad(where, key, f"must be finite, got {v!r}")
+        low = _LOWEST[key]
+        if x < low or (key in _OPEN_LOW and x <= low):
+            sign = ">" if key in _OPEN_LOW else ">="
+            raise _bad(where, key, f"must be {sign} {low:g}, got {v!r}")
+    if key == "utilisation" and pair[1] > 1.0:
+        raise _bad(where, key, f"a share: must be <= 1, got {v!r}")
+    a, b = float(pair[0]), float(pair[1])
+    if a > b:
+        raise _bad(where, key, f"low above high in {v!r}")
+    return a if a == b else Range(a, b)
+
+
+def check_settings(changes: Mapping[str, Any], where: str = "") -> dict[str, Any]:
+    """Validated site settings: unknown keys, unknown accelerators or precisions, and
+    negative, zero, NaN or infinite amounts raise InvalidArgumentError naming the key
+    (prefixed with ``where``, e.g. a file and table)."""
+    from tokenprint.catalog import hardware
+
+    out: dict[str, Any] = {}
+    for key, v in changes.items():
+        if key not in SETTINGS:
+            raise _bad(where, key, f"unknown setting; expected one of {list(SETTINGS)}")
+        if key in _LOWEST:
+            out[key] = _amount(where, key, v)
+        elif key == "accelerator_count":
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+                raise _bad(where, key, f"must be an int >= 1, got {v!r}")
+            out[key] = v
+        elif not isinstance(v, str) or not v.strip():
+            raise _bad(where, key, f"expected a non-empty string, got {v!r}")
+        elif key == "zone":
+            out[key] = v.strip().upper()
+        elif key == "accelerator":
+            for name in split_list(v):
+                if not hardware.has_accelerator(name):
+                    raise _bad(where, key, f"unknown accelerator {name!r}; known: "
+                               + ", ".join(a.name for a in hardware.all_accelerators()))
+            out[key] = v
+        elif key == "precision":
+            names = [PRECISION_ALIASES.get(p.lower(), p.lower()) for p in split_list(v)]
+            for name in names:
+                if name not in BYTES_PER_PRECISION:
+                    raise _bad(where, key, f"unknown precision {name!r}; known: "
+                               + ", ".join(sorted({*BYTES_PER_PRECISION, *PRECISION_ALIASES})))
+            out[key] = "|".join(names)
+        elif key == "server":
+            hardware.get_server(v)
+            out[key] = v
+    return out
+
+
 class DataCenterRecord(NamedTuple):
     profile: DataCenter
     location: str
@@ -76,6 +161,9 @@ def _load() -> dict[str, DataCenterRecord]:
                 wue=parse_range(r, "wue"),
                 accelerator=(r.get("accelerator") or "H100").strip(),
                 server=(r.get("server") or "hgx-8gpu").strip(),
+                precision=(r.get("precision") or "fp8|bf16").strip(),
+                batch_per_accelerator=parse_range(r, "batch_per_accelerator"),
+                utilisation=parse_range(r, "utilisation"),
             )
             rec = DataCenterRecord(
                 dc,

@@ -5,10 +5,14 @@ from __future__ import annotations
 from tokenprint.catalog._files import parse_range, read_csv
 from tokenprint.impacts.profiles import Accelerator, Server
 
-__all__ = ["all_accelerators", "all_servers", "get_accelerator", "get_server"]
+__all__ = ["all_accelerators", "all_servers", "get_accelerator", "get_server", "has_accelerator"]
 
 _acc: dict[str, Accelerator] | None = None
 _srv: dict[str, Server] | None = None
+
+
+def _tflops(text: str | None) -> float:
+    return float(text) if text else 0.0
 
 
 def _load_acc() -> dict[str, Accelerator]:
@@ -19,17 +23,23 @@ def _load_acc() -> dict[str, Accelerator]:
             a = Accelerator(
                 name=r["name"].strip(),
                 memory_gb=float(r["memory_gb"]),
+                bandwidth_tbs=float(r["bandwidth_tbs"]),
+                tflops_bf16=float(r["tflops_bf16"]),
+                tflops_fp8=_tflops(r.get("tflops_fp8")),
+                tflops_fp4=_tflops(r.get("tflops_fp4")),
                 power_w=parse_range(r, "power_w"),
-                peak_tflops=float(r["peak_tflops"]),
-                decode_energy_scale=parse_range(r, "decode_energy_scale"),
-                decode_time_scale=parse_range(r, "decode_time_scale"),
                 embodied_gwp=parse_range(r, "embodied_gwp"),
                 embodied_adpe=parse_range(r, "embodied_adpe"),
                 embodied_pe=parse_range(r, "embodied_pe"),
             )
-            acc[a.name.upper()] = a
+            acc[_key(a.name)] = a
         _acc = acc
     return _acc
+
+
+def _key(name: str) -> str:
+    """Case, spaces and dashes ignored: "TPU v6e", "tpu-v6e" and "TPUv6e" are one name."""
+    return name.strip().upper().replace(" ", "").replace("-", "").replace("_", "")
 
 
 def _load_srv() -> dict[str, Server]:
@@ -51,9 +61,14 @@ def _load_srv() -> dict[str, Server]:
     return _srv
 
 
+def has_accelerator(name: str) -> bool:
+    return _key(name) in _load_acc()
+
+
 def get_accelerator(name: str) -> Accelerator:
+    """An accelerator by datasheet name, case-insensitive ("H100", "h200", "TPU-v6e")."""
     try:
-        return _load_acc()[name.strip().upper()]
+        return _load_acc()[_key(name)]
     except KeyError:
         from tokenprint.errors import InvalidArgumentError
 

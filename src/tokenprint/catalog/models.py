@@ -72,7 +72,18 @@ class ModelRecord(NamedTuple):
     notes: str = ""
 
     def spec(self) -> ModelSpec:
-        return ModelSpec(self.name, self.total_params, self.active_params, self.precision_bits)
+        """What the impact model needs, with the architecture row of the model (by its name
+        or an alias) when ``data/architectures.csv`` has one."""
+        from tokenprint.catalog import architectures
+
+        arch = architectures.lookup(self.name)
+        for alias in self.aliases:
+            if arch is not None:
+                break
+            arch = architectures.lookup(alias)
+        return ModelSpec(
+            self.name, self.total_params, self.active_params, self.precision_bits, arch
+        )
 
 
 class Resolution(NamedTuple):

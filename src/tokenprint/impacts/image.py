@@ -21,7 +21,9 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from tokenprint.impacts.llm import Intensities, llm_intensities, request_vector
+from collections.abc import Callable
+
+from tokenprint.impacts.llm import Coefficients, coefficients, request, terms
 from tokenprint.impacts.profiles import Accelerator, DataCenter, ElectricityMix, ModelSpec, Server
 from tokenprint.impacts.ranges import Range, Value, hi, lo
 
@@ -30,14 +32,13 @@ __all__ = [
     "GENERIC_STEPS",
     "REFERENCE_AREA",
     "ImageSpec",
-    "image_impacts",
-    "image_intensities",
+    "image_coefficients",
     "image_request",
     "image_tokens",
     "parse_size",
 ]
 
-Vectors = tuple[tuple[float, ...], tuple[float, ...]]
+Vectors = tuple[tuple[float, ...], ...]
 Note = tuple[str, str]
 
 # Model-FLOPs utilisation of a denoising step. High end: the LLM prefill's 60 % (methodology
@@ -158,58 +159,36 @@ def image_tokens(
     return images * steps * spec.guidance_passes * latent, tuple(notes)
 
 
-def image_intensities(
+def image_coefficients(
     spec: ImageSpec,
-    accelerator: Accelerator,
+    accelerators: Callable[[str], Accelerator],
     server: Server,
-    datacenter: DataCenter,
+    site: DataCenter,
     mix: ElectricityMix,
-) -> tuple[Intensities, Intensities]:
-    """(low, high) per-token factors: denoising steps run at :data:`DIFFUSION_MFU`;
-    autoregressive models use the text model's factors unchanged."""
+) -> Coefficients:
+    """Per-token coefficients: denoising steps run at :data:`DIFFUSION_MFU`; autoregressive
+    models use the text model's coefficients unchanged."""
     if spec.architecture == "autoregressive":
-        return llm_intensities(spec.model, accelerator, server, datacenter, mix)
-    return llm_intensities(
-        spec.model, accelerator, server, datacenter, mix, prefill_mfu=DIFFUSION_MFU
-    )
+        return coefficients(spec.model, accelerators, server, site, mix)
+    return coefficients(spec.model, accelerators, server, site, mix, prefill_mfu=DIFFUSION_MFU)
 
 
 def image_request(
-    ks: tuple[Intensities, Intensities],
-    spec: ImageSpec,
-    tokens: Value,
-    input_tokens: float = 0.0,
-    latency: float | None = None,
+    c: Coefficients, spec: ImageSpec, tokens: Value, input_tokens: float = 0.0
 ) -> Vectors:
-    """(low, high) impact vectors for ``tokens`` from :func:`image_tokens` (or the API's usage).
+    """(P5, best estimate, P95) impact vectors for ``tokens`` from :func:`image_tokens` (or
+    the API's usage); a token count known as a range widens the interval at both ends.
 
-    Diffusion: the tokens are prefilled (compute-bound, no batch sharing, no latency cap);
-    the text prompt's encoding is left out (well under 1 % of the denoising FLOPs).
-    Autoregressive: the tokens are decoded as output tokens after ``input_tokens``.
+    Diffusion: the tokens are prefilled (compute-bound, no batch sharing); the text prompt's
+    encoding is left out (well under 1 % of the denoising FLOPs). Autoregressive: the tokens
+    are decoded as output tokens after ``input_tokens``.
     """
-    if spec.architecture == "autoregressive":
-        a = request_vector(ks[0], lo(tokens), input_tokens, 0.0, latency)
-        b = request_vector(ks[1], hi(tokens), input_tokens, 0.0, latency)
-    else:
-        a = request_vector(ks[0], 0.0, lo(tokens), 0.0, None)
-        b = request_vector(ks[1], 0.0, hi(tokens), 0.0, None)
-    if all(x <= y for x, y in zip(a, b, strict=True)):
-        return a, b
-    return tuple(map(min, a, b)), tuple(map(max, a, b))  # a latency cap can reorder corners
 
+    def at(n: float) -> tuple[float, ...]:
+        if spec.architecture == "autoregressive":
+            return terms(n, input_tokens)
+        return terms(0.0, n)
 
-def image_impacts(
-    spec: ImageSpec,
-    *,
-    images: int = 1,
-    size: str | None = None,
-    quality: str | None = None,
-    accelerator: Accelerator,
-    server: Server,
-    datacenter: DataCenter,
-    mix: ElectricityMix,
-) -> Vectors:
-    """Impacts of generating ``images`` images as (low, high) vectors (``results`` layout)."""
-    tokens, _ = image_tokens(spec, images, size, quality)
-    ks = image_intensities(spec, accelerator, server, datacenter, mix)
-    return image_request(ks, spec, tokens)
+    low, high = lo(tokens), hi(tokens)
+    mid = (low * high) ** 0.5
+    return (request(c, at(low))[0], request(c, at(mid))[1], request(c, at(high))[2])

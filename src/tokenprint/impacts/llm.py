@@ -1,303 +1,305 @@
-"""Impacts of one text-generation request: pure functions, no SDK, no file access.
+"""Impacts of one text-generation request (methodology 2.0): pure functions, no SDK, no files.
 
-The derivation of every formula and the source of every constant is in
-``docs/methodology.md``; the section numbers below refer to it.
+``docs/methodology.md`` derives every formula; the section numbers below refer to it.
 
-Ranges: each output is monotone in each uncertain input (more parameters, a higher PUE or a
-smaller batch never lower an impact), so the exact bounds of the result are the function
-evaluated at two corners: every input at the end that lowers the impacts, then every input at
-the end that raises them. :func:`llm_impacts` does that; the small functions take floats.
+A request is five token counts weighted by per-token coefficients that depend only on the
+model and the site (§6): output tokens, output tokens x their context, fresh input tokens,
+fresh input tokens x their context, cached input tokens. :func:`coefficients` computes those
+coefficients once per (model, site) at the best estimate of every input and on a fixed set of
+samples of the uncertain inputs (§8), keeping the 5th and 95th percentiles; :func:`request`
+then costs a few dozen multiplications.
 """
 
 from __future__ import annotations
 
 import math
+import random
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
+from tokenprint.impacts import serving
 from tokenprint.impacts.profiles import Accelerator, DataCenter, ElectricityMix, ModelSpec, Server
 from tokenprint.impacts.ranges import Range, Value, hi, lo
 
 __all__ = [
-    "BATCH_SIZE",
-    "DECODE_FIT_FACTOR",
+    "CACHE_BYTES_FACTOR",
+    "FIT_RESIDUAL",
+    "IDLE_POWER_SHARE",
+    "NARROW_MOE_COMPUTE",
     "METHODOLOGY_VERSION",
-    "Intensities",
-    "accelerators_required",
-    "decode_energy_per_token",
-    "decode_time_per_token",
-    "llm_impacts",
-    "llm_intensities",
-    "llm_request",
-    "prefill_energy",
-    "prefill_time",
-    "request_vector",
+    "PARTS",
+    "PREFILL_MFU",
+    "SAMPLES",
+    "TYPICAL_CONTEXT",
+    "Coefficients",
+    "Setup",
+    "coefficients",
+    "parts",
+    "request",
+    "terms",
 ]
 
-METHODOLOGY_VERSION = "1.0"
+METHODOLOGY_VERSION = "2.0"
 """Bumped whenever a formula, a constant or a data row changes users' numbers (policy:
-docs/methodology.md §12)."""
+docs/methodology.md §11)."""
 
-# §2 Decode energy per output token per GPU (Wh), H100 80GB, vLLM: f_E = a·exp(b·B)·P + c.
-# Fit by EcoLogits on ML.ENERGY leaderboard data ("Environmental Impacts of LLM Inference",
-# EcoLogits documentation, CC BY-SA 4.0). P in billions of active parameters, B batch size.
-DECODE_ENERGY_ALPHA = 1.1665273e-6
-DECODE_ENERGY_BETA = -1.1205921e-2
-DECODE_ENERGY_GAMMA = 4.0529281e-5
-# §2 Fit residual. ML.ENERGY measured 0.12 J per output token for Llama 3.1 8B on H100 with
-# vLLM at batch 64 (GPU only) where the fit gives 0.162 J: the sources disagree by 35 %, so we
-# carry both. The low end scales the fit down to the measurement (0.12 / 0.1624 = 0.74); the
-# high end keeps the fit (EcoLogits' value).
-DECODE_FIT_FACTOR = Range(0.74, 1.0)
-# §3 Decode latency per output token (s): f_L = a·P + b·B + c (same source and fit).
-DECODE_LATENCY_ALPHA = 6.785e-4
-DECODE_LATENCY_BETA = 3.119e-4
-DECODE_LATENCY_GAMMA = 1.947e-2
-# §2 Batch size: EcoLogits fixes 64; we carry a factor of two either side (32-128), the
-# usual span of concurrent sequences under continuous batching, and inside the fit's B <= 512.
-BATCH_SIZE = Range(32.0, 128.0)
-# §4 Memory to hold the weights: 1.2 x weights (KV cache, activations; EcoLogits).
-MEMORY_OVERHEAD = 1.2
-# §5 Prefill: 2·P FLOPs per input token (Kaplan et al. 2020, "Scaling Laws", §2.1), at a
-# model-FLOPs utilisation of 30-60 % and 70-100 % of board power: prefill is compute-bound and
-# runs near TDP (Patel et al. 2024, "Splitwise", ISCA; ML.ENERGY). Our assumption, as a range.
+# §3 Low-precision mixture-of-experts kernels: from the efficiency measured in vLLM (the
+# fit's NARROW_MOE_COMPUTE) to none lost (DeepSeek's DeepGEMM reaches ~1,550 FP8 TFLOP/s on
+# H800, ~78 % of peak: github.com/deepseek-ai/DeepGEMM, 2025).
+NARROW_MOE_COMPUTE = Range(serving.NARROW_MOE_COMPUTE, 1.0)
+# §4 Prefill utilisation: compute-bound prefill reaches 30-60 % of dense peak in serving
+# stacks (Patel et al. 2024, "Splitwise", ISCA; Agrawal et al. 2024, "Sarathi-Serve", OSDI).
 PREFILL_MFU = Range(0.3, 0.6)
-PREFILL_POWER_FRACTION = Range(0.7, 1.0)
-# §5 A cached input token skips its prefill compute; what is left (reading its KV cache)
-# costs 5 % of a fresh token at least, and at most the 50 % the least generous provider
-# price discount implies (OpenAI cached input; Anthropic bills cache reads at 10 %).
-CACHED_INPUT_FACTOR = Range(0.05, 0.5)
+# §3 The fit's residual: ML.ENERGY measured / modelled energy per output token over the text
+# configurations, 5th and 95th percentiles (scripts/fit_serving.py prints them).
+FIT_RESIDUAL = Range(0.615, 2.05)
+# §5 Power of a provisioned accelerator while it idles, as a share of board power: an idle
+# H200 measured at 80 W of 700 W (11 %); NVIDIA's power-management defaults for GB200 idle a
+# 4-GPU tray at 800 W of 4,800 W of GPU power (17 %; NVIDIA DPS device specifications).
+IDLE_POWER_SHARE = Range(0.1, 0.2)
+# §2 Context of the other sequences in a batch, which bounds how many fit in memory:
+# DeepSeek's served fleet averages 4,989 tokens of KV cache per output token (open-infra-index,
+# "Day 6", 2025); chat traffic is shorter. Our range.
+TYPICAL_CONTEXT = Range(1000.0, 5000.0)
+# §4 A cached input token skips its prefill; its KV cache is moved back into accelerator
+# memory (1x its bytes; 2x when it comes from a host-memory or disk tier first).
+CACHE_BYTES_FACTOR = Range(1.0, 2.0)
+SAMPLES = 256
+"""Samples of the uncertain inputs per (model, site) (§8)."""
+_SEED = 2_0_2_6
+_Z90 = 1.6448536269514722  # the standard normal's 95th percentile
 SECONDS_PER_YEAR = 365.25 * 24 * 3600
 
-
-def decode_energy_per_token(active_params: float, batch: float) -> float:
-    """§2 GPU energy per output token per GPU on H100 (Wh)."""
-    return (
-        DECODE_ENERGY_ALPHA * math.exp(DECODE_ENERGY_BETA * batch) * active_params
-        + DECODE_ENERGY_GAMMA
-    )
-
-
-def decode_time_per_token(active_params: float, batch: float) -> float:
-    """§3 Time to decode one output token on H100 (s)."""
-    return DECODE_LATENCY_ALPHA * active_params + DECODE_LATENCY_BETA * batch + DECODE_LATENCY_GAMMA
+PARTS = ("accelerators", "host", "idle", "facility", "onsite", "offsite")
+"""The breakdown: energy of the accelerators, host, idle capacity and facility overhead
+(kWh), then on-site and off-site water (L)."""
+N_TERMS = 5
+# Output layout of a coefficient: energy (kWh), water (L), embodied GWP, ADPe, PE, then PARTS.
+_E, _W, _EG, _EA, _EP = range(5)
+_TOTALS = 5
 
 
-def accelerators_required(total_params: float, precision_bits: float, memory_gb: float) -> int:
-    """§4 Accelerators needed to hold the weights, rounded up to a power of two."""
-    memory = MEMORY_OVERHEAD * total_params * precision_bits / 8.0
-    n = max(1, math.ceil(memory / memory_gb))
-    return 1 << (n - 1).bit_length()
+class Setup(NamedTuple):
+    """The serving configuration of a best estimate, for ``Impacts.basis``."""
+
+    accelerator: str
+    accelerator_count: int
+    batch_size: float
+    precision: str
 
 
-def prefill_energy(
-    tokens: float, active_params: float, peak_tflops: float, power_w: float, mfu: float
-) -> float:
-    """§5 Energy to prefill ``tokens`` input tokens, all accelerators together (Wh)."""
-    seconds_one_gpu = tokens * 2.0 * active_params * 1e9 / (peak_tflops * 1e12 * mfu)
-    return seconds_one_gpu * power_w / 3600.0
+class Coefficients(NamedTuple):
+    """Per-token coefficients of one (model, site): ``[quantile][term][output]`` with
+    quantiles (P5, best estimate, P95), the five terms of :func:`terms`, and outputs energy,
+    water, embodied GWP/ADPe/PE then the six :data:`PARTS`."""
+
+    q: tuple[tuple[tuple[float, ...], ...], ...]
+    mix: tuple[float, float, float]
+    """Usage GWP, ADPe and PE per kWh of the site's electricity."""
+    setup: Setup
 
 
-def prefill_time(
-    tokens: float, active_params: float, peak_tflops: float, mfu: float, n_accelerators: int
-) -> float:
-    """§5 Wall time of the prefill spread over ``n_accelerators`` (s)."""
-    return tokens * 2.0 * active_params * 1e9 / (n_accelerators * peak_tflops * 1e12 * mfu)
+class _Draw:
+    """Values of the uncertain inputs: the best estimate, or one sample."""
+
+    def __init__(self, rng: random.Random | None) -> None:
+        self.rng = rng
+
+    def value(self, v: Value) -> float:
+        """A range is the 5-95 % interval of a log-normal; its best estimate the geometric
+        mean of its ends."""
+        low, high = lo(v), hi(v)
+        if low == high or low <= 0.0:
+            return high if self.rng is None else low + (high - low) * self.rng.random()
+        centre = math.sqrt(low * high)
+        if self.rng is None:
+            return centre
+        sigma = math.log(high / low) / (2.0 * _Z90)
+        return centre * math.exp(sigma * self.rng.gauss(0.0, 1.0))
+
+    def choice(self, options: Sequence[str]) -> str:
+        """The first option is the best estimate; samples pick any with equal chance."""
+        return options[0] if self.rng is None else options[self.rng.randrange(len(options))]
 
 
-class Intensities(NamedTuple):
-    """Per-token and per-second factors of one corner, fixed for a (model, site) pair.
-
-    Computing them once per context leaves a dozen multiplications per request.
-    """
-
-    n_accelerators: int
-    decode_wh_per_token: float
-    """Accelerator energy per output token, all accelerators (Wh)."""
-    decode_s_per_token: float
-    batch: float
-    prefill_wh_per_token: float
-    """Accelerator energy per fresh input token (Wh)."""
-    prefill_s_per_token: float
-    cached_factor: float
-    server_w: float
-    """Server power (without accelerators) allocated to the accelerators in use (W)."""
-    pue: float
-    wue: float
-    mix_gwp: float
-    mix_adpe: float
-    mix_pe: float
-    mix_wue: float
-    embodied_gwp_per_s: float
-    """Embodied GWP of the server share and accelerators per second used (kgCO2eq/s)."""
-    embodied_adpe_per_s: float
-    embodied_pe_per_s: float
+def _options(text: str) -> tuple[str, ...]:
+    return tuple(s.strip() for s in text.split("|") if s.strip())
 
 
-def _intensities(
-    low: bool,
+def _precision(model: ModelSpec, site: DataCenter, draw: _Draw) -> str:
+    """§2 Weights are served in their native precision when narrower than 16 bits, else in
+    one of the site's precisions."""
+    arch = model.architecture
+    native = arch.native_precision if arch is not None else _NATIVE.get(model.precision_bits)
+    if native and native not in ("bf16", "fp16", "fp32"):
+        return native
+    return draw.choice(_options(site.precision) or ("bf16",))
+
+
+_NATIVE = {8.0: "fp8", 4.25: "mxfp4", 4.0: "int4"}
+
+
+def _shape(model: ModelSpec, precision: str, draw: _Draw) -> serving.Shape:
+    total = draw.value(model.total_params)
+    active = min(draw.value(model.active_params), total)
+    if model.architecture is not None:
+        return serving.model_shape(model.architecture, total, active, precision)
+    return serving.generic_shape(total, active, precision, draw.value(serving.GENERIC_KV_SPREAD))
+
+
+def _one(
+    draw: _Draw,
     model: ModelSpec,
-    acc: Accelerator,
+    accelerators: Callable[[str], Accelerator],
     server: Server,
-    dc: DataCenter,
+    site: DataCenter,
     mix: ElectricityMix,
-    batch: Value,
-    mfu_: Value,
-    power_fraction: Value,
-    cached_factor: Value,
-    decode_fit: Value,
-) -> Intensities:
-    """One corner: every uncertain input at the end that lowers (or raises) the impacts."""
-    pick = lo if low else hi
-    rev = hi if low else lo  # inputs that lower impacts when they grow
-    p_act, p_tot, b = pick(model.active_params), pick(model.total_params), rev(batch)
-    n_acc = accelerators_required(p_tot, model.precision_bits, acc.memory_gb)  # §4
-    mfu = rev(mfu_)
-    power = pick(acc.power_w) * pick(power_fraction)
-    share = n_acc / server.accelerators
-    per_s = 1.0 / (rev(server.lifetime_years) * SECONDS_PER_YEAR)  # §8
-    return Intensities(
-        n_accelerators=n_acc,
-        decode_wh_per_token=n_acc
-        * decode_energy_per_token(p_act, b)
-        * pick(decode_fit)
-        * pick(acc.decode_energy_scale),
-        decode_s_per_token=decode_time_per_token(p_act, b) * pick(acc.decode_time_scale),
-        batch=b,
-        prefill_wh_per_token=prefill_energy(1.0, p_act, acc.peak_tflops, power, mfu),
-        prefill_s_per_token=prefill_time(1.0, p_act, acc.peak_tflops, mfu, n_acc),
-        cached_factor=pick(cached_factor),
-        server_w=pick(server.power_w) * share,
-        pue=pick(dc.pue),
-        wue=pick(dc.wue),
-        mix_gwp=mix.gwp,
-        mix_adpe=mix.adpe,
-        mix_pe=mix.pe,
-        mix_wue=mix.wue,
-        embodied_gwp_per_s=per_s
-        * (share * pick(server.embodied_gwp) + n_acc * pick(acc.embodied_gwp)),
-        embodied_adpe_per_s=per_s
-        * (share * pick(server.embodied_adpe) + n_acc * pick(acc.embodied_adpe)),
-        embodied_pe_per_s=per_s
-        * (share * pick(server.embodied_pe) + n_acc * pick(acc.embodied_pe)),
+    prefill_mfu: Value,
+) -> tuple[tuple[tuple[float, ...], ...], Setup]:
+    """Coefficients of the five terms at one draw of the inputs (§2-§7)."""
+    fit = serving.Fitted(narrow_moe_compute=draw.value(NARROW_MOE_COMPUTE))
+    acc = accelerators(draw.choice(_options(site.accelerator)))
+    precision = _precision(model, site, draw)
+    shape = _shape(model, precision, draw)
+    chip = serving.Chip(acc.memory_gb, acc.bandwidth_tbs, acc.tflops(precision), draw.value(acc.power_w))
+    n = site.accelerator_count or serving.replica_size(shape, chip.memory_gb)
+    if site.batch_size is not None:
+        batch = draw.value(site.batch_size)
+    else:
+        batch = n * draw.value(site.batch_per_accelerator)
+        batch = min(batch, serving.batch_capacity(shape, chip, n, draw.value(TYPICAL_CONTEXT)))
+    batch = max(batch, 1.0)
+    residual = draw.value(FIT_RESIDUAL)
+    mfu = draw.value(prefill_mfu)
+
+    # §2 decode: this request's share of a step (weights and overhead split over the batch)
+    t_out, bytes_out, flops_out = serving.decode_step(shape, chip, n, batch, 0.0, fit)
+    t_out, bytes_out, flops_out = t_out / batch, bytes_out / batch, flops_out / batch
+    bytes_ctx = shape.kv_bytes_per_token  # §2 per token of context, per output token
+    flops_ctx = shape.attention_flops_per_token
+    bw = n * chip.bandwidth_tbs * 1e12 * fit.eta_memory
+    t_ctx = bytes_ctx / bw + flops_ctx / serving.flops_rate(shape, chip, n, fit.eta_compute, fit)
+    # §4 prefill: compute-bound at the prefill utilisation; cached tokens move their KV cache
+    pf = serving.flops_rate(shape, chip, n, mfu, fit)
+    f_fresh = 2e9 * shape.active_params
+    cache_bytes = shape.kv_bytes_per_token * draw.value(CACHE_BYTES_FACTOR)
+    work = (  # (seconds, bytes, FLOPs) per unit of each term
+        (t_out, bytes_out, flops_out),
+        (t_ctx, bytes_ctx, flops_ctx),
+        (f_fresh / pf, 0.0, f_fresh),
+        (flops_ctx / pf, 0.0, flops_ctx),
+        (cache_bytes / bw, cache_bytes, 0.0),
     )
+    host_w = draw.value(server.power_w) / server.accelerators  # §5 per accelerator
+    util = min(draw.value(site.utilisation), 1.0)
+    idle_w = (draw.value(IDLE_POWER_SHARE) * chip.power_w + host_w) * (1.0 / util - 1.0)
+    pue = max(draw.value(site.pue), 1.0)
+    wue = draw.value(site.wue)
+    life = draw.value(server.lifetime_years) * SECONDS_PER_YEAR
+    per_acc_s = (  # §7 embodied per accelerator-second, idle capacity included
+        tuple(
+            (draw.value(a) + draw.value(s) / server.accelerators) / (life * util)
+            for a, s in (
+                (acc.embodied_gwp, server.embodied_gwp),
+                (acc.embodied_adpe, server.embodied_adpe),
+                (acc.embodied_pe, server.embodied_pe),
+            )
+        )
+    )
+    rows = []
+    for seconds, moved, flops in work:
+        acc_s = n * seconds * residual  # accelerator-seconds
+        e_acc = serving.step_energy(shape, chip, n, seconds, moved, flops, fit) * residual / 3.6e6
+        e_host = host_w * acc_s / 3.6e6
+        e_idle = idle_w * acc_s / 3.6e6
+        it = e_acc + e_host + e_idle
+        total = it * pue
+        onsite, offsite = it * wue, total * mix.wue
+        rows.append(
+            (
+                total,
+                onsite + offsite,
+                acc_s * per_acc_s[0],
+                acc_s * per_acc_s[1],
+                acc_s * per_acc_s[2],
+                e_acc,
+                e_host,
+                e_idle,
+                total - it,
+                onsite,
+                offsite,
+            )
+        )
+    return tuple(rows), Setup(acc.name, n, batch, precision)
 
 
-def llm_intensities(
+def coefficients(
     model: ModelSpec,
-    accelerator: Accelerator,
+    accelerators: Callable[[str], Accelerator],
     server: Server,
-    datacenter: DataCenter,
+    site: DataCenter,
     mix: ElectricityMix,
-    batch: Value = BATCH_SIZE,
     *,
     prefill_mfu: Value = PREFILL_MFU,
-    prefill_power_fraction: Value = PREFILL_POWER_FRACTION,
-    cached_input_factor: Value = CACHED_INPUT_FACTOR,
-    decode_fit: Value = DECODE_FIT_FACTOR,
-) -> tuple[Intensities, Intensities]:
-    """The (low, high) corners of the per-token factors for a model served at a site.
+    samples: int = SAMPLES,
+) -> Coefficients:
+    """The per-token coefficients of a model served at a site, with their interval (§8).
 
-    The keyword arguments replace the model's assumptions (§2, §5), e.g. to pin them to a
-    point (``decode_fit=1.0`` with ``batch=64`` reproduces EcoLogits' decode).
+    ``accelerators`` looks an accelerator up by name (the site may name alternatives).
+    The samples use a fixed seed: the same inputs always give the same interval.
     """
-    args = (
-        model,
-        accelerator,
-        server,
-        datacenter,
-        mix,
-        batch,
-        prefill_mfu,
-        prefill_power_fraction,
-        cached_input_factor,
-        decode_fit,
-    )
-    return _intensities(True, *args), _intensities(False, *args)
+    args = (model, accelerators, server, site, mix, prefill_mfu)
+    best, setup = _one(_Draw(None), *args)
+    rng = random.Random(_SEED)
+    draws = [_one(_Draw(rng), *args)[0] for _ in range(samples)]
+    k_lo, k_hi = round(0.05 * (samples - 1)), round(0.95 * (samples - 1))
+    low, high = [], []
+    for t in range(N_TERMS):
+        cols = [sorted(d[t][k] for d in draws) for k in range(len(best[t]))]
+        low.append(tuple(c[k_lo] for c in cols))
+        high.append(tuple(c[k_hi] for c in cols))
+    return Coefficients((tuple(low), best, tuple(high)), (mix.gwp, mix.adpe, mix.pe), setup)
 
 
-def request_vector(
-    k: Intensities,
-    output_tokens: float,
-    input_tokens: float,
-    cached_tokens: float,
-    latency: float | None,
-    extra_seconds: float = 0.0,
-    extra_wh: float = 0.0,
-) -> tuple[float, ...]:
-    """One corner of one request: §2-§8 for given token counts (results layout)."""
-    t_decode = output_tokens * k.decode_s_per_token  # §3, bounded by the measured latency
-    if latency is not None and latency < t_decode:
-        t_decode = latency
-    fresh = input_tokens - cached_tokens if input_tokens > cached_tokens else 0.0
-    eff_in = fresh + cached_tokens * k.cached_factor  # §5
-    t_alloc = t_decode / k.batch + eff_in * k.prefill_s_per_token + extra_seconds  # §6
-    e_it = (  # §7, Wh -> kWh
-        t_alloc * k.server_w / 3600.0
-        + output_tokens * k.decode_wh_per_token
-        + eff_in * k.prefill_wh_per_token
-        + extra_wh
-    ) / 1000.0
-    e_req = e_it * k.pue
+def terms(output_tokens: float, input_tokens: float = 0.0, cached_tokens: float = 0.0) -> tuple[float, ...]:
+    """§6 The five token counts of a request: output tokens; output tokens x the context
+    each one reads (the input plus the output so far); fresh input tokens; fresh input
+    tokens x the context each attends to; cached input tokens."""
+    cached = min(cached_tokens, input_tokens)
+    fresh = input_tokens - cached
     return (
-        e_req,
-        e_req * k.mix_gwp,
-        e_req * k.mix_adpe,
-        e_req * k.mix_pe,
-        e_it * k.wue + e_req * k.mix_wue,
-        t_alloc * k.embodied_gwp_per_s,  # §8
-        t_alloc * k.embodied_adpe_per_s,
-        t_alloc * k.embodied_pe_per_s,
+        output_tokens,
+        output_tokens * (input_tokens + output_tokens / 2.0),
+        fresh,
+        fresh * (cached + fresh / 2.0),
+        cached,
     )
 
 
-def llm_request(
-    ks: tuple[Intensities, Intensities],
-    output_tokens: float,
-    input_tokens: float = 0.0,
-    cached_tokens: float = 0.0,
-    latency: float | None = None,
-) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """(low, high) impact vectors of one request from precomputed intensities."""
-    a = request_vector(ks[0], output_tokens, input_tokens, cached_tokens, latency)
-    b = request_vector(ks[1], output_tokens, input_tokens, cached_tokens, latency)
-    if a[0] <= b[0] and a[4] <= b[4] and a[5] <= b[5] and a[6] <= b[6] and a[7] <= b[7]:
-        return a, b
-    # The latency cap can reorder the corners; min/max keeps low <= high.
-    return tuple(map(min, a, b)), tuple(map(max, a, b))
+def request(c: Coefficients, w: Sequence[float]) -> tuple[tuple[float, ...], ...]:
+    """(P5, best estimate, P95) impact vectors of a request with term weights ``w``.
 
-
-def llm_impacts(
-    model: ModelSpec,
-    *,
-    output_tokens: float,
-    input_tokens: float = 0.0,
-    cached_tokens: float = 0.0,
-    latency: float | None = None,
-    accelerator: Accelerator,
-    server: Server,
-    datacenter: DataCenter,
-    mix: ElectricityMix,
-    batch: Value = BATCH_SIZE,
-    prefill_mfu: Value = PREFILL_MFU,
-    prefill_power_fraction: Value = PREFILL_POWER_FRACTION,
-    cached_input_factor: Value = CACHED_INPUT_FACTOR,
-    decode_fit: Value = DECODE_FIT_FACTOR,
-) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """Impacts of one request as (low, high) vectors in the layout of ``results``.
-
-    Units: kWh, kgCO2eq, kgSbeq, MJ, L. ``output_tokens`` includes reasoning tokens;
-    ``cached_tokens`` is the part of ``input_tokens`` read from a prompt cache.
+    The bounds add the terms' own percentiles: exact when the terms move together (they
+    share most inputs), a slight widening otherwise (§8).
     """
-    ks = llm_intensities(
-        model,
-        accelerator,
-        server,
-        datacenter,
-        mix,
-        batch,
-        prefill_mfu=prefill_mfu,
-        prefill_power_fraction=prefill_power_fraction,
-        cached_input_factor=cached_input_factor,
-        decode_fit=decode_fit,
+    gwp, adpe, pe = c.mix
+    out = []
+    for q in c.q:
+        e = wat = eg = ea = ep = 0.0
+        for x, k in zip(w, q, strict=False):
+            if x:
+                e += x * k[_E]
+                wat += x * k[_W]
+                eg += x * k[_EG]
+                ea += x * k[_EA]
+                ep += x * k[_EP]
+        out.append((e, e * gwp, e * adpe, e * pe, wat, eg, ea, ep))
+    return tuple(out)
+
+
+def parts(c: Coefficients, w: Sequence[float]) -> tuple[tuple[float, ...], ...]:
+    """(P5, best estimate, P95) of the six :data:`PARTS` of a request."""
+    return tuple(
+        tuple(sum(x * k[_TOTALS + i] for x, k in zip(w, q, strict=False)) for i in range(len(PARTS)))
+        for q in c.q
     )
-    return llm_request(ks, output_tokens, input_tokens, cached_tokens, latency)

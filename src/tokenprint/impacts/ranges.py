@@ -16,27 +16,40 @@ __all__ = ["Range", "Value", "as_range", "hi", "lo", "mid"]
 class Range:
     """A closed interval ``[min, max]`` with interval arithmetic and comparisons.
 
-    Comparisons with a number are *certain* comparisons: ``r < x`` holds when the whole
-    range is below ``x`` (``r.max < x``), ``r > x`` when the whole range is above it.
+    An impact's value is a Range from its 5th to its 95th percentile, with ``central`` the
+    best estimate inside it. Comparisons with a number are *certain* comparisons: ``r < x``
+    holds when the whole range is below ``x`` (``r.max < x``), ``r > x`` when the whole range
+    is above it.
     """
 
-    __slots__ = ("max", "min")
+    __slots__ = ("_central", "max", "min")
 
     min: float
     max: float
 
-    def __init__(self, min: float, max: float | None = None) -> None:
+    def __init__(self, min: float, max: float | None = None, central: float | None = None) -> None:
         hi_ = min if max is None else max
         if not hi_ >= min:  # also catches NaN
             raise ValueError(f"Range needs min <= max, got min={min!r}, max={hi_!r}")
         self.min = float(min)
         self.max = float(hi_)
+        self._central = None if central is None else float(central)
 
     # -- views ---------------------------------------------------------------------------
     @property
     def mean(self) -> float:
         """Midpoint of the range (what EcoLogits' ``RangeValue.mean`` returns)."""
         return (self.min + self.max) / 2.0
+
+    @property
+    def central(self) -> float:
+        """The best estimate: given with the range, else its geometric midpoint (the best
+        estimate of a log-normal quantity known by its 5-95 % interval)."""
+        if self._central is not None:
+            return self._central
+        if self.min > 0.0:
+            return math.sqrt(self.min * self.max)
+        return self.mean
 
     @property
     def width(self) -> float:
@@ -46,14 +59,16 @@ class Range:
         return self.min == self.max
 
     def bound(self, which: str) -> float:
-        """``"min"``, ``"mean"`` or ``"max"`` of the range."""
+        """``"min"``, ``"central"``, ``"mean"`` or ``"max"`` of the range."""
         if which == "max":
             return self.max
         if which == "min":
             return self.min
         if which == "mean":
             return self.mean
-        raise ValueError(f"bound must be 'min', 'mean' or 'max', not {which!r}")
+        if which == "central":
+            return self.central
+        raise ValueError(f"bound must be 'min', 'central', 'mean' or 'max', not {which!r}")
 
     def __contains__(self, x: object) -> bool:
         if isinstance(x, Range):
@@ -67,13 +82,15 @@ class Range:
         yield self.max
 
     def __repr__(self) -> str:
-        return f"Range(min={self.min!r}, max={self.max!r})"
+        if self._central is None:
+            return f"Range(min={self.min!r}, max={self.max!r})"
+        return f"Range(min={self.min!r}, max={self.max!r}, central={self._central!r})"
 
     def __str__(self) -> str:
         return f"{self.min:.4g}–{self.max:.4g}" if self.min != self.max else f"{self.min:.4g}"
 
     def to_dict(self) -> dict[str, float]:
-        return {"min": self.min, "max": self.max, "mean": self.mean}
+        return {"min": self.min, "max": self.max, "mean": self.mean, "central": self.central}
 
     # -- arithmetic ----------------------------------------------------------------------
     def __add__(self, other: object) -> Range:

@@ -22,6 +22,8 @@ __all__ = [
     "GWP",
     "PE",
     "WCF",
+    "ENERGY_PARTS",
+    "WATER_PARTS",
     "ADPe",
     "Basis",
     "EmbodiedImpacts",
@@ -40,6 +42,20 @@ DOCS_URL = "https://tokenprint.readthedocs.io/en/latest/messages/"
 U_ENERGY, U_GWP, U_ADPE, U_PE, U_WCF, E_GWP, E_ADPE, E_PE = range(8)
 N_VALUES = 8
 ZERO: tuple[float, ...] = (0.0,) * N_VALUES
+ENERGY_PARTS = ("accelerators", "host", "idle", "facility")
+"""The breakdown of energy (kWh): accelerators, their host servers, provisioned capacity
+left idle, and the facility overhead (cooling, power distribution: PUE - 1)."""
+WATER_PARTS = ("onsite", "offsite")
+"""The breakdown of water (L): on-site cooling, and off-site at electricity generation."""
+PartVectors = tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]
+"""(P5, best estimate, P95) of ENERGY_PARTS then WATER_PARTS."""
+
+
+def _centre(low: Sequence[float], high: Sequence[float]) -> tuple[float, ...]:
+    """Best estimates where none was given: the geometric midpoint of each interval."""
+    return tuple(
+        (a * b) ** 0.5 if a > 0.0 else (a + b) / 2.0 for a, b in zip(low, high, strict=True)
+    )
 
 
 class _LazySerializer:
@@ -128,6 +144,12 @@ class Basis(NamedTuple):
     image_size: str | None = None
     image_quality: str | None = None
     requests: int = 1
+    accelerator_count: int | None = None
+    """Accelerators of one model replica, in the best estimate."""
+    batch_size: float | None = None
+    """Sequences served together by that replica, in the best estimate."""
+    precision: str | None = None
+    """Weight precision served, in the best estimate."""
 
     def to_dict(self) -> dict[str, Any]:
         return self._asdict()
@@ -136,15 +158,19 @@ class Basis(NamedTuple):
 _NO_BASIS = Basis()
 
 
-def _value(low: float, high: float) -> Value:
-    return low if low == high else Range(low, high)
+def _value(low: float, high: float, central: float | None = None) -> Value:
+    return low if low == high else Range(low, high, central)
 
 
 def _crit_dict(
-    cls: type[Impact], low: float, high: float, unit: str | None = None
+    cls: type[Impact], low: float, high: float, central: float, unit: str | None = None
 ) -> dict[str, Any]:
     """The JSON form of one criterion, built straight from its bounds (no objects)."""
-    value: Any = low if low == high else {"min": low, "max": high, "mean": (low + high) / 2.0}
+    value: Any = (
+        low
+        if low == high
+        else {"min": low, "max": high, "mean": (low + high) / 2.0, "central": central}
+    )
     return {
         "type": cls.type,
         "name": cls.name,
@@ -154,39 +180,63 @@ def _crit_dict(
 
 
 class Impact:
-    """One criterion: a ``value`` (float, or Range when uncertain) in ``unit``."""
+    """One criterion: a ``value`` (float, or Range when uncertain) in ``unit``.
 
-    __slots__ = ("max", "min", "unit")
+    ``min`` and ``max`` are the 5th and 95th percentiles, ``central`` the best estimate.
+    """
+
+    __slots__ = ("_parts", "central", "max", "min", "unit")
     type: ClassVar[str] = ""
     name: ClassVar[str] = ""
     __pydantic_serializer__ = _LazySerializer()
 
-    def __init__(self, value: Value, unit: str | None = None) -> None:
+    def __init__(
+        self,
+        value: Value,
+        unit: str | None = None,
+        *,
+        parts: Callable[[], dict[str, Impact]] | None = None,
+    ) -> None:
         if isinstance(value, Range):
-            self.min, self.max = value.min, value.max
+            self.min, self.max, self.central = value.min, value.max, value.central
         else:
-            self.min = self.max = float(value)
+            self.min = self.max = self.central = float(value)
         self.unit = unit if unit is not None else _units.DISPLAY[self.type]
+        self._parts = parts
 
     @property
     def value(self) -> Value:
         """The number (float when exact, Range when known only within bounds)."""
-        return _value(self.min, self.max)
+        return _value(self.min, self.max, self.central)
 
     @property
     def mean(self) -> float:
+        """Midpoint of ``min`` and ``max`` (EcoLogits' ``mean``); ``central`` is the best
+        estimate."""
         return (self.min + self.max) / 2.0
 
+    @property
+    def breakdown(self) -> dict[str, Impact] | None:
+        """Where the total comes from: for energy ``accelerators``, ``host``, ``idle`` and
+        ``facility``; for water ``onsite`` and ``offsite``. The parts' central values add up
+        to the total's. None where the estimate has no breakdown."""
+        return self._parts() if self._parts is not None else None
+
     def bound(self, which: str = "max") -> float:
-        return Range(self.min, self.max).bound(which)
+        return Range(self.min, self.max, self.central).bound(which)
 
     def to(self, unit: str) -> Impact:
         """The same impact in another unit (``impacts.energy.to("Wh")``); uses pint."""
         f = _units.convert(1.0, self.unit, unit)
-        return type(self)(Range(self.min * f, self.max * f), _units.display_unit(self.type, unit))
+        parts = self._parts
+        return type(self)(
+            Range(self.min * f, self.max * f, self.central * f),
+            _units.display_unit(self.type, unit),
+            parts=None if parts is None else (lambda: {k: v.to(unit) for k, v in parts().items()}),
+        )
 
-    def quantity(self, bound: str = "mean") -> Any:
-        """A pint Quantity of one bound (``"min"``, ``"mean"`` or ``"max"``)."""
+    def quantity(self, bound: str = "central") -> Any:
+        """A pint Quantity of one bound (``"min"``, ``"central"``, ``"mean"`` or ``"max"``)."""
         return _units.quantity(self.bound(bound), self.unit)
 
     def _canonical(self) -> tuple[float, float]:
@@ -194,6 +244,11 @@ class Impact:
             return self.min, self.max
         f = _units.convert(1.0, self.unit, _units.CANONICAL[self.type])
         return self.min * f, self.max * f
+
+    def _canonical_central(self) -> float:
+        if self.unit == _units.DISPLAY[self.type]:
+            return self.central
+        return self.central * _units.convert(1.0, self.unit, _units.CANONICAL[self.type])
 
     def _bounds(self, other: object) -> tuple[float, float] | None:
         """(low, high) of ``other`` in canonical units: an amount or the same criterion."""
@@ -241,17 +296,24 @@ class Impact:
         if type(other) is type(self):
             assert isinstance(other, Impact)
             a, b = self._canonical(), other._canonical()
-            return type(self)(Range(a[0] + b[0], a[1] + b[1]))
+            c = self._canonical_central() + other._canonical_central()
+            return type(self)(Range(a[0] + b[0], a[1] + b[1], c))
         return NotImplemented
 
     def to_dict(self) -> dict[str, Any]:
-        return _crit_dict(type(self), self.min, self.max, self.unit)
+        out = _crit_dict(type(self), self.min, self.max, self.central, self.unit)
+        parts = self.breakdown
+        if parts is not None:
+            out["breakdown"] = {k: v.to_dict()["value"] for k, v in parts.items()}
+        return out
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(value={self.value!r}, unit={self.unit!r})"
 
     def __str__(self) -> str:
-        return f"{Range(self.min, self.max)} {self.unit}"
+        if self.min == self.max:
+            return f"{self.min:.4g} {self.unit}"
+        return f"{self.central:.4g} {self.unit} ({self.min:.4g}–{self.max:.4g})"
 
 
 class Energy(Impact):
@@ -297,20 +359,23 @@ class WCF(Impact):
 class _Phase:
     """Base of the usage and embodied phases: a view on part of the value vectors."""
 
-    __slots__ = ("_hi", "_lo")
+    __slots__ = ("_hi", "_lo", "_mid")
     _fields: ClassVar[tuple[tuple[str, type[Impact], int], ...]] = ()
     __pydantic_serializer__ = _LazySerializer()
 
-    def __init__(self, low: Sequence[float], high: Sequence[float]) -> None:
+    def __init__(
+        self, low: Sequence[float], high: Sequence[float], central: Sequence[float]
+    ) -> None:
         self._lo = low
         self._hi = high
+        self._mid = central
 
     def _get(self, i: int, cls: type[Impact]) -> Impact:
-        return cls(_value(self._lo[i], self._hi[i]))
+        return cls(_value(self._lo[i], self._hi[i], self._mid[i]))
 
     def to_dict(self) -> dict[str, Any]:
-        low, high = self._lo, self._hi
-        return {name: _crit_dict(cls, low[i], high[i]) for name, cls, i in self._fields}
+        low, high, mid = self._lo, self._hi, self._mid
+        return {name: _crit_dict(cls, low[i], high[i], mid[i]) for name, cls, i in self._fields}
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{n}={self._get(i, c)!r}" for n, c, i in self._fields)
@@ -385,7 +450,7 @@ class Impacts:
     first read of any value computes them all. Reading looks the same either way.
     """
 
-    __slots__ = ("_basis", "_hi", "_lo", "_pending", "errors", "warnings")
+    __slots__ = ("_basis", "_hi", "_lo", "_mid", "_parts", "_pending", "errors", "warnings")
     __pydantic_serializer__ = _LazySerializer()
 
     def __init__(
@@ -393,12 +458,21 @@ class Impacts:
         low: Sequence[float] | None,
         high: Sequence[float] | None = None,
         *,
+        central: Sequence[float] | None = None,
+        parts: PartVectors | Callable[[], PartVectors] | None = None,
         basis: Basis | Callable[[], Basis] | None = None,
         warnings: list[WarningMessage] | None = None,
         errors: list[ErrorMessage] | None = None,
     ) -> None:
         self._lo = tuple(low) if low is not None else None
         self._hi = tuple(high) if high is not None else self._lo
+        if central is not None:
+            self._mid: tuple[float, ...] | None = tuple(central)
+        elif self._lo is not None and self._hi is not None:
+            self._mid = self._lo if self._hi is self._lo else _centre(self._lo, self._hi)
+        else:
+            self._mid = None
+        self._parts = parts
         self._basis = basis if basis is not None else _NO_BASIS
         self.warnings: list[WarningMessage] = warnings if warnings is not None else []
         self.errors: list[ErrorMessage] = errors if errors is not None else []
@@ -429,6 +503,7 @@ class Impacts:
             # Two threads reading at once both compute and store equal values; _pending is
             # cleared last, so neither finds a slot empty with nothing left to fill it.
             self._lo, self._hi, self._basis = done._lo, done._hi, done._basis
+            self._mid, self._parts = done._mid, done._parts
             self.warnings, self.errors = done.warnings, done.errors
             self._pending = None
             return object.__getattribute__(self, name)
@@ -443,7 +518,10 @@ class Impacts:
         return b
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_restore, (self._lo, self._hi, self.basis, self.warnings, self.errors))
+        return (
+            _restore,
+            (self._lo, self._hi, self.basis, self.warnings, self.errors, self._mid, self.parts),
+        )
 
     @classmethod
     def failed(cls, error: ErrorMessage, basis: Basis | None = None) -> Impacts:
@@ -473,17 +551,44 @@ class Impacts:
     def methodology_version(self) -> str:
         return self.basis.methodology_version
 
+    @property
+    def parts(self) -> PartVectors | None:
+        """(P5, best estimate, P95) vectors of the energy then water breakdowns, or None."""
+        p = self._parts
+        if p is not None and not isinstance(p, tuple):
+            p = self._parts = p()
+        return p
+
+    def _breakdown(self, cls: type[Impact], names: tuple[str, ...], at: int) -> dict[str, Impact]:
+        p = self.parts
+        assert p is not None
+        low, mid, high = p
+        return {
+            name: cls(_value(low[at + i], high[at + i], mid[at + i]))
+            for i, name in enumerate(names)
+        }
+
+    def _energy_parts(self) -> dict[str, Impact]:
+        return self._breakdown(Energy, ENERGY_PARTS, 0)
+
+    def _water_parts(self) -> dict[str, Impact]:
+        return self._breakdown(WCF, WATER_PARTS, len(ENERGY_PARTS))
+
     def _total(self, cls: type[Impact], iu: int, ie: int | None) -> Impact | None:
-        low, high = self._lo, self._hi
-        if low is None or high is None:
+        low, high, mid = self._lo, self._hi, self._mid
+        if low is None or high is None or mid is None:
             return None
         if ie is None:
-            return cls(_value(low[iu], high[iu]))
-        return cls(_value(low[iu] + low[ie], high[iu] + high[ie]))
+            return cls(_value(low[iu], high[iu], mid[iu]))
+        return cls(_value(low[iu] + low[ie], high[iu] + high[ie], mid[iu] + mid[ie]))
 
     @property
     def energy(self) -> Impact | None:
-        return self._total(Energy, U_ENERGY, None)
+        low, high, mid = self._lo, self._hi, self._mid
+        if low is None or high is None or mid is None:
+            return None
+        parts = self._energy_parts if self._parts is not None else None
+        return Energy(_value(low[U_ENERGY], high[U_ENERGY], mid[U_ENERGY]), parts=parts)
 
     @property
     def gwp(self) -> Impact | None:
@@ -499,19 +604,23 @@ class Impacts:
 
     @property
     def wcf(self) -> Impact | None:
-        return self._total(WCF, U_WCF, None)
+        low, high, mid = self._lo, self._hi, self._mid
+        if low is None or high is None or mid is None:
+            return None
+        parts = self._water_parts if self._parts is not None else None
+        return WCF(_value(low[U_WCF], high[U_WCF], mid[U_WCF]), parts=parts)
 
     @property
     def usage(self) -> UsageImpacts | None:
-        if self._lo is None or self._hi is None:
+        if self._lo is None or self._hi is None or self._mid is None:
             return None
-        return UsageImpacts(self._lo, self._hi)
+        return UsageImpacts(self._lo, self._hi, self._mid)
 
     @property
     def embodied(self) -> EmbodiedImpacts | None:
-        if self._lo is None or self._hi is None:
+        if self._lo is None or self._hi is None or self._mid is None:
             return None
-        return EmbodiedImpacts(self._lo, self._hi)
+        return EmbodiedImpacts(self._lo, self._hi, self._mid)
 
     @property
     def vectors(self) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
@@ -519,6 +628,11 @@ class Impacts:
         if self._lo is None or self._hi is None:
             return None
         return self._lo, self._hi  # type: ignore[return-value]
+
+    @property
+    def central_vector(self) -> tuple[float, ...] | None:
+        """The best estimates, in the layout of :attr:`vectors`."""
+        return self._mid
 
     def criterion(self, name: str) -> Impact | None:
         """A total criterion by name (``"energy"``, ``"gwp"``, ``"adpe"``, ``"pe"``, ``"wcf"``)."""
@@ -539,6 +653,9 @@ class Impacts:
         and their errors kept."""
         low = [0.0] * N_VALUES
         high = [0.0] * N_VALUES
+        mid = [0.0] * N_VALUES
+        n_parts = len(ENERGY_PARTS) + len(WATER_PARTS)
+        parts: list[list[float]] | None = [[0.0] * n_parts for _ in range(3)]
         warnings: list[WarningMessage] = []
         errors: list[ErrorMessage] = []
         requests = 0
@@ -554,20 +671,36 @@ class Impacts:
             for e in it.errors:
                 if e not in errors:
                     errors.append(e)
-            if it._lo is None or it._hi is None:
+            if it._lo is None or it._hi is None or it._mid is None:
                 continue
             for i in range(N_VALUES):
                 low[i] += it._lo[i]
                 high[i] += it._hi[i]
+                mid[i] += it._mid[i]
+            its = it.parts
+            if its is None:
+                parts = None
+            elif parts is not None:
+                for q in range(3):
+                    for i in range(n_parts):
+                        parts[q][i] += its[q][i]
         # A sum keeps the methodology version of its parts ("1.0+1.1" if they differ).
         basis = Basis(requests=requests, methodology_version="+".join(sorted(versions)))
-        return Impacts(low, high, basis=basis, warnings=warnings, errors=errors)
+        return Impacts(
+            low,
+            high,
+            central=mid,
+            parts=None if parts is None else (tuple(parts[0]), tuple(parts[1]), tuple(parts[2])),
+            basis=basis,
+            warnings=warnings,
+            errors=errors,
+        )
 
     # -- serialisation -------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        low, high = self._lo, self._hi
+        low, high, mid = self._lo, self._hi, self._mid
         totals: dict[str, Any]
-        if low is None or high is None:
+        if low is None or high is None or mid is None:
             totals = dict.fromkeys(("energy", "gwp", "adpe", "pe", "wcf", "usage", "embodied"))
         else:
             totals = {
@@ -575,11 +708,16 @@ class Impacts:
                     cls,
                     low[iu] + (low[ie] if ie is not None else 0.0),
                     high[iu] + (high[ie] if ie is not None else 0.0),
+                    mid[iu] + (mid[ie] if ie is not None else 0.0),
                 )
                 for name, cls, iu, ie in _TOTALS
             }
-            totals["usage"] = UsageImpacts(low, high).to_dict()
-            totals["embodied"] = EmbodiedImpacts(low, high).to_dict()
+            if self.parts is not None:
+                for name in ("energy", "wcf"):
+                    breakdown = getattr(self, name).breakdown
+                    totals[name]["breakdown"] = {k: v.to_dict()["value"] for k, v in breakdown.items()}
+            totals["usage"] = UsageImpacts(low, high, mid).to_dict()
+            totals["embodied"] = EmbodiedImpacts(low, high, mid).to_dict()
         return {
             **totals,
             "warnings": [w.to_dict() for w in self.warnings],
@@ -609,7 +747,7 @@ class Impacts:
 
 
 _new = object.__new__
-_FILLED = frozenset({"_lo", "_hi", "_basis", "warnings", "errors"})
+_FILLED = frozenset({"_lo", "_hi", "_mid", "_parts", "_basis", "warnings", "errors"})
 """The slots a deferred Impacts fills on first read."""
 _CRITERIA = frozenset({"energy", "gwp", "adpe", "pe", "wcf"})
 _TOTALS: tuple[tuple[str, type[Impact], int, int | None], ...] = (
@@ -627,6 +765,10 @@ def _restore(
     basis: Basis,
     warnings: list[WarningMessage],
     errors: list[ErrorMessage],
+    central: tuple[float, ...] | None = None,
+    parts: PartVectors | None = None,
 ) -> Impacts:
     """Unpickle an :class:`Impacts` (its basis is pickled built)."""
-    return Impacts(low, high, basis=basis, warnings=warnings, errors=errors)
+    return Impacts(
+        low, high, central=central, parts=parts, basis=basis, warnings=warnings, errors=errors
+    )
