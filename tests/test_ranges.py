@@ -123,11 +123,25 @@ def test_membership_of_numbers_and_ranges() -> None:
     assert "2" not in r
 
 
+def test_central_is_given_or_the_geometric_midpoint() -> None:
+    # The best estimate of a log-normal quantity known by its 5-95 % interval is the
+    # geometric mean of the ends: sqrt(1 * 4) = 2 (the arithmetic mean would be 2.5).
+    assert Range(1, 4).central == 2.0
+    assert Range(1, 4).bound("central") == 2.0
+    assert Range(1, 4, central=3.5).central == 3.5
+    assert Range(2.5).central == 2.5
+    # a range reaching 0 (or below) has no geometric midpoint: the arithmetic one is used
+    assert Range(0, 4).central == 2.0
+    assert Range(-2, 4).central == 1.0
+
+
 def test_iteration_and_dict_views() -> None:
     low, high = Range(1, 3)
     assert (low, high) == (1.0, 3.0)
-    assert Range(1, 3).to_dict() == {"min": 1.0, "max": 3.0, "mean": 2.0}
+    assert Range(1, 4).to_dict() == {"min": 1.0, "max": 4.0, "mean": 2.5, "central": 2.0}
+    assert Range(1, 4, central=3.0).to_dict()["central"] == 3.0
     assert repr(Range(1, 3)) == "Range(min=1.0, max=3.0)"
+    assert repr(Range(1, 3, 2.5)) == "Range(min=1.0, max=3.0, central=2.5)"
     assert str(Range(1, 3)) == "1–3"
     assert str(Range(2)) == "2"
 
@@ -145,11 +159,24 @@ class _Holder(BaseModel):
 
 
 def test_range_is_a_pydantic_field_that_round_trips() -> None:
-    h = _Holder(r=Range(1, 2))
-    assert h.model_dump() == {"r": {"min": 1.0, "max": 2.0, "mean": 1.5}}
+    h = _Holder(r=Range(1, 4))
+    assert h.model_dump() == {"r": {"min": 1.0, "max": 4.0, "mean": 2.5, "central": 2.0}}
     again = _Holder.model_validate_json(h.model_dump_json())
-    assert again.r == Range(1, 2)
+    assert again.r == Range(1, 4) and again.r.central == 2.0
+    assert _Holder.model_validate({"r": {"min": 1.0, "max": 4.0}}).r == Range(1, 4)
     assert _Holder(r=3.0).r == Range(3.0)  # type: ignore[arg-type]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="library bug: Range's pydantic validator reads only min and max, so a given "
+    "central is dumped but lost on the way back (ranges.py, _validate)",
+)
+def test_pydantic_round_trip_keeps_a_given_central() -> None:
+    h = _Holder(r=Range(1, 4, central=3.0))
+    assert h.model_dump()["r"]["central"] == 3.0
+    again = _Holder.model_validate_json(h.model_dump_json())
+    assert again.r.central == 3.0
 
 
 def test_pydantic_field_rejects_other_types() -> None:

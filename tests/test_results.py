@@ -29,6 +29,15 @@ from tokenprint.impacts.results import (
 # usage energy, gwp, adpe, pe, wcf; embodied gwp, adpe, pe
 LOW = (1.0, 2.0, 3.0, 4.0, 5.0, 0.5, 0.25, 0.125)
 HIGH = (2.0, 4.0, 6.0, 8.0, 10.0, 1.0, 0.5, 0.25)
+# best estimates inside the bounds, away from both midpoints (to tell them apart)
+MID = (1.25, 2.5, 4.0, 5.0, 6.0, 0.6, 0.3, 0.2)
+# (P5, central, P95) of the energy parts (accelerators, host, idle, facility) then the
+# water parts (onsite, offsite); the centrals add up to MID's energy 1.25 and water 6.0
+PARTS = (
+    (0.6, 0.2, 0.1, 0.1, 1.0, 4.0),
+    (0.75, 0.25, 0.125, 0.125, 1.5, 4.5),
+    (1.2, 0.4, 0.2, 0.2, 2.0, 8.0),
+)
 
 
 def _impacts(**kwargs: Any) -> Impacts:
@@ -149,9 +158,14 @@ def test_conversion_to_an_incompatible_unit_raises() -> None:
 
 
 def test_quantity_gives_a_pint_quantity_of_a_bound() -> None:
-    q = Energy(Range(1.0, 3.0)).quantity("max")
-    assert q.to("Wh").magnitude == pytest.approx(3000.0)
-    assert Energy(Range(1.0, 3.0)).quantity().magnitude == pytest.approx(2.0)
+    q = Energy(Range(1.0, 4.0)).quantity("max")
+    assert q.to("Wh").magnitude == pytest.approx(4000.0)
+    # the default bound is the best estimate: here the geometric midpoint sqrt(1 * 4) = 2,
+    # not the arithmetic mean 2.5
+    assert Energy(Range(1.0, 4.0)).quantity().magnitude == pytest.approx(2.0)
+    assert Energy(Range(1.0, 4.0)).quantity("mean").magnitude == pytest.approx(2.5)
+    assert Energy(Range(1.0, 4.0, central=3.0)).quantity().magnitude == pytest.approx(3.0)
+    assert Energy(Range(1.0, 4.0)).quantity("min").magnitude == pytest.approx(1.0)
 
 
 def test_import_and_values_do_not_load_pint_until_a_unit_is_used() -> None:
@@ -245,7 +259,14 @@ def test_messages_carry_code_text_and_a_docs_anchor() -> None:
 
 def test_to_json_round_trips_values_and_basis() -> None:
     d = json.loads(_impacts().to_json())
-    assert d["gwp"]["value"] == {"min": 2.5, "max": 5.0, "mean": 3.75}
+    # no central given: each phase's central is the geometric midpoint of its bounds, and
+    # a total's central the sum of its phases' (sqrt(2*4) + sqrt(0.5*1) = 1.5 * sqrt(2))
+    assert d["gwp"]["value"] == {
+        "min": 2.5,
+        "max": 5.0,
+        "mean": 3.75,
+        "central": pytest.approx(1.5 * 2**0.5),
+    }
     assert d["gwp"]["unit"] == "kgCO2eq"
     assert d["usage"]["energy"]["value"]["max"] == 2.0
     assert d["embodied"]["gwp"]["value"]["min"] == 0.5
@@ -315,9 +336,53 @@ def test_failed_impacts_attached_to_an_sdk_response_serialise(make: Any) -> None
 
 
 def test_repr_names_the_criteria_or_the_errors() -> None:
-    assert "gwp=GWP(value=Range(min=2.5, max=5.0), unit='kgCO2eq')" in repr(_impacts())
+    given = Impacts(LOW, HIGH, central=MID)
+    assert "gwp=GWP(value=Range(min=2.5, max=5.0, central=3.1), unit='kgCO2eq')" in repr(given)
+    assert "energy=Energy(value=Range(min=1.0, max=2.0, central=1.25), unit='kWh')" in repr(given)
     failed = Impacts.failed(ErrorMessage("model-not-registered", "no"))
     assert repr(failed).startswith("Impacts(errors=")
+
+
+def test_str_gives_the_best_estimate_then_the_interval() -> None:
+    given = Impacts(LOW, HIGH, central=MID)
+    assert str(given.gwp) == "3.1 kgCO2eq (2.5–5)"
+    assert str(given.energy) == "1.25 kWh (1–2)"
+    assert str(Energy(Range(1.0, 4.0))) == "2 kWh (1–4)"  # no central given: sqrt(1 * 4)
+    assert str(Energy(0.5)) == "0.5 kWh"  # exact: no interval
+
+
+def test_given_central_values_and_breakdowns_serialise_and_round_trip() -> None:
+    i = Impacts(LOW, HIGH, central=MID, parts=PARTS, basis=Basis(model="m"))
+    assert i.gwp is not None and i.energy is not None and i.wcf is not None
+    assert i.gwp.central == pytest.approx(3.1)  # usage 2.5 + embodied 0.6
+    assert i.gwp.min <= i.gwp.central <= i.gwp.max
+    d = i.to_dict()
+    assert d["gwp"]["value"]["central"] == pytest.approx(3.1)
+    assert d["usage"]["gwp"]["value"]["central"] == 2.5
+    assert d["embodied"]["gwp"]["value"]["central"] == 0.6
+    assert d["energy"]["breakdown"]["accelerators"] == {
+        "min": 0.6,
+        "max": 1.2,
+        "mean": 0.9,
+        "central": 0.75,
+    }
+    assert d["wcf"]["breakdown"]["offsite"]["central"] == 4.5
+    assert sum(v["central"] for v in d["energy"]["breakdown"].values()) == pytest.approx(1.25)
+    assert json.loads(i.to_json()) == d
+    assert json.loads(i.model_dump_json()) == i.model_dump()
+    assert pickle.loads(pickle.dumps(i)).to_dict() == d
+    # without parts there is no breakdown, in the objects or the JSON
+    assert _impacts().energy.breakdown is None  # type: ignore[union-attr]
+    assert "breakdown" not in _impacts().to_dict()["energy"]
+
+
+def test_sum_adds_central_values_and_breakdowns() -> None:
+    one = Impacts(LOW, HIGH, central=MID, parts=PARTS)
+    total = Impacts.sum([one, one])
+    assert total.central_vector == tuple(2 * x for x in MID)
+    assert total.parts == tuple(tuple(2 * x for x in q) for q in PARTS)
+    # a single item without a breakdown leaves the sum without one
+    assert Impacts.sum([one, Impacts(LOW, HIGH, central=MID)]).parts is None
 
 
 def test_impacts_survive_deepcopy_and_pickle_of_the_response() -> None:

@@ -52,7 +52,7 @@ NARROW_MOE_COMPUTE = Range(serving.NARROW_MOE_COMPUTE, 1.0)
 PREFILL_MFU = Range(0.3, 0.6)
 # §3 The fit's residual: ML.ENERGY measured / modelled energy per output token over the text
 # configurations, 5th and 95th percentiles (scripts/fit_serving.py prints them).
-FIT_RESIDUAL = Range(0.615, 2.05)
+FIT_RESIDUAL = Range(0.626, 1.99)
 # §5 Power of a provisioned accelerator while it idles, as a share of board power: an idle
 # H200 measured at 80 W of 700 W (11 %); NVIDIA's power-management defaults for GB200 idle a
 # 4-GPU tray at 800 W of 4,800 W of GPU power (17 %; NVIDIA DPS device specifications).

@@ -67,20 +67,20 @@ BYTES_PER_PRECISION: dict[str, float] = {
 
 # Fitted by scripts/fit_serving.py on data/mlenergy_llm.csv (ML.ENERGY leaderboard v3,
 # text tasks); the fit's quality is reported in docs/validation.md.
-ETA_MEMORY = 0.8773
+ETA_MEMORY = 0.8386
 """Achieved share of the datasheet memory bandwidth in a decode step."""
-ETA_COMPUTE = 0.3813
+ETA_COMPUTE = 0.4113
 """Achieved share of the datasheet dense FLOP/s in a decode step."""
-STEP_OVERHEAD_S = 0.0001752
+STEP_OVERHEAD_S = 0.0001647
 """Time per layer of a decode step spent neither moving bytes nor computing (kernel
 launches, scheduling, synchronisation between accelerators), s."""
-POWER_STATIC = 0.579
+POWER_STATIC = 0.6225
 """Accelerator power while serving, before any byte or FLOP, as a share of board power."""
-POWER_MEMORY = 0.08852
+POWER_MEMORY = 0.0
 """Extra power while memory streams at the achieved bandwidth, as a share of board power."""
-POWER_COMPUTE = 0.6716
+POWER_COMPUTE = 1.0
 """Extra power while compute runs at the achieved rate, as a share of board power."""
-NARROW_MOE_COMPUTE = 0.1041
+NARROW_MOE_COMPUTE = 0.09287
 """Achieved compute efficiency of a mixture of experts served in FP8 or FP4, relative to
 :data:`ETA_COMPUTE`: grouped low-precision expert kernels with block scales ran far below
 the datasheet's FP8/FP4 peak in the measured serving stack."""
@@ -202,12 +202,13 @@ def step_energy(
     """Accelerator energy (J) of work that takes ``seconds`` on ``n`` accelerators, moves
     ``moved`` bytes and does ``flops`` FLOPs: static power over the time, plus the extra
     power drawn while memory or compute units run at their achieved rate, over the time
-    they run."""
-    return chip.power_w * (
+    they run; never more than the boards' power limit over the time."""
+    busy = (
         fit.power_static * n * seconds
         + fit.power_memory * moved / (chip.bandwidth_tbs * 1e12 * fit.eta_memory)
         + fit.power_compute * n * flops / flops_rate(shape, chip, n, fit.eta_compute, fit)
     )
+    return chip.power_w * min(busy, n * seconds)
 
 
 KV_BYTES_PER_VALUE = 2.0
