@@ -27,7 +27,16 @@ from tokenprint.impacts import serving
 from tokenprint.impacts.ranges import hi
 from tokenprint.impacts.serving import Fitted
 
-__all__ = ["FIT_TASKS", "TASK_INPUT_TOKENS", "Row", "fit", "load_rows", "main", "predict", "quality"]
+__all__ = [
+    "FIT_TASKS",
+    "TASK_INPUT_TOKENS",
+    "Row",
+    "fit",
+    "load_rows",
+    "main",
+    "predict",
+    "quality",
+]
 
 FIT_TASKS = ("lm-arena-chat", "gpqa", "sourcegraph-fim")
 """Text tasks the constants are fitted on; the multimodal ones are reported as a check."""
@@ -88,7 +97,9 @@ def load_rows(tasks: Sequence[str] | None = None) -> list[Row]:
                 serving.model_shape(
                     arch, float(r["total_params_b"]), float(r["active_params_b"]), precision
                 ),
-                serving.Chip(acc.memory_gb, acc.bandwidth_tbs, acc.tflops(precision), hi(acc.power_w)),
+                serving.Chip(
+                    acc.memory_gb, acc.bandwidth_tbs, acc.tflops(precision), hi(acc.power_w)
+                ),
                 float(r["energy_per_token_j"]),
                 float(r["median_itl_ms"]) / 1000.0,
             )
@@ -127,9 +138,7 @@ def fit(rows: Sequence[Row] | None = None) -> Fitted:
     data = list(rows) if rows is not None else load_rows(FIT_TASKS)
     start = [0.5, 0.4, 0.00005, 0.3, 0.5, 0.5, 0.5]
     bounds = ([0.05, 0.05, 0.0, 0.0, 0.0, 0.0, 0.01], [1.0, 1.0, 0.001, 1.0, 1.0, 1.0, 1.0])
-    res = least_squares(
-        _residuals, start, bounds=bounds, args=(data,), loss="soft_l1", f_scale=0.3
-    )
+    res = least_squares(_residuals, start, bounds=bounds, args=(data,), loss="soft_l1", f_scale=0.3)
     return Fitted(*(float(v) for v in res.x))
 
 
@@ -217,7 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     low, high = residual_interval(text, best)
     print(f"  FIT_RESIDUAL = Range({low:.3g}, {high:.3g})  (measured / modelled, P5-P95)")
     kv, att, spread = generic_shapes()
-    print(f"  GENERIC_KV = ({kv[0]:.4g}, {kv[1]:.3g}); GENERIC_ATTENTION = ({att[0]:.4g}, {att[1]:.3g})")
+    print(f"  GENERIC_KV = ({kv[0]:.4g}, {kv[1]:.3g})")
+    print(f"  GENERIC_ATTENTION = ({att[0]:.4g}, {att[1]:.3g})")
     print(f"  GENERIC_KV_SPREAD = Range({spread[0]:.3g}, {spread[1]:.3g})")
     every = load_rows()
     for label, which in (("energy per output token", 0), ("inter-token latency", 1)):

@@ -376,17 +376,39 @@ def test_custom_mix_rejects_bad_numbers() -> None:
 def test_accelerators_have_datasheet_figures_and_embodied_ranges() -> None:
     from tokenprint.catalog import hardware
 
-    for name in ("H100", "H200", "B200", "A100", "TPU-v5e", "TPU-v6e"):
-        a = hardware.get_accelerator(name)
-        assert a.memory_gb > 0 and lo(a.power_w) > 0 and a.peak_tflops > 0
+    names = {a.name for a in hardware.all_accelerators()}
+    assert {"H100", "H200", "B200", "A100", "TPU-v5e", "TPU-v6e", "TPU-v7"} <= names
+    for a in hardware.all_accelerators():
+        assert a.memory_gb > 0 and a.bandwidth_tbs > 0 and a.tflops_bf16 > 0, a.name
+        assert 0 < lo(a.power_w) <= hi(a.power_w), a.name
+        # a narrower unit, when the chip has one, is at least as fast as the wider one;
+        # an FP4 unit comes with an FP8 unit
+        assert a.tflops_fp8 == 0 or a.tflops_fp8 >= a.tflops_bf16, a.name
+        assert a.tflops_fp4 == 0 or a.tflops_fp4 >= a.tflops_fp8 > 0, a.name
         for v in (a.embodied_gwp, a.embodied_adpe, a.embodied_pe):
-            assert 0 < lo(v) <= hi(v)
-        assert 0 < lo(a.decode_energy_scale) <= hi(a.decode_energy_scale)
-    h100 = hardware.get_accelerator("H100")
-    assert (h100.decode_energy_scale, h100.decode_time_scale) == (1.0, 1.0)
-    # decode is memory-bound: more bandwidth, less time per token than H100
-    assert lo(hardware.get_accelerator("H200").decode_time_scale) < 1
-    assert hi(hardware.get_accelerator("A100").decode_time_scale) > 1
+            assert 0 < lo(v) <= hi(v), a.name
+    h100, h200, a100 = (hardware.get_accelerator(n) for n in ("H100", "H200", "A100"))
+    assert (h100.memory_gb, h100.bandwidth_tbs, h100.tflops_bf16, h100.tflops_fp8) == (
+        80.0,
+        3.35,
+        989.0,
+        1979.0,
+    )
+    # decode is memory-bound: the H200 moves bytes faster than the H100 (same compute),
+    # the A100 slower
+    assert a100.bandwidth_tbs < h100.bandwidth_tbs < h200.bandwidth_tbs
+    assert h200.tflops_bf16 == h100.tflops_bf16
+
+
+def test_accelerator_peak_falls_back_to_the_next_wider_unit() -> None:
+    from tokenprint.catalog import hardware
+
+    b200, h100, a100 = (hardware.get_accelerator(n) for n in ("B200", "H100", "A100"))
+    assert [b200.tflops(p) for p in ("bf16", "fp8", "mxfp4")] == [2250.0, 4500.0, 9000.0]
+    # FP4 weights on an H100 run on its FP8 units; FP8 on an A100 on its BF16 units
+    assert h100.tflops("mxfp4") == h100.tflops("fp8") == 1979.0
+    assert a100.tflops("fp8") == a100.tflops("mxfp4") == a100.tflops("bf16") == 312.0
+    assert hardware.get_accelerator("tpu v6e").name == "TPU-v6e"  # names are forgiving
 
 
 def test_servers_have_power_embodied_and_lifetime() -> None:
@@ -401,13 +423,25 @@ def test_servers_have_power_embodied_and_lifetime() -> None:
 
 def test_every_datacenter_points_at_known_zone_hardware_and_sources() -> None:
     from tokenprint.catalog import datacenters, grids, hardware
+    from tokenprint.catalog._files import split_list
+    from tokenprint.impacts.serving import BYTES_PER_PRECISION
 
     for rec in datacenters.all_datacenters():
         dc = rec.profile
-        assert grids.has_zone(dc.zone)
-        hardware.get_accelerator(dc.accelerator)
+        assert grids.has_zone(dc.zone), dc.name
+        alternatives = split_list(dc.accelerator)
+        assert alternatives, dc.name
+        for name in alternatives:  # the first is the best estimate, all are sampled
+            assert hardware.has_accelerator(name), (dc.name, name)
         hardware.get_server(dc.server)
+        assert split_list(dc.precision), dc.name
+        assert all(p in BYTES_PER_PRECISION for p in split_list(dc.precision)), dc.name
         assert 1 <= lo(dc.pue) <= hi(dc.pue) < 3 and 0 <= lo(dc.wue) <= hi(dc.wue)
+        assert 0 < lo(dc.batch_per_accelerator) <= hi(dc.batch_per_accelerator), dc.name
+        assert 0 < lo(dc.utilisation) <= hi(dc.utilisation) <= 1, dc.name
+        # a shipped profile passes the validation applied to users' settings
+        given = {k: getattr(dc, k) for k in datacenters.SETTINGS if getattr(dc, k) is not None}
+        datacenters.check_settings(given, f"{dc.name}: ")
         assert rec.sources
 
 
@@ -445,15 +479,25 @@ def test_unknown_host_has_no_datacenter() -> None:
     assert for_host("s3.amazonaws.com") is None
 
 
-def test_google_defaults_to_h100_and_tpus_are_opt_in() -> None:
+def test_google_serves_on_tpus_and_gpus_are_an_override() -> None:
+    from tokenprint.catalog import hardware
+    from tokenprint.catalog._files import split_list
     from tokenprint.catalog.datacenters import get_datacenter
 
     dc = get_datacenter("google")
-    assert dc is not None and dc.accelerator == "H100"
-    tpu = {"accelerator": "TPU-v6e", "server": "tpu-host-8"}
-    impacts = tokenprint.estimate("gemini-2.0-flash", output_tokens=100, datacenter=tpu)
-    assert impacts.basis.hardware == "TPU-v6e"
+    assert dc is not None
+    assert split_list(dc.accelerator) == ("TPU-v6e", "TPU-v7", "TPU-v5e")
+    assert dc.server == "tpu-host-8"
+    assert all(hardware.has_accelerator(name) for name in split_list(dc.accelerator))
+    impacts = tokenprint.estimate("gemini-2.0-flash", output_tokens=100)
     assert impacts.errors == []
+    assert impacts.basis.datacenter == "google"
+    assert impacts.basis.hardware == "TPU-v6e"  # the first alternative is the best estimate
+    gpu = {"accelerator": "H100", "server": "hgx-8gpu"}
+    on_gpu = tokenprint.estimate("gemini-2.0-flash", output_tokens=100, datacenter=gpu)
+    assert on_gpu.errors == [] and on_gpu.basis.hardware == "H100"
+    assert on_gpu.energy is not None and impacts.energy is not None
+    assert on_gpu.energy.central != impacts.energy.central
 
 
 def test_datacenter_override_per_provider_and_per_request() -> None:

@@ -98,8 +98,14 @@ def test_unknown_zone_given_explicitly_raises() -> None:
 def test_unknown_datacenter_given_explicitly_raises() -> None:
     with pytest.raises(InvalidArgumentError, match="data centre"):
         estimate("gpt-4o", output_tokens=10, datacenter="nowhere")
-    with pytest.raises(InvalidArgumentError, match="unknown data-centre setting"):
+    # an unknown setting is named, with the settings that exist
+    with pytest.raises(InvalidArgumentError, match=r"colour: unknown setting.*'pue'"):
         estimate("gpt-4o", output_tokens=10, datacenter={"colour": "green"})
+    # so is a known setting with a value the model cannot use
+    with pytest.raises(InvalidArgumentError, match="accelerator: unknown accelerator 'X100'"):
+        estimate("gpt-4o", output_tokens=10, datacenter={"accelerator": "H100|X100"})
+    with pytest.raises(InvalidArgumentError, match="pue: must be >= 1"):
+        estimate("gpt-4o", output_tokens=10, datacenter={"pue": 0.5})
 
 
 # -- catalogue ------------------------------------------------------------------------------
@@ -230,11 +236,18 @@ def test_cached_input_tokens_cost_less_than_fresh_ones() -> None:
     assert cached[0] < fresh[0] and cached[1] < fresh[1]
 
 
-def test_measured_latency_can_only_lower_the_estimate() -> None:
-    free = _energy(estimate("gpt-4o", output_tokens=500))
-    fast = _energy(estimate("gpt-4o", output_tokens=500, latency=1.0))
-    assert fast[0] <= free[0] and fast[1] < free[1]
-    assert estimate("gpt-4o", output_tokens=500, latency=1.0).basis.latency_s == 1.0
+@pytest.mark.parametrize("latency", [0.0, 1.0, 1000.0])
+def test_measured_latency_is_recorded_but_does_not_change_the_estimate(latency: float) -> None:
+    # Methodology 2.0: accelerator time comes from the serving physics (bytes, FLOPs,
+    # batch); a measured latency includes queueing and network time, so it is kept in the
+    # basis only, whether it is faster or slower than the model's own time.
+    free = estimate("gpt-4o", output_tokens=500, input_tokens=200)
+    timed = estimate("gpt-4o", output_tokens=500, input_tokens=200, latency=latency)
+    assert timed.vectors == free.vectors
+    assert timed.central_vector == free.central_vector
+    assert timed.parts == free.parts
+    assert timed.basis.latency_s == latency
+    assert free.basis.latency_s is None
 
 
 def test_zero_tokens_give_zero_impacts() -> None:

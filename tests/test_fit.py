@@ -38,8 +38,8 @@ def test_generic_shapes_are_the_fit_of_the_catalogued_architectures(
     fit_script: ModuleType,
 ) -> None:
     kv, attention, spread = fit_script.generic_shapes()
-    assert serving.GENERIC_KV == pytest.approx(kv, rel=0.01)
-    assert serving.GENERIC_ATTENTION == pytest.approx(attention, rel=0.01)
+    assert pytest.approx(kv, rel=0.01) == serving.GENERIC_KV
+    assert pytest.approx(attention, rel=0.01) == serving.GENERIC_ATTENTION
     assert (serving.GENERIC_KV_SPREAD.min, serving.GENERIC_KV_SPREAD.max) == pytest.approx(
         spread, rel=0.01
     )

@@ -23,9 +23,7 @@ FIT = Fitted(
 )
 H100 = Chip(memory_gb=80.0, bandwidth_tbs=3.35, tflops=989.0, power_w=700.0)
 # Llama 3.1 8B: 32 layers, 8 KV heads of 128, 32 query heads (its config.json)
-LLAMA_8B = Architecture(
-    "llama-8b", 32, 32, 8, 128.0, 0.0, 32, 0.0, 0, 0, 0.0, "bf16", ()
-)
+LLAMA_8B = Architecture("llama-8b", 32, 32, 8, 128.0, 0.0, 32, 0.0, 0, 0, 0.0, "bf16", ())
 # DeepSeek-V3: 61 layers, latent attention (576 values per token per layer), 256 routed
 # experts of which 8 per token, 654 B parameters in routed experts
 DEEPSEEK_V3 = Architecture(
@@ -105,7 +103,8 @@ def test_decode_step_of_llama_8b_at_batch_64_and_context_1000() -> None:
 
 def test_step_energy_is_static_power_plus_memory_and_compute_work() -> None:
     shape = serving.model_shape(LLAMA_8B, 8.03, 8.03, "bf16")
-    # 700 W x (0.5 x 2 GPUs x 1 s + 0.2 x 1e12 B / (3.35e12 x 0.5) + 0.3 x 2 x 1e14 / (2 x 989e12 x 0.5))
+    # 700 W x (0.5 x 2 GPUs x 1 s + 0.2 x 1e12 B / (3.35e12 x 0.5)
+    #          + 0.3 x 2 x 1e14 / (2 x 989e12 x 0.5))
     # = 700 x (1.0 + 0.119403 + 0.060667) = 826.05 J
     joules = serving.step_energy(shape, H100, 2, 1.0, 1e12, 1e14, FIT)
     assert joules == pytest.approx(826.05, rel=1e-5)

@@ -158,39 +158,28 @@ def _zone(source: str, key: str, value: object) -> str:
     return zone
 
 
-def _datacenters(source: str, key: str, value: object) -> dict[str, dict[str, Any]]:
+def _datacenters(source: str, key: str, value: object) -> dict[str, Any]:
+    from tokenprint.catalog.datacenters import check_settings
     from tokenprint.impacts.profiles import DataCenter
-    from tokenprint.impacts.ranges import Range
 
-    allowed = [f for f in DataCenter._fields if f != "name"]
     if not isinstance(value, Mapping):
         raise _bad(source, key, f"expected a table of providers, got {value!r}")
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, Any] = {}
     for provider, settings in value.items():
         where = f"{key}.{provider}"
+        if isinstance(settings, DataCenter):
+            out[str(provider)] = settings
+            continue
         if not isinstance(settings, Mapping):
             raise _bad(
                 source, where, f"expected a table such as {{zone = 'FRA'}}, got {settings!r}"
             )
-        fixed: dict[str, Any] = {}
-        for name, v in settings.items():
-            if name not in allowed:
-                raise _bad(source, f"{where}.{name}", f"unknown setting; expected one of {allowed}")
-            if name == "zone":
-                v = _zone(source, f"{where}.zone", v)
-            elif name in ("pue", "wue"):
-                if isinstance(v, (list, tuple)) and len(v) == 2:
-                    v = Range(float(v[0]), float(v[1]))
-                elif isinstance(v, (int, float)) and not isinstance(v, bool):
-                    v = float(v)
-                else:
-                    raise _bad(
-                        source, f"{where}.{name}", f"expected a number or [low, high], got {v!r}"
-                    )
-            elif not isinstance(v, str):
-                raise _bad(source, f"{where}.{name}", f"expected a string, got {v!r}")
-            fixed[name] = v
-        out[str(provider)] = fixed
+        if "zone" in settings:
+            settings = {**settings, "zone": _zone(source, f"{where}.zone", settings["zone"])}
+        try:
+            out[str(provider)] = check_settings(settings)
+        except InvalidArgumentError as exc:
+            raise _bad(source, where, str(exc)) from None
     return out
 
 
@@ -346,6 +335,8 @@ def _explicit(explicit: Mapping[str, Any]) -> dict[str, Any]:
         values["providers"] = (providers,)
     elif providers is not None:
         values["providers"] = tuple(providers)
+    if "datacenters" in values:
+        values["datacenters"] = _datacenters("init()", "datacenters", values["datacenters"])
     if "exporters" in values:
         ex = values["exporters"]
         many = isinstance(ex, (list, tuple, set, frozenset))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tokenprint import context
 from tokenprint.config import Config, build_config
-from tokenprint.impacts.profiles import ElectricityMix
+from tokenprint.impacts.profiles import DataCenter, ElectricityMix
 from tokenprint.scopes import Scope
 
 if TYPE_CHECKING:
@@ -135,14 +135,28 @@ class EcoLogits:
     def site(
         *,
         zone: str | ElectricityMix | None = None,
-        datacenter: str | Mapping[str, Any] | None = None,
+        datacenter: str | DataCenter | Mapping[str, Any] | None = None,
+        accelerator: str | None = None,
+        accelerator_count: int | None = None,
+        batch_size: float | None = None,
+        precision: str | None = None,
     ) -> _Site:
-        """Electricity zone / data-centre override for the requests made inside."""
+        """Electricity zone, data centre and serving setup (``accelerator``,
+        ``accelerator_count``, ``batch_size``, ``precision``) for the requests made inside.
+        Invalid values raise here, not at the request."""
+        from tokenprint.engine import check_zone, with_serving
+
         over: dict[str, Any] = {}
         if zone is not None:
-            from tokenprint.engine import check_zone
-
             over["zone"] = check_zone(zone)
+        serving = {
+            "accelerator": accelerator,
+            "accelerator_count": accelerator_count,
+            "batch_size": batch_size,
+            "precision": precision,
+        }
+        if isinstance(datacenter, Mapping) or any(v is not None for v in serving.values()):
+            datacenter = with_serving(datacenter, **serving)
         if datacenter is not None:
             over["datacenter"] = datacenter
         return _Site(over)

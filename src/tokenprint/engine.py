@@ -22,7 +22,7 @@ from tokenprint.errors import (
 )
 from tokenprint.impacts.llm import METHODOLOGY_VERSION, Setup, coefficients, parts, request, terms
 from tokenprint.impacts.profiles import DataCenter, ElectricityMix, Server
-from tokenprint.impacts.results import Basis, ErrorMessage, Impacts, WarningMessage
+from tokenprint.impacts.results import Basis, ErrorMessage, Impacts, PartVectors, WarningMessage
 from tokenprint.usage import Usage
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class Estimate(NamedTuple):
     """What a modality's impact function returns."""
 
     vectors: Vectors
-    parts: Callable[[], tuple[tuple[float, ...], ...]] | None = None
+    parts: Callable[[], PartVectors] | None = None
     """Computes the energy and water breakdowns when first read."""
     setup: Setup | None = None
     notes: Notes = ()
@@ -327,10 +327,14 @@ def default_estimator() -> Estimator:
 
 
 def with_serving(datacenter: DataCenterArg, **serving: Any) -> DataCenterArg:
-    """``datacenter`` with the serving settings given (None ones left out), validated: an
-    unknown accelerator or a negative, zero, NaN or infinite value raises here, naming it."""
+    """``datacenter`` with the serving settings given (None ones left out), validated with
+    the settings of a ``datacenter`` mapping: an unknown key or accelerator, or a negative,
+    zero, NaN or infinite value raises here, naming it."""
     _load_catalog()
-    given = datacenters.check_settings({k: v for k, v in serving.items() if v is not None})
+    given = {k: v for k, v in serving.items() if v is not None}
+    if isinstance(datacenter, Mapping):
+        given, datacenter = {**datacenter, **given}, None
+    given = datacenters.check_settings(given)
     if isinstance(datacenter, DataCenter):
         return datacenter._replace(**given)
     if isinstance(datacenter, str):
@@ -338,7 +342,7 @@ def with_serving(datacenter: DataCenterArg, **serving: Any) -> DataCenterArg:
         if base is None:
             raise InvalidArgumentError(f"unknown data centre / provider {datacenter!r}")
         return base._replace(**given)
-    return {**(datacenter or {}), **given}
+    return given
 
 
 def check_count(name: str, v: object) -> int:
@@ -428,8 +432,8 @@ def estimate(
     z = None if zone is None else check_zone(zone)
     if provider is not None and not isinstance(provider, str):
         raise InvalidTypeError(f"provider must be a str, got {type(provider).__name__}")
-    if accelerator is not None or accelerator_count is not None or batch_size is not None or (
-        precision is not None
+    if isinstance(datacenter, Mapping) or any(
+        v is not None for v in (accelerator, accelerator_count, batch_size, precision)
     ):
         datacenter = with_serving(
             datacenter,

@@ -7,8 +7,8 @@ The engine imports this module the first time a request of either modality arriv
 
 from __future__ import annotations
 
-from tokenprint.catalog import images as image_catalog
 from tokenprint.catalog import hardware
+from tokenprint.catalog import images as image_catalog
 from tokenprint.engine import (
     MODALITIES,
     RESOLVERS,
@@ -44,9 +44,7 @@ def _image(ctx: Context, u: Usage) -> Estimate:
     prepared = ctx.prepared.get("image")
     if prepared is None:
         spec = image_catalog.spec_for(ctx.record)
-        c = image_coefficients(
-            spec, hardware.get_accelerator, ctx.server, ctx.datacenter, ctx.mix
-        )
+        c = image_coefficients(spec, hardware.get_accelerator, ctx.server, ctx.datacenter, ctx.mix)
         prepared = ctx.prepared["image"] = (spec, c)
     spec, c = prepared
     tokens: Value

@@ -4,6 +4,7 @@ says about its layers, attention and experts, looked up by model name."""
 from __future__ import annotations
 
 import re
+
 from tokenprint.catalog._files import read_csv, split_list
 from tokenprint.impacts.profiles import Architecture
 
@@ -35,7 +36,9 @@ def _load() -> dict[str, Architecture]:
                 head_dim=_float(r["head_dim"]),
                 kv_latent_dim=_float(r.get("kv_latent_dim")),
                 full_attention_layers=(
-                    layers if not r.get("full_attention_layers") else _int(r["full_attention_layers"])
+                    layers
+                    if not r.get("full_attention_layers")
+                    else _int(r["full_attention_layers"])
                 ),
                 sliding_window=_float(r.get("sliding_window")),
                 experts=_int(r.get("experts")),

@@ -9,13 +9,11 @@ Local and private-network hosts get the ``self-hosted`` profile.
 
 from __future__ import annotations
 
-import re
-from fnmatch import fnmatchcase
-from typing import NamedTuple
-
 import math
+import re
 from collections.abc import Mapping
-from typing import Any
+from fnmatch import fnmatchcase
+from typing import Any, NamedTuple
 
 from tokenprint.catalog._files import parse_range, read_csv, split_list
 from tokenprint.impacts.profiles import DataCenter
@@ -60,7 +58,13 @@ _REGION = re.compile(
 SETTINGS = tuple(f for f in DataCenter._fields if f != "name")
 """The keys a site can be described with (``datacenters=``, ``site(datacenter=)``, files)."""
 PRECISION_ALIASES = {"fp4": "mxfp4"}
-_LOWEST = {"pue": 1.0, "wue": 0.0, "batch_size": 1.0, "batch_per_accelerator": 0.0, "utilisation": 0.0}
+_LOWEST = {
+    "pue": 1.0,
+    "wue": 0.0,
+    "batch_size": 1.0,
+    "batch_per_accelerator": 0.0,
+    "utilisation": 0.0,
+}
 _OPEN_LOW = {"batch_per_accelerator", "utilisation"}
 
 
@@ -72,24 +76,28 @@ def _bad(where: str, key: str, why: str) -> Exception:
 
 def _amount(where: str, key: str, v: object) -> Value:
     """A finite number, or a [low, high] pair, at or above the key's lowest value."""
+    pair: tuple[object, object]
     if isinstance(v, Range):
         pair = (v.min, v.max)
     elif isinstance(v, (list, tuple)) and len(v) == 2:
         pair = (v[0], v[1])
     else:
         pair = (v, v)
+    nums: list[float] = []
     for x in pair:
         if isinstance(x, bool) or not isinstance(x, (int, float)):
             raise _bad(where, key, f"expected a number or [low, high], got {v!r}")
+        nums.append(float(x))
+    low = _LOWEST[key]
+    for x in nums:
         if not math.isfinite(x):
             raise _bad(where, key, f"must be finite, got {v!r}")
-        low = _LOWEST[key]
         if x < low or (key in _OPEN_LOW and x <= low):
             sign = ">" if key in _OPEN_LOW else ">="
             raise _bad(where, key, f"must be {sign} {low:g}, got {v!r}")
-    if key == "utilisation" and pair[1] > 1.0:
+    a, b = nums
+    if key == "utilisation" and b > 1.0:
         raise _bad(where, key, f"a share: must be <= 1, got {v!r}")
-    a, b = float(pair[0]), float(pair[1])
     if a > b:
         raise _bad(where, key, f"low above high in {v!r}")
     return a if a == b else Range(a, b)
@@ -118,15 +126,23 @@ def check_settings(changes: Mapping[str, Any], where: str = "") -> dict[str, Any
         elif key == "accelerator":
             for name in split_list(v):
                 if not hardware.has_accelerator(name):
-                    raise _bad(where, key, f"unknown accelerator {name!r}; known: "
-                               + ", ".join(a.name for a in hardware.all_accelerators()))
+                    raise _bad(
+                        where,
+                        key,
+                        f"unknown accelerator {name!r}; known: "
+                        + ", ".join(a.name for a in hardware.all_accelerators()),
+                    )
             out[key] = v
         elif key == "precision":
             names = [PRECISION_ALIASES.get(p.lower(), p.lower()) for p in split_list(v)]
             for name in names:
                 if name not in BYTES_PER_PRECISION:
-                    raise _bad(where, key, f"unknown precision {name!r}; known: "
-                               + ", ".join(sorted({*BYTES_PER_PRECISION, *PRECISION_ALIASES})))
+                    raise _bad(
+                        where,
+                        key,
+                        f"unknown precision {name!r}; known: "
+                        + ", ".join(sorted({*BYTES_PER_PRECISION, *PRECISION_ALIASES})),
+                    )
             out[key] = "|".join(names)
         elif key == "server":
             hardware.get_server(v)

@@ -1,7 +1,7 @@
 """``tokenprint compare``: the same request on several models, least emitting first.
 
 A table sorted by the chosen criterion (GWP by default) with each range and the ratio of
-its mean to the best model's, so a team can pick the model that emits less at equal
+its best estimate to the best model's, so a team can pick the model that emits less at equal
 quality; ``--plot out.png`` draws the same as bars with low–high whiskers (matplotlib,
 ``tokenprint[plot]``).
 """
@@ -50,7 +50,8 @@ def compare(
     criterion: str = "gwp",
     zone: str | None = None,
 ) -> list[Row]:
-    """Estimate the request for each model, sorted by the criterion's mean (lowest first)."""
+    """Estimate the request for each model, sorted by the criterion's best estimate (lowest
+    first)."""
     from tokenprint.engine import estimate
 
     if criterion not in DISPLAY:
@@ -61,7 +62,7 @@ def compare(
         Row(m, estimate(m, output_tokens, input_tokens, zone=zone, strict=True))
         for m in dict.fromkeys(models)
     ]
-    rows.sort(key=lambda r: r.get(criterion).mean)
+    rows.sort(key=lambda r: r.get(criterion).central)
     return rows
 
 
@@ -71,8 +72,8 @@ def _cell(x: Impact) -> str:
 
 
 def _ratio(rows: list[Row], criterion: str) -> list[float]:
-    best = rows[0].get(criterion).mean
-    return [r.get(criterion).mean / best if best > 0 else 1.0 for r in rows]
+    best = rows[0].get(criterion).central
+    return [r.get(criterion).central / best if best > 0 else 1.0 for r in rows]
 
 
 def render(rows: list[Row], criterion: str) -> str:
@@ -96,7 +97,7 @@ def render(rows: list[Row], criterion: str) -> str:
 
 
 def plot(rows: list[Row], criterion: str, path: str, title: str = "") -> None:
-    """Horizontal bars (mean) with low–high whiskers, best at the top, saved as an image."""
+    """Horizontal bars (best estimate) with P5–P95 whiskers, best at the top, saved as an image."""
     try:
         import matplotlib
 
@@ -109,15 +110,15 @@ def plot(rows: list[Row], criterion: str, path: str, title: str = "") -> None:
     unit, k = DISPLAY[criterion]
     names = [r.impacts.basis.model_resolved or r.model for r in rows]
     values = [r.get(criterion) for r in rows]
-    means = [x.mean * k for x in values]
-    err = [[(x.mean - x.min) * k for x in values], [(x.max - x.mean) * k for x in values]]
+    means = [x.central * k for x in values]
+    err = [[(x.central - x.min) * k for x in values], [(x.max - x.central) * k for x in values]]
     fig, ax = plt.subplots(figsize=(8, 1.2 + 0.5 * len(rows)), layout="constrained")
     ys = list(range(len(rows)))
     ax.barh(ys, means, xerr=err, color="#4c9a6a", ecolor="#333333", capsize=4, height=0.6)
     ax.set_yticks(ys, names)
     ax.invert_yaxis()
     label = "energy" if criterion == "energy" else criterion.upper()
-    ax.set_xlabel(f"{label} per request ({unit}); bar = mean, whiskers = low–high range")
+    ax.set_xlabel(f"{label} per request ({unit}); bar = best estimate, whiskers = 90 % interval")
     if title:
         ax.set_title(title)
     for y, (x, m, ratio) in enumerate(zip(values, means, _ratio(rows, criterion), strict=True)):

@@ -25,6 +25,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--provider", help="who serves it (default: the model's publisher)")
     p.add_argument("--zone", help="electricity-mix zone, e.g. FRA (default: provider's)")
     p.add_argument("--latency", type=float, help="measured request latency (s)")
+    p.add_argument("--accelerator", help="serving accelerator, e.g. H100, B200 (self-hosted)")
+    p.add_argument("--accelerator-count", type=int, help="accelerators per model replica")
+    p.add_argument("--batch-size", type=float, help="sequences decoded together by a replica")
+    p.add_argument("--precision", help="weight precision: bf16, fp16, fp8, mxfp4, int8, int4")
     p.add_argument("--n", type=int, default=1, help="images generated (image; default 1)")
     p.add_argument("--size", help="image size WxH, e.g. 1024x1024 (image)")
     p.add_argument("--quality", help="image quality setting, e.g. high or hd (image)")
@@ -33,16 +37,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def impacts_table(impacts: Impacts) -> str:
-    """Value, range and unit per criterion, total then usage/embodied phases."""
+    """Best estimate, 90 % interval and unit per criterion: totals, the energy and water
+    breakdowns, then the usage and embodied phases."""
     rows: list[list[str]] = []
 
     def add(phase: str, name: str, x: Impact | None) -> None:
         if x is None:
             return
-        rows.append([phase, name, f"{x.mean:.3g}", fmt_range(x.min, x.max), x.unit])
+        rows.append([phase, name, f"{x.central:.3g}", fmt_range(x.min, x.max), x.unit])
 
     for name in ("energy", "gwp", "adpe", "pe", "wcf"):
         add("total", name, impacts.criterion(name))
+    for name in ("energy", "wcf"):
+        total = impacts.criterion(name)
+        for part, x in ((total.breakdown or {}) if total is not None else {}).items():
+            add(f"{name} part", part, x)
     usage, embodied = impacts.usage, impacts.embodied
     if usage is not None:
         for name in ("energy", "gwp", "adpe", "pe", "wcf"):
@@ -50,7 +59,7 @@ def impacts_table(impacts: Impacts) -> str:
     if embodied is not None:
         for name in ("gwp", "adpe", "pe"):
             add("embodied", name, getattr(embodied, name))
-    return table(["phase", "criterion", "mean", "range", "unit"], rows)
+    return table(["phase", "criterion", "best estimate", "P5 – P95", "unit"], rows)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,6 +79,10 @@ def run(args: argparse.Namespace) -> int:
         cached_tokens=args.cached_tokens,
         reasoning_tokens=args.reasoning_tokens,
         strict=True,
+        accelerator=args.accelerator,
+        accelerator_count=args.accelerator_count,
+        batch_size=args.batch_size,
+        precision=args.precision,
     )
     return _print(impacts, args.json)
 
@@ -105,7 +118,12 @@ def _print(impacts: Impacts, as_json: bool) -> int:
         what = f"{b.input_tokens} input tokens embedded"
     else:
         what = f"{b.input_tokens} input, {b.output_tokens} output tokens"
-    print(f"{b.model_resolved} via {b.datacenter} ({b.zone}, {b.hardware}): {what}")
+    print(f"{b.model_resolved} via {b.datacenter} ({b.zone}): {what}")
+    if b.accelerator_count is not None and b.batch_size is not None:
+        print(
+            f"served on {b.accelerator_count} x {b.hardware}, {b.precision} weights, "
+            f"{b.batch_size:.0f} sequences per replica (best estimate)"
+        )
     print(impacts_table(impacts))
     for w in impacts.warnings:
         print(f"warning: {w}")

@@ -28,12 +28,12 @@ def iso_time(timestamp: float) -> str:
 
 
 def criteria(record: RequestRecord) -> dict[str, tuple[float, float, float]]:
-    """``{criterion: (min, mean, max)}`` of the totals, canonical units; empty if failed."""
+    """``{criterion: (P5, best estimate, P95)}`` of the totals, canonical units; empty if failed."""
     out: dict[str, tuple[float, float, float]] = {}
     for name in CRITERIA:
         x = record.impacts.criterion(name)
         if x is not None:
-            out[name] = (x.min, x.mean, x.max)
+            out[name] = (x.min, x.central, x.max)
     return out
 
 

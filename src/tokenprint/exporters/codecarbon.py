@@ -14,12 +14,12 @@ Mapping (one row per request, or one per run with ``per="run"``):
 ``run_id``                 one UUID per exporter (per process run)
 ``experiment_id``          ``experiment_id`` option, else the request's ``experiment_id`` label
 ``duration``               measured request latency (s); per run: seconds since start
-``emissions``              GWP in kgCO2eq, mean of the range; usage + embodied unless
+``emissions``              GWP in kgCO2eq, the best estimate; usage + embodied unless
                            ``include_embodied=False`` (CodeCarbon counts electricity only)
 ``emissions_rate``         emissions / duration (kg/s), 0 when the duration is unknown
-``energy_consumed``        energy in kWh (mean of the range), all of it in ``gpu_energy``
+``energy_consumed``        energy in kWh (the best estimate), all of it in ``gpu_energy``
 ``gpu_power``              energy / duration, in W (the average draw attributed to the request)
-``water_consumed``         water consumption footprint in L (mean of the range)
+``water_consumed``         water consumption footprint in L (the best estimate)
 ``country_iso_code``       electricity-mix zone of the estimate (ISO 3166 alpha-3, e.g. USA)
 ``country_name``           the zone's name from the catalogue
 ``cloud_provider``         the provider that served the request (``openai``...)
@@ -173,13 +173,13 @@ class CodeCarbonExporter:
     ) -> dict[str, Any]:
         """The CSV row (column → value) for some impacts over ``duration`` seconds."""
         b = impacts.basis
-        energy = impacts.energy.mean if impacts.energy is not None else 0.0
+        energy = impacts.energy.central if impacts.energy is not None else 0.0
         if self.include_embodied:
-            gwp = impacts.gwp.mean if impacts.gwp is not None else 0.0
+            gwp = impacts.gwp.central if impacts.gwp is not None else 0.0
         else:
             usage = impacts.usage
-            gwp = usage.gwp.mean if usage is not None else 0.0
-        water = impacts.wcf.mean if impacts.wcf is not None else 0.0
+            gwp = usage.gwp.central if usage is not None else 0.0
+        water = impacts.wcf.central if impacts.wcf is not None else 0.0
         local = _dt.datetime.fromtimestamp(timestamp)
         return {
             **dict.fromkeys(COLUMNS, ""),

@@ -4,15 +4,15 @@ Needs the ``tokenprint[opentelemetry]`` extra; this module is imported only when
 OpenTelemetry exporter is asked for. Instruments (all values in canonical units):
 
 * counters ``tokenprint.energy`` (kWh), ``tokenprint.gwp`` (kgCO2eq), ``tokenprint.adpe``
-  (kgSbeq), ``tokenprint.pe`` (MJ), ``tokenprint.wcf`` (L): the mean of each request's range,
+  (kgSbeq), ``tokenprint.pe`` (MJ), ``tokenprint.wcf`` (L): the best estimate of each request,
   summed; ``tokenprint.<criterion>.min`` / ``.max`` sum the range bounds;
-* histograms ``tokenprint.request.<criterion>``: the distribution of per-request means;
+* histograms ``tokenprint.request.<criterion>``: the distribution of per-request best estimates;
 * counter ``tokenprint.requests``: one per request.
 
 Attributes: ``provider``, ``model``, ``endpoint`` and the request's labels
 (``EcoLogits.label(task="summarise")``). When a span is recording (a GenAI instrumentation's
 span, or your own), the request's impacts are also set on it as
-``tokenprint.impacts.<criterion>`` (mean) with ``.min``/``.max``, plus
+``tokenprint.impacts.<criterion>`` (best estimate) with ``.min``/``.max``, plus
 ``tokenprint.methodology_version``.
 """
 
@@ -128,21 +128,21 @@ class OpenTelemetryExporter:
         attrs = self.attributes(record)
         values = criteria(record)
         self._requests.add(1, attrs)
-        for name, (lo, mean, hi) in values.items():
+        for name, (lo, central, hi) in values.items():
             total, low, high, hist = self._counters[name]
-            total.add(mean, attrs)
+            total.add(central, attrs)
             low.add(lo, attrs)
             high.add(hi, attrs)
-            hist.record(mean, attrs)
+            hist.record(central, attrs)
         if self.span_attributes:
             span = trace.get_current_span()
             if span.is_recording():
                 span_attrs: dict[str, Any] = {
                     "tokenprint.methodology_version": record.impacts.methodology_version,
                 }
-                for name, (lo, mean, hi) in values.items():
+                for name, (lo, central, hi) in values.items():
                     key = f"tokenprint.impacts.{name}"
-                    span_attrs[key] = mean
+                    span_attrs[key] = central
                     span_attrs[key + ".min"] = lo
                     span_attrs[key + ".max"] = hi
                 span.set_attributes(span_attrs)

@@ -19,9 +19,8 @@ sizes and unknown quality settings travel as Ranges; the result is monotone in e
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
-
 from collections.abc import Callable
+from typing import NamedTuple
 
 from tokenprint.impacts.llm import Coefficients, coefficients, request, terms
 from tokenprint.impacts.profiles import Accelerator, DataCenter, ElectricityMix, ModelSpec, Server

@@ -20,13 +20,14 @@ from typing import NamedTuple
 from tokenprint.impacts import serving
 from tokenprint.impacts.profiles import Accelerator, DataCenter, ElectricityMix, ModelSpec, Server
 from tokenprint.impacts.ranges import Range, Value, hi, lo
+from tokenprint.impacts.results import ENERGY_PARTS, WATER_PARTS, PartVectors
 
 __all__ = [
     "CACHE_BYTES_FACTOR",
     "FIT_RESIDUAL",
     "IDLE_POWER_SHARE",
-    "NARROW_MOE_COMPUTE",
     "METHODOLOGY_VERSION",
+    "NARROW_MOE_COMPUTE",
     "PARTS",
     "PREFILL_MFU",
     "SAMPLES",
@@ -70,7 +71,7 @@ _SEED = 2_0_2_6
 _Z90 = 1.6448536269514722  # the standard normal's 95th percentile
 SECONDS_PER_YEAR = 365.25 * 24 * 3600
 
-PARTS = ("accelerators", "host", "idle", "facility", "onsite", "offsite")
+PARTS = ENERGY_PARTS + WATER_PARTS
 """The breakdown: energy of the accelerators, host, idle capacity and facility overhead
 (kWh), then on-site and off-site water (L)."""
 N_TERMS = 5
@@ -161,7 +162,9 @@ def _one(
     acc = accelerators(draw.choice(_options(site.accelerator)))
     precision = _precision(model, site, draw)
     shape = _shape(model, precision, draw)
-    chip = serving.Chip(acc.memory_gb, acc.bandwidth_tbs, acc.tflops(precision), draw.value(acc.power_w))
+    chip = serving.Chip(
+        acc.memory_gb, acc.bandwidth_tbs, acc.tflops(precision), draw.value(acc.power_w)
+    )
     n = site.accelerator_count or serving.replica_size(shape, chip.memory_gb)
     if site.batch_size is not None:
         batch = draw.value(site.batch_size)
@@ -261,7 +264,9 @@ def coefficients(
     return Coefficients((tuple(low), best, tuple(high)), (mix.gwp, mix.adpe, mix.pe), setup)
 
 
-def terms(output_tokens: float, input_tokens: float = 0.0, cached_tokens: float = 0.0) -> tuple[float, ...]:
+def terms(
+    output_tokens: float, input_tokens: float = 0.0, cached_tokens: float = 0.0
+) -> tuple[float, ...]:
     """§6 The five token counts of a request: output tokens; output tokens x the context
     each one reads (the input plus the output so far); fresh input tokens; fresh input
     tokens x the context each attends to; cached input tokens."""
@@ -297,9 +302,12 @@ def request(c: Coefficients, w: Sequence[float]) -> tuple[tuple[float, ...], ...
     return tuple(out)
 
 
-def parts(c: Coefficients, w: Sequence[float]) -> tuple[tuple[float, ...], ...]:
+def parts(c: Coefficients, w: Sequence[float]) -> PartVectors:
     """(P5, best estimate, P95) of the six :data:`PARTS` of a request."""
-    return tuple(
-        tuple(sum(x * k[_TOTALS + i] for x, k in zip(w, q, strict=False)) for i in range(len(PARTS)))
+    low, mid, high = (
+        tuple(
+            sum(x * k[_TOTALS + i] for x, k in zip(w, q, strict=False)) for i in range(len(PARTS))
+        )
         for q in c.q
     )
+    return low, mid, high

@@ -19,11 +19,11 @@ from tokenprint.impacts import units as _units
 from tokenprint.impacts.ranges import Range, Value
 
 __all__ = [
+    "ENERGY_PARTS",
     "GWP",
     "PE",
-    "WCF",
-    "ENERGY_PARTS",
     "WATER_PARTS",
+    "WCF",
     "ADPe",
     "Basis",
     "EmbodiedImpacts",
@@ -715,7 +715,9 @@ class Impacts:
             if self.parts is not None:
                 for name in ("energy", "wcf"):
                     breakdown = getattr(self, name).breakdown
-                    totals[name]["breakdown"] = {k: v.to_dict()["value"] for k, v in breakdown.items()}
+                    totals[name]["breakdown"] = {
+                        k: v.to_dict()["value"] for k, v in breakdown.items()
+                    }
             totals["usage"] = UsageImpacts(low, high, mid).to_dict()
             totals["embodied"] = EmbodiedImpacts(low, high, mid).to_dict()
         return {

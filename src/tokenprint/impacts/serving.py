@@ -27,14 +27,14 @@ from tokenprint.impacts.ranges import Range
 
 __all__ = [
     "BYTES_PER_PRECISION",
+    "ETA_COMPUTE",
+    "ETA_MEMORY",
     "GENERIC_ATTENTION",
     "GENERIC_KV",
     "GENERIC_KV_SPREAD",
     "GENERIC_SHARED_SHARE",
-    "NARROW_MOE_COMPUTE",
     "KV_BYTES_PER_VALUE",
-    "ETA_COMPUTE",
-    "ETA_MEMORY",
+    "NARROW_MOE_COMPUTE",
     "POWER_COMPUTE",
     "POWER_MEMORY",
     "POWER_STATIC",
@@ -140,7 +140,8 @@ def experts_hit(route_share: float, batch: float) -> float:
     """
     if route_share >= 1.0:
         return 1.0
-    return 1.0 - (1.0 - route_share) ** max(batch, 1.0)
+    missed: float = (1.0 - route_share) ** max(batch, 1.0)
+    return 1.0 - missed
 
 
 def weights_read(shape: Shape, batch: float) -> float:
@@ -249,7 +250,10 @@ def model_shape(arch: Architecture, total: float, active: float, precision: str)
         bytes_per_weight=_bytes_per_weight(precision, total, routed),
         kv_bytes_per_token=per_layer * arch.full_attention_layers,
         window_kv_bytes=window,
-        attention_flops_per_token=4.0 * arch.full_attention_layers * arch.attention_heads * arch.head_dim,
+        attention_flops_per_token=4.0
+        * arch.full_attention_layers
+        * arch.attention_heads
+        * arch.head_dim,
         shared_params=total - routed,
         route_share=(arch.experts_per_token / arch.experts) if arch.experts else 1.0,
         layers=arch.layers,
