@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import pytest
@@ -272,3 +273,62 @@ def test_integer_types_with_index_are_accepted_as_token_counts() -> None:
     assert i.vectors == estimate("gpt-4o", output_tokens=500, input_tokens=10).vectors
     with pytest.raises(InvalidArgumentError):
         estimate("gpt-4o", output_tokens=_Count(-1))  # type: ignore[arg-type]
+
+
+def test_a_stated_setup_that_cannot_hold_the_weights_warns() -> None:
+    impacts = tokenprint.estimate(
+        "meta-llama/Llama-3.1-405B-Instruct",
+        300,
+        500,
+        provider="self-hosted",
+        accelerator="H100",
+        accelerator_count=8,
+        precision="bf16",
+    )
+    assert "serving-setup-overcommitted" in [w.code for w in impacts.warnings]
+    fp8 = tokenprint.estimate(
+        "meta-llama/Llama-3.1-405B-Instruct",
+        300,
+        500,
+        provider="self-hosted",
+        accelerator="H100",
+        accelerator_count=8,
+        precision="fp8",
+    )
+    assert "serving-setup-overcommitted" not in [w.code for w in fp8.warnings]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"accelerator": "Z9"}, "accelerator: unknown accelerator 'Z9'"),
+        ({"batch_size": -3}, "batch_size: must be >= 1"),
+        ({"batch_size": float("nan")}, "batch_size: must be finite"),
+        ({"accelerator_count": 0}, "accelerator_count: must be an int >= 1"),
+        ({"precision": "fp7"}, "precision: unknown precision 'fp7'"),
+        ({"datacenter": {"pue": 0.9}}, "pue: must be >= 1"),
+        ({"datacenter": {"wue": -1.0}}, "wue: must be >= 0"),
+        ({"datacenter": {"utilisation": 1.5}}, "utilisation: a share"),
+        ({"datacenter": {"batch_size": float("inf")}}, "batch_size: must be finite"),
+    ],
+)
+def test_bad_serving_settings_raise_naming_the_parameter(
+    kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(tokenprint.InvalidArgumentError, match=re.escape(message)):
+        tokenprint.estimate("gpt-4o", 10, **kwargs)
+
+
+def test_serving_setup_is_stated_in_the_basis_and_case_insensitive() -> None:
+    impacts = tokenprint.estimate(
+        "meta-llama/Llama-3.1-8B-Instruct",
+        500,
+        provider="self-hosted",
+        accelerator="h200",
+        accelerator_count=2,
+        batch_size=32,
+        precision="FP4",
+    )
+    b = impacts.basis
+    assert (b.hardware, b.accelerator_count, b.batch_size) == ("H200", 2, 32.0)
+    assert b.precision == "mxfp4" and b.methodology_version == "2.0"

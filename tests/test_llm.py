@@ -240,3 +240,10 @@ def _closed_coefficients() -> llm.Coefficients:
         )  # fmt: skip
         _CACHE["c"] = coefficients(CLOSED_MOE, _find, SERVER, site, MIX)
     return _CACHE["c"]
+
+
+def test_a_stated_setup_too_small_for_the_weights_is_flagged() -> None:
+    big = ModelSpec("big", 405.0, 405.0, 16.0, LLAMA)
+    c = coefficients(big, _find, SERVER, SITE._replace(accelerator_count=8), MIX, samples=8)
+    assert not c.setup.fits
+    assert coefficients(MODEL, _find, SERVER, SITE, MIX, samples=8).setup.fits

@@ -159,3 +159,15 @@ def test_generic_shape_of_an_undisclosed_model_follows_the_catalogued_scaling() 
     assert moe.shared_params == pytest.approx(35.2)
     assert moe.route_share == pytest.approx(52.8 / 404.8)
     assert moe.bytes_per_weight == 1.0
+
+
+def test_weights_that_do_not_fit_leave_the_batch_unbounded() -> None:
+    shape = serving.model_shape(LLAMA_8B, 405.0, 405.0, "bf16")  # 810 GB of weights
+    assert not serving.fits(shape, H100, 8)  # 0.9 x 640 GB
+    assert serving.batch_capacity(shape, H100, 8, 2000.0) == float("inf")
+    assert serving.fits(shape, H100, 16)
+
+
+def test_a_dense_model_in_mxfp4_quantises_every_weight() -> None:
+    shape = serving.model_shape(LLAMA_8B, 8.03, 8.03, "mxfp4")
+    assert shape.bytes_per_weight == 4.25 / 8

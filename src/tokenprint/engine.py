@@ -157,7 +157,8 @@ class Estimator:
             warns.append(
                 WarningMessage(
                     "datacenter-self-hosted",
-                    f"{u.host!r} looks self-hosted: using the generic self-hosted profile",
+                    f"{u.host or u.provider!r} looks self-hosted: using the generic self-hosted "
+                    "profile",
                 )
             )
         custom = self.datacenters.get(dc.name) or (u.provider and self.datacenters.get(u.provider))
@@ -275,6 +276,8 @@ class Estimator:
             warnings.extend(WarningMessage(code, message) for code, message in u.warnings)
         if out.notes:
             warnings.extend(WarningMessage(code, message) for code, message in out.notes)
+        if out.setup is not None and not out.setup.fits:
+            warnings.append(_overcommitted(ctx, out.setup))
         return Impacts(
             low,
             high,
@@ -283,6 +286,15 @@ class Estimator:
             basis=partial(_basis, u, ctx, out.setup),
             warnings=warnings,
         )
+
+
+def _overcommitted(ctx: Context, setup: Setup) -> WarningMessage:
+    return WarningMessage(
+        "serving-setup-overcommitted",
+        f"{ctx.record.name} in {setup.precision} does not fit in {setup.accelerator_count} x "
+        f"{setup.accelerator}: the estimate assumes the stated setup runs it anyway (state "
+        "more accelerators or a narrower precision)",
+    )
 
 
 def _basis(u: Usage, ctx: Context | None, setup: Setup | None = None) -> Basis:

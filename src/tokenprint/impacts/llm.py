@@ -87,6 +87,8 @@ class Setup(NamedTuple):
     accelerator_count: int
     batch_size: float
     precision: str
+    fits: bool = True
+    """False when the weights do not fit in the accelerators stated."""
 
 
 class Coefficients(NamedTuple):
@@ -233,7 +235,7 @@ def _one(
                 offsite,
             )
         )
-    return tuple(rows), Setup(acc.name, n, batch, precision)
+    return tuple(rows), Setup(acc.name, n, batch, precision, serving.fits(shape, chip, n))
 
 
 def coefficients(

@@ -45,6 +45,7 @@ __all__ = [
     "batch_capacity",
     "decode_step",
     "experts_hit",
+    "fits",
     "flops_rate",
     "generic_shape",
     "model_shape",
@@ -163,13 +164,21 @@ def replica_size(shape: Shape, memory_gb: float, headroom: float = 1.2) -> int:
     return n
 
 
+def fits(shape: Shape, chip: Chip, n: int) -> bool:
+    """Whether the weights fit in 90 % of the replica's memory (serving engines reserve
+    about that share: vLLM's default ``gpu_memory_utilization`` is 0.9)."""
+    return shape.total_params * 1e9 * shape.bytes_per_weight <= 0.9 * n * chip.memory_gb * 1e9
+
+
 def batch_capacity(shape: Shape, chip: Chip, n: int, context: float) -> float:
     """Sequences of ``context`` tokens whose KV cache fits beside the weights in 90 % of the
-    replica's memory (serving engines reserve about that share: vLLM's default
-    ``gpu_memory_utilization`` is 0.9)."""
+    replica's memory; unbounded when the weights alone do not fit (a setup this model
+    cannot check: offloading, or more accelerators than stated)."""
     free = 0.9 * n * chip.memory_gb * 1e9 - shape.total_params * 1e9 * shape.bytes_per_weight
     per_sequence = context * shape.kv_bytes_per_token + shape.window_kv_bytes
-    return max(free / per_sequence, 1.0) if per_sequence > 0 else float("inf")
+    if free <= 0 or per_sequence <= 0:
+        return float("inf")
+    return max(free / per_sequence, 1.0)
 
 
 def flops_rate(shape: Shape, chip: Chip, n: int, efficiency: float, fit: Fitted) -> float:
@@ -230,8 +239,9 @@ embeddings, dense layers, shared experts): 0.36 for Qwen3-235B-A22B, 0.41 for gp
 
 
 def _bytes_per_weight(precision: str, total: float, routed: float) -> float:
-    """Mean bytes per weight; MXFP4 checkpoints quantise the experts only (the rest BF16)."""
-    if precision == "mxfp4":
+    """Mean bytes per weight; MXFP4 checkpoints of a mixture of experts quantise the experts
+    only (the rest stays BF16, as in gpt-oss)."""
+    if precision == "mxfp4" and routed > 0:
         return (routed * BYTES_PER_PRECISION["mxfp4"] + (total - routed) * 2.0) / total
     return BYTES_PER_PRECISION[precision]
 
