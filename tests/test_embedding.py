@@ -4,6 +4,7 @@ the catalogue rows, and the issue's comparison with a chat answer."""
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 
@@ -13,55 +14,107 @@ import tokenprint
 from tokenprint import Range, register_model
 from tokenprint.catalog import models
 from tokenprint.errors import InvalidArgumentError, InvalidTypeError, ModelNotRegisteredError
-from tokenprint.impacts.embedding import EMBEDDING_MFU, embedding_impacts
+from tokenprint.impacts import serving
+from tokenprint.impacts.embedding import (
+    EMBEDDING_MFU,
+    embedding_coefficients,
+    embedding_request,
+)
+from tokenprint.impacts.llm import FIT_RESIDUAL, PREFILL_MFU, SECONDS_PER_YEAR
 from tokenprint.impacts.profiles import Accelerator, DataCenter, ElectricityMix, ModelSpec, Server
 
-ACC = Accelerator("H100", 80.0, 700.0, 989.0, 1.0, 1.0, 200.0, 0.01, 4000.0)
+# name, memory GB, bandwidth TB/s, TFLOP/s BF16/FP8/FP4, power W, embodied GWP/ADPe/PE
+ACC = Accelerator("H100", 80.0, 3.35, 989.0, 1979.0, 0.0, 700.0, 200.0, 0.01, 4000.0)
 SERVER = Server("s", 1000.0, 8, 5000.0, 0.3, 60000.0, 4.0)
-DC = DataCenter(name="dc", zone="XXX", pue=1.2, wue=0.5)
+# Every input a point value except the impact model's own ranges; one accelerator, BF16,
+# fully utilised (no idle share), batch stated (decode only: an embedding has none).
+DC = DataCenter(
+    name="dc",
+    zone="XXX",
+    pue=1.2,
+    wue=0.5,
+    precision="bf16",
+    accelerator_count=1,
+    batch_size=1.0,
+)
 MIX = ElectricityMix(zone="XXX", gwp=0.05, adpe=5e-8, pe=10.0, wue=3.0)
-SECONDS_4Y = 4 * 365.25 * 86400
+SECONDS_4Y = 4 * SECONDS_PER_YEAR
+
+
+def _acc(name: str) -> Accelerator:
+    assert name == "H100"
+    return ACC
+
+
+def _vectors(model: ModelSpec, tokens: float, dc: DataCenter = DC) -> tuple[tuple[float, ...], ...]:
+    return embedding_request(embedding_coefficients(model, _acc, SERVER, dc, MIX), tokens)
+
+
+def _geo(r: Range) -> float:
+    return math.sqrt(r.min * r.max)
 
 
 def test_embedding_energy_is_the_prefill_of_its_tokens_by_hand() -> None:
-    # 0.1B encoder, 1,000 tokens. Per token 2 * 0.1e9 FLOPs; the low corner runs at 60 %
-    # utilisation and 70 % of 700 W, the high corner at 10 % and 700 W. One GPU (0.24 GB of
-    # weights), so the server share is 1/8 of 1,000 W = 125 W.
-    low, high = embedding_impacts(
-        ModelSpec("e", 0.1, 0.1),
-        input_tokens=1000,
-        accelerator=ACC,
-        server=SERVER,
-        datacenter=DC,
-        mix=MIX,
-    )
-    t_low = 1000 * 2 * 0.1e9 / (989e12 * 0.6)  # 3.3704e-4 s
-    t_high = 1000 * 2 * 0.1e9 / (989e12 * 0.1)  # 2.0222e-3 s
-    e_low = (t_low * 700 * 0.7 + t_low * 125) / 3600 / 1000  # kWh, IT
-    e_high = (t_high * 700 * 1.0 + t_high * 125) / 3600 / 1000
-    assert t_low == pytest.approx(3.3704e-4, rel=1e-4)
-    assert low[0] == pytest.approx(e_low * 1.2, rel=1e-9)
-    assert high[0] == pytest.approx(e_high * 1.2, rel=1e-9)
-    # 2.0222e-3 s x (700 + 125) W = 1.6683 J = 4.6341e-7 kWh of IT energy, x PUE 1.2
-    assert high[0] == pytest.approx(4.6341e-7 * 1.2, rel=1e-4)
-    assert low[1] == pytest.approx(e_low * 1.2 * 0.05)  # GWP from the mix
-    assert low[4] == pytest.approx(e_low * 0.5 + e_low * 1.2 * 3.0)  # water: on-site + off-site
-    # embodied: (1/8 server + 1 GPU) over 4 years, for the prefill time
-    per_s = (5000.0 / 8 + 200.0) / SECONDS_4Y
-    assert low[5] == pytest.approx(t_low * per_s)
-    assert high[5] == pytest.approx(t_high * per_s)
+    # 0.1B encoder, 1,000 tokens, one sequence. The best estimate runs at the geometric
+    # midpoint of each range (utilisation, the fit's residual). Per token 2 * 0.1e9 FLOPs,
+    # plus attention over the tokens before it: 1,000^2 / 2 token pairs at the generic
+    # shape's attention FLOPs for 0.1B active parameters.
+    p, n = 0.1, 1000
+    mfu, residual = _geo(EMBEDDING_MFU), _geo(FIT_RESIDUAL)
+    a, b = serving.GENERIC_ATTENTION
+    flops = n * 2 * p * 1e9 + a * p**b * n * n / 2
+    t = flops / (989e12 * mfu)  # s, at the prefill utilisation
+    assert t == pytest.approx(8.4e-4, rel=0.02)  # ~2.04e11 FLOPs at ~24 % of 989 TFLOP/s
+    # accelerator power: static share plus compute at the achieved rate, capped at the board
+    fit = serving.Fitted()
+    power = 700.0 * min(fit.power_static + fit.power_compute * mfu / fit.eta_compute, 1.0)
+    acc_s = t * residual  # accelerator-seconds (the fit's residual scales time and energy)
+    it = (power + 1000.0 / 8) * acc_s / 3.6e6  # kWh: accelerator + 1/8 of the host
+    low, mid, high = _vectors(ModelSpec("e", p, p), n)
+    assert mid[0] == pytest.approx(it * 1.2, rel=1e-9)  # x PUE
+    assert mid[1] == pytest.approx(it * 1.2 * 0.05, rel=1e-9)  # GWP from the mix
+    assert mid[3] == pytest.approx(it * 1.2 * 10.0, rel=1e-9)  # primary energy from the mix
+    assert mid[4] == pytest.approx(it * 0.5 + it * 1.2 * 3.0, rel=1e-9)  # on-site + off-site
+    # embodied: 1 GPU + 1/8 of the server over 4 years, for the accelerator-seconds
+    assert mid[5] == pytest.approx(acc_s * (200.0 + 5000.0 / 8) / SECONDS_4Y, rel=1e-9)
+    assert mid[7] == pytest.approx(acc_s * (4000.0 + 60000.0 / 8) / SECONDS_4Y, rel=1e-9)
+    for lo_, c, hi_ in zip(low, mid, high, strict=True):
+        assert 0 < lo_ < c < hi_
 
 
 def test_embedding_utilisation_range_is_wider_than_the_llm_prefill() -> None:
     assert Range(0.1, 0.6) == EMBEDDING_MFU
+    assert EMBEDDING_MFU.min < PREFILL_MFU.min and EMBEDDING_MFU.max == PREFILL_MFU.max
 
 
-def test_embedding_scales_linearly_with_tokens() -> None:
+def test_embedding_is_not_shared_with_a_batch() -> None:
+    # A compute-bound pass keeps the accelerators busy whatever the batch: the batch size
+    # (which divides a decode step) leaves an embedding unchanged.
+    model = ModelSpec("e", 0.3, 0.3)
+    assert _vectors(model, 500) == _vectors(model, 500, DC._replace(batch_size=64.0))
+
+
+def test_embedding_grows_with_tokens_and_model_size() -> None:
+    small, big = ModelSpec("s", 0.1, 0.1), ModelSpec("b", 1.0, 1.0)
+    for q in range(3):
+        assert _vectors(small, 100)[q][0] < _vectors(small, 1000)[q][0]
+        assert _vectors(small, 1000)[q][0] < _vectors(big, 1000)[q][0]
+
+
+def test_embedding_is_linear_in_tokens_plus_the_attention_over_them() -> None:
+    # f(N) = a*N + b*N^2/2 for every quantile and criterion (a: the per-token prefill,
+    # b >= 0: attention over the sequence), so f(3N) - 3 f(N) = 3 (f(2N) - 2 f(N)) >= 0.
     one = tokenprint.estimate_embedding("BAAI/bge-base-en-v1.5", 1000)
-    ten = tokenprint.estimate_embedding("BAAI/bge-base-en-v1.5", 10_000)
-    assert one.energy is not None and ten.energy is not None
-    assert ten.energy.max == pytest.approx(10 * one.energy.max)
-    assert ten.energy.min == pytest.approx(10 * one.energy.min)
+    two = tokenprint.estimate_embedding("BAAI/bge-base-en-v1.5", 2000)
+    three = tokenprint.estimate_embedding("BAAI/bge-base-en-v1.5", 3000)
+    for f1, f2, f3 in zip(
+        (*one.vectors[0], *one.central_vector, *one.vectors[1]),  # type: ignore[index, misc]
+        (*two.vectors[0], *two.central_vector, *two.vectors[1]),  # type: ignore[index, misc]
+        (*three.vectors[0], *three.central_vector, *three.vectors[1]),  # type: ignore[index, misc]
+        strict=True,
+    ):
+        assert f2 >= 2 * f1 > 0
+        assert f3 - 3 * f1 == pytest.approx(3 * (f2 - 2 * f1), rel=1e-6)
 
 
 def test_zero_tokens_cost_nothing() -> None:
