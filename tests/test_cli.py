@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+import tokenprint
+from tokenprint.commands._table import fmt_range
 
 CONSOLE = str(Path(sys.executable).parent / "tokenprint")
 RUNNERS = {"console-script": [CONSOLE], "python-m": [sys.executable, "-m", "tokenprint"]}
@@ -17,6 +21,11 @@ RUNNERS = {"console-script": [CONSOLE], "python-m": [sys.executable, "-m", "toke
 def runner(request: pytest.FixtureRequest) -> list[str]:
     cmd: list[str] = RUNNERS[request.param]
     return cmd
+
+
+def _cells(line: str) -> list[str]:
+    """A table line's cells (columns are at least two spaces apart)."""
+    return re.split(r"\s{2,}", line.strip())
 
 
 def _run(cmd: list[str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -31,11 +40,28 @@ def test_estimate_prints_a_table(runner: list[str]) -> None:
     out = _run(runner, "estimate", "--model", "gpt-4o", "--output-tokens", "500")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert lines[0].startswith("gpt-4o via openai (USA, H100): 0 input, 500 output tokens")
-    assert lines[1].split() == ["phase", "criterion", "mean", "range", "unit"]
-    rows = [line.split()[:2] for line in lines[3:] if line.startswith(("total", "usage", "emb"))]
-    assert ["total", "energy"] in rows and ["embodied", "gwp"] in rows
-    assert len(rows) == 13  # 5 totals, 5 usage, 3 embodied
+    impacts = tokenprint.estimate("gpt-4o", 500)
+    b = impacts.basis
+    assert lines[0].startswith("gpt-4o via openai (USA): 0 input, 500 output tokens")
+    assert b.batch_size is not None
+    assert lines[1] == (
+        f"served on {b.accelerator_count} x {b.hardware}, {b.precision} weights, "
+        f"{b.batch_size:.0f} sequences per replica (best estimate)"
+    )
+    assert lines[1].startswith("served on ") and " x H100, " in lines[1]
+    assert _cells(lines[2]) == ["phase", "criterion", "best estimate", "P5 – P95", "unit"]
+    rows = {
+        tuple(cells[:2]): cells
+        for cells in map(_cells, lines[4:])
+        if cells[0] in ("total", "energy part", "wcf part", "usage", "embodied")
+    }
+    assert ("total", "energy") in rows and ("embodied", "gwp") in rows
+    assert {("energy part", p) for p in ("accelerators", "host", "idle", "facility")} <= set(rows)
+    assert {("wcf part", p) for p in ("onsite", "offsite")} <= set(rows)
+    assert len(rows) == 19  # 5 totals, 4 energy parts, 2 water parts, 5 usage, 3 embodied
+    gwp = impacts.gwp
+    assert gwp is not None and f"{gwp.central:.3g}" != f"{gwp.mean:.3g}"
+    assert rows["total", "gwp"][2:] == [f"{gwp.central:.3g}", fmt_range(gwp.min, gwp.max), "kgCO2eq"]
     assert "kgCO2eq" in out.stdout and "kWh" in out.stdout
     assert lines[-1].startswith("methodology ")
 

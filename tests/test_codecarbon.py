@@ -43,9 +43,9 @@ def test_one_row_per_request_read_back_by_codecarbon(tmp_path: Path) -> None:
     assert first.impacts.wcf is not None
     assert a.project_name == "chatbot" and a.experiment_id == "exp-1"
     assert a.run_id == b.run_id == ex.run_id
-    assert math.isclose(a.emissions, first.impacts.gwp.mean, rel_tol=1e-12)
-    assert math.isclose(a.energy_consumed, first.impacts.energy.mean, rel_tol=1e-12)
-    assert math.isclose(a.water_consumed, first.impacts.wcf.mean, rel_tol=1e-12)
+    assert math.isclose(a.emissions, first.impacts.gwp.central, rel_tol=1e-12)
+    assert math.isclose(a.energy_consumed, first.impacts.energy.central, rel_tol=1e-12)
+    assert math.isclose(a.water_consumed, first.impacts.wcf.central, rel_tol=1e-12)
     assert a.duration == 1.5
     assert math.isclose(a.emissions_rate, a.emissions / 1.5)
     assert math.isclose(a.gpu_power, a.energy_consumed * 3.6e6 / 1.5)
@@ -75,8 +75,8 @@ def test_usage_only_emissions_leave_out_embodied(tmp_path: Path) -> None:
     CodeCarbonExporter(path, include_embodied=False).export(record)
     (row,) = _read_back(path)
     assert record.impacts.usage is not None and record.impacts.gwp is not None
-    assert math.isclose(row.emissions, record.impacts.usage.gwp.mean, rel_tol=1e-12)
-    assert row.emissions < record.impacts.gwp.mean
+    assert math.isclose(row.emissions, record.impacts.usage.gwp.central, rel_tol=1e-12)
+    assert row.emissions < record.impacts.gwp.central
 
 
 def test_per_run_writes_one_summed_row_at_shutdown(tmp_path: Path) -> None:
@@ -88,7 +88,7 @@ def test_per_run_writes_one_summed_row_at_shutdown(tmp_path: Path) -> None:
     assert not path.exists()
     EcoLogits.shutdown()
     (row,) = _read_back(path)
-    expected = sum(r.impacts.gwp.mean for r in records if r.impacts.gwp is not None)
+    expected = sum(r.impacts.gwp.central for r in records if r.impacts.gwp is not None)
     assert math.isclose(row.emissions, expected, rel_tol=1e-12)
     assert row.duration >= 0 and row.cloud_provider == "openai"
 

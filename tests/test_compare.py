@@ -15,23 +15,23 @@ from tokenprint.commands.compare import compare
 MODELS = ["gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet-latest"]
 
 
-def _gwp_mean(model: str) -> float:
+def _gwp_central(model: str) -> float:
     gwp = tokenprint.estimate(model, 500, 1000).gwp
     assert gwp is not None
-    return gwp.mean
+    return gwp.central
 
 
-def test_rows_are_sorted_by_gwp_mean_lowest_first() -> None:
+def test_rows_are_sorted_by_gwp_best_estimate_lowest_first() -> None:
     rows = compare(MODELS, 500, 1000)
-    means = [r.get("gwp").mean for r in rows]
-    assert means == sorted(means)
+    best = [r.get("gwp").central for r in rows]
+    assert best == sorted(best)
     assert sorted(r.model for r in rows) == sorted(MODELS)
-    assert means[0] == min(_gwp_mean(m) for m in MODELS)
+    assert best[0] == min(_gwp_central(m) for m in MODELS)
 
 
 def test_sort_by_another_criterion() -> None:
     rows = compare(MODELS, 500, 1000, criterion="wcf")
-    water = [r.get("wcf").mean for r in rows]
+    water = [r.get("wcf").central for r in rows]
     assert water == sorted(water)
 
 
@@ -43,7 +43,7 @@ def test_table_shows_ranges_and_ratio_to_best(capsys: pytest.CaptureFixture[str]
     body = lines[3:]
     assert len(body) == 3
     assert body[0].startswith("gpt-4o-mini") and body[0].rstrip().endswith("1.00")
-    ratio_4o = _gwp_mean("gpt-4o") / _gwp_mean("gpt-4o-mini")
+    ratio_4o = _gwp_central("gpt-4o") / _gwp_central("gpt-4o-mini")
     gpt4o = next(line for line in body if line.startswith("gpt-4o "))
     assert gpt4o.rstrip().endswith(f"{ratio_4o:.2f}")
     assert " – " in body[0]  # a low – high range

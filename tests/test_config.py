@@ -153,8 +153,15 @@ def test_hub_resolver_env_flag(monkeypatch: pytest.MonkeyPatch) -> None:
             'exporters = [{type = "codecarbon", per = "week"}]\n',
             r"exporters\[0\]: codecarbon exporter: per must be",
         ),
-        ("[datacenters.openai]\npeu = 1.2\n", r"datacenters\.openai\.peu: unknown setting"),
-        ('[datacenters.openai]\npue = "low"\n', r"datacenters\.openai\.pue: expected a number"),
+        (
+            "[datacenters.openai]\npeu = 1.2\n",
+            r"tokenprint\.toml: datacenters\.openai: peu: unknown setting; expected one of \[.*'pue'",
+        ),
+        (
+            '[datacenters.openai]\npue = "low"\n',
+            r"tokenprint\.toml: datacenters\.openai: pue: expected a number or \[low, high\], "
+            r"got 'low'",
+        ),
         ("[budget]\nper_requests = {}\n", r"budget\.per_requests: unknown key"),
         ('[budget]\nper_request = {co2 = "1 g"}\n', r"budget: unknown budget criterion 'co2'"),
         ('hub_resolver = "maybe"\n', r"hub_resolver: expected true or false"),

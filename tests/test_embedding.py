@@ -16,6 +16,7 @@ from tokenprint.catalog import models
 from tokenprint.errors import InvalidArgumentError, InvalidTypeError, ModelNotRegisteredError
 from tokenprint.impacts import serving
 from tokenprint.impacts.embedding import (
+    EMBEDDING_INPUT_TOKENS,
     EMBEDDING_MFU,
     embedding_coefficients,
     embedding_request,
@@ -55,16 +56,16 @@ def _geo(r: Range) -> float:
 
 
 def test_embedding_energy_is_the_prefill_of_its_tokens_by_hand() -> None:
-    # 0.1B encoder, 1,000 tokens, one sequence. The best estimate runs at the geometric
-    # midpoint of each range (utilisation, the fit's residual). Per token 2 * 0.1e9 FLOPs,
-    # plus attention over the tokens before it: 1,000^2 / 2 token pairs at the generic
-    # shape's attention FLOPs for 0.1B active parameters.
+    # 0.1B encoder, 1,000 tokens in inputs of at most 512. The best estimate runs at the
+    # geometric midpoint of each range (utilisation, the fit's residual). Per token
+    # 2 * 0.1e9 FLOPs, plus attention over half an input's tokens on average: 1,000 x 512 / 2
+    # token pairs at the generic shape's attention FLOPs for 0.1B active parameters.
     p, n = 0.1, 1000
     mfu, residual = _geo(EMBEDDING_MFU), _geo(FIT_RESIDUAL)
     a, b = serving.GENERIC_ATTENTION
-    flops = n * 2 * p * 1e9 + a * p**b * n * n / 2
+    flops = n * 2 * p * 1e9 + a * p**b * n * EMBEDDING_INPUT_TOKENS / 2
     t = flops / (989e12 * mfu)  # s, at the prefill utilisation
-    assert t == pytest.approx(8.98e-4, rel=1e-3)  # 2.175e11 FLOPs at 24.5 % of 989 TFLOP/s
+    assert t == pytest.approx(8.625e-4, rel=1e-3)  # 2.09e11 FLOPs at 24.5 % of 989 TFLOP/s
     # accelerator power: static share plus compute at the achieved rate, capped at the board
     fit = serving.Fitted()
     power = 700.0 * min(fit.power_static + fit.power_compute * mfu / fit.eta_compute, 1.0)
@@ -104,15 +105,13 @@ def test_embedding_grows_with_tokens_and_model_size() -> None:
 def test_embedding_is_linear_in_tokens_plus_the_attention_over_them() -> None:
     # f(N) = a*N + b*N^2/2 for every quantile and criterion (a: the per-token prefill,
     # b >= 0: attention over the sequence), so f(3N) - 3 f(N) = 3 (f(2N) - 2 f(N)) >= 0.
-    one = tokenprint.estimate_embedding("BAAI/bge-base-en-v1.5", 1000)
-    two = tokenprint.estimate_embedding("BAAI/bge-base-en-v1.5", 2000)
-    three = tokenprint.estimate_embedding("BAAI/bge-base-en-v1.5", 3000)
-    for f1, f2, f3 in zip(
-        (*one.vectors[0], *one.central_vector, *one.vectors[1]),  # type: ignore[index, misc]
-        (*two.vectors[0], *two.central_vector, *two.vectors[1]),  # type: ignore[index, misc]
-        (*three.vectors[0], *three.central_vector, *three.vectors[1]),  # type: ignore[index, misc]
-        strict=True,
-    ):
+
+    def values(n: int) -> tuple[float, ...]:
+        imp = tokenprint.estimate_embedding("BAAI/bge-base-en-v1.5", n)
+        assert imp.vectors is not None and imp.central_vector is not None
+        return (*imp.vectors[0], *imp.central_vector, *imp.vectors[1])
+
+    for f1, f2, f3 in zip(values(1000), values(2000), values(3000), strict=True):
         assert f2 >= 2 * f1 > 0
         assert f3 - 3 * f1 == pytest.approx(3 * (f2 - 2 * f1), rel=1e-6)
 
@@ -290,3 +289,11 @@ def test_cli_text_still_requires_output_tokens(capsys: pytest.CaptureFixture[str
 
     assert main(["estimate", "--model", "gpt-4o"]) == 2
     assert "--output-tokens" in capsys.readouterr().err
+
+
+def test_attention_is_counted_within_inputs_of_at_most_512_tokens() -> None:
+    # the APIs report all inputs together: 10,000 tokens are many inputs, not one sequence
+    model = ModelSpec("e", 0.1, 0.1)
+    one = _vectors(model, 1_000)[1][0]
+    ten = _vectors(model, 10_000)[1][0]
+    assert ten == pytest.approx(10 * one)

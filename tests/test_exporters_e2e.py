@@ -93,8 +93,8 @@ def test_codecarbon_row_read_back_by_codecarbon(tmp_path: Path) -> None:
     impacts = _chat(label="x")
     (row,) = [ed.EmissionsData(**r) for r in pd.read_csv(path).to_dict("records")]
     assert impacts.gwp is not None and impacts.energy is not None
-    assert math.isclose(row.emissions, impacts.gwp.mean, rel_tol=1e-12)
-    assert math.isclose(row.energy_consumed, impacts.energy.mean, rel_tol=1e-12)
+    assert math.isclose(row.emissions, impacts.gwp.central, rel_tol=1e-12)
+    assert math.isclose(row.energy_consumed, impacts.energy.central, rel_tol=1e-12)
     assert row.cloud_provider == "openai" and row.duration > 0  # measured latency
 
 
@@ -123,11 +123,12 @@ def test_opentelemetry_metrics_and_span_from_an_instrumented_call() -> None:
     }
     (gwp,) = points["tokenprint.gwp"]
     assert impacts.gwp is not None
-    assert gwp.value == pytest.approx(impacts.gwp.mean)
+    assert gwp.value == pytest.approx(impacts.gwp.central, rel=1e-12)
     assert gwp.attributes["model"] == "gpt-4o-mini-2024-07-18"
     assert gwp.attributes["provider"] == "openai" and gwp.attributes["task"] == "summarise"
     (span,) = spans.get_finished_spans()
     assert span.attributes is not None
+    assert span.attributes["tokenprint.impacts.gwp"] == impacts.gwp.central
     assert span.attributes["tokenprint.impacts.gwp.max"] == impacts.gwp.max
 
 
@@ -157,5 +158,5 @@ def test_codecarbon_row_per_tracked_run(tmp_path: Path) -> None:
     CodeCarbonExporter(path, project_name="nightly-eval").write_run(tracker.requests)
     (row,) = pd.read_csv(path).to_dict("records")
     assert first.gwp is not None and second.gwp is not None
-    assert row["emissions"] == pytest.approx(first.gwp.mean + second.gwp.mean, rel=1e-12)
+    assert row["emissions"] == pytest.approx(first.gwp.central + second.gwp.central, rel=1e-12)
     assert row["project_name"] == "nightly-eval" and row["duration"] > 0

@@ -55,12 +55,13 @@ def test_counters_and_histograms_per_criterion_with_attributes() -> None:
         ia, ib = a.impacts.criterion(name), b.impacts.criterion(name)
         assert ia is not None and ib is not None
         lo_a, hi_a, lo_b, hi_b = ia.min, ia.max, ib.min, ib.max
-        assert total.value == pytest.approx((lo_a + hi_a) / 2 + (lo_b + hi_b) / 2)
+        assert total.value == pytest.approx(ia.central + ib.central, rel=1e-12)
         (low,) = points[f"tokenprint.{name}.min"]
         (high,) = points[f"tokenprint.{name}.max"]
         assert low.value == pytest.approx(lo_a + lo_b) and high.value == pytest.approx(hi_a + hi_b)
         (hist,) = points[f"tokenprint.request.{name}"]
         assert hist.count == 2
+        assert hist.sum == pytest.approx(ia.central + ib.central, rel=1e-12)
     (requests,) = points["tokenprint.requests"]
     assert requests.value == 2
     assert dict(requests.attributes) == {
@@ -92,7 +93,7 @@ def test_impacts_become_attributes_of_the_current_span() -> None:
     attrs = dict(span.attributes or {})
     gwp = record.impacts.gwp
     assert gwp is not None
-    assert attrs["tokenprint.impacts.gwp"] == pytest.approx(gwp.mean)
+    assert attrs["tokenprint.impacts.gwp"] == gwp.central
     assert attrs["tokenprint.impacts.gwp.min"] == gwp.min
     assert attrs["tokenprint.impacts.gwp.max"] == gwp.max
     assert attrs["tokenprint.methodology_version"] == record.impacts.methodology_version
@@ -166,7 +167,7 @@ def test_otlp_http_endpoint_receives_the_metrics_on_shutdown(
                             attributes = {a.key: a.value.string_value for a in p.attributes}
     gwp = record.impacts.gwp
     assert gwp is not None
-    assert values["tokenprint.gwp"] == pytest.approx(gwp.mean)
+    assert values["tokenprint.gwp"] == pytest.approx(gwp.central, rel=1e-12)
     assert values["tokenprint.requests"] == 1
     assert attributes["model"] == "gpt-4o-mini" and attributes["team"] == "search"
     assert service == "tokenprint"

@@ -167,11 +167,6 @@ def test_range_is_a_pydantic_field_that_round_trips() -> None:
     assert _Holder(r=3.0).r == Range(3.0)  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: Range's pydantic validator reads only min and max, so a given "
-    "central is dumped but lost on the way back (ranges.py, _validate)",
-)
 def test_pydantic_round_trip_keeps_a_given_central() -> None:
     h = _Holder(r=Range(1, 4, central=3.0))
     assert h.model_dump()["r"]["central"] == 3.0

@@ -22,7 +22,13 @@ from tokenprint.engine import (
 )
 from tokenprint.errors import InvalidArgumentError, InvalidTypeError, ModelNotRegisteredError
 from tokenprint.impacts.embedding import embedding_coefficients, embedding_request
-from tokenprint.impacts.image import image_coefficients, image_request, image_tokens, parse_size
+from tokenprint.impacts.image import (
+    image_coefficients,
+    image_request,
+    image_tokens,
+    latent_tokens,
+    parse_size,
+)
 from tokenprint.impacts.profiles import ElectricityMix
 from tokenprint.impacts.ranges import Value
 from tokenprint.impacts.results import Impacts
@@ -53,7 +59,10 @@ def _image(ctx: Context, u: Usage) -> Estimate:
         tokens = float(u.output_tokens)  # the API's own count (gpt-image usage)
     else:
         tokens, notes = image_tokens(spec, u.images or 1, u.image_size, u.image_quality)
-    return Estimate(image_request(c, spec, tokens, u.input_tokens), setup=c.setup, notes=notes)
+    vectors = image_request(
+        c, spec, tokens, u.input_tokens, latent_tokens(spec, u.image_size)
+    )
+    return Estimate(vectors, setup=c.setup, notes=notes)
 
 
 MODALITIES["embedding"] = _embedding

@@ -16,13 +16,22 @@ from tokenprint.impacts.llm import Coefficients, coefficients, request, terms
 from tokenprint.impacts.profiles import Accelerator, DataCenter, ElectricityMix, ModelSpec, Server
 from tokenprint.impacts.ranges import Range
 
-__all__ = ["EMBEDDING_MFU", "embedding_coefficients", "embedding_request"]
+__all__ = [
+    "EMBEDDING_INPUT_TOKENS",
+    "EMBEDDING_MFU",
+    "embedding_coefficients",
+    "embedding_request",
+]
 
 # Model-FLOPs utilisation of an embedding forward pass. High end: the LLM prefill's 60 %
 # (methodology §4; servers such as text-embeddings-inference batch requests token-wise, so
 # large embedders run like a prefill). Low end 10 %, our assumption: encoders with hidden
 # sizes of 384-1024 (MiniLM, BERT-base/large) use only part of an H100's tensor cores.
 EMBEDDING_MFU = Range(0.1, 0.6)
+# The APIs report the tokens of all inputs of a request together; each input is its own
+# sequence. Attention is counted over inputs of at most 512 tokens: the limit of BERT-class
+# encoders (bge, e5, MiniLM) and a common RAG chunk size. Our assumption.
+EMBEDDING_INPUT_TOKENS = 512.0
 
 
 def embedding_coefficients(
@@ -43,4 +52,5 @@ def embedding_request(c: Coefficients, input_tokens: float) -> tuple[tuple[float
     time, not shared with a batch: a compute-bound pass keeps the accelerators busy whatever
     the batch (see the methodology).
     """
-    return request(c, terms(0.0, input_tokens))
+    per_input = min(input_tokens, EMBEDDING_INPUT_TOKENS)
+    return request(c, (0.0, 0.0, input_tokens, input_tokens * per_input / 2.0, 0.0))

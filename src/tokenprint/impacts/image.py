@@ -33,6 +33,7 @@ __all__ = [
     "ImageSpec",
     "image_coefficients",
     "image_request",
+    "latent_tokens",
     "image_tokens",
     "parse_size",
 ]
@@ -172,21 +173,34 @@ def image_coefficients(
     return coefficients(spec.model, accelerators, server, site, mix, prefill_mfu=DIFFUSION_MFU)
 
 
+def latent_tokens(spec: ImageSpec, size: str | None) -> float:
+    """Latent tokens of one image: the sequence each denoiser pass attends over (the
+    geometric midpoint when the size is a range)."""
+    area, _ = _area(spec, size)
+    return (lo(area) * hi(area)) ** 0.5 / (spec.pixels_per_token**2)
+
+
 def image_request(
-    c: Coefficients, spec: ImageSpec, tokens: Value, input_tokens: float = 0.0
+    c: Coefficients,
+    spec: ImageSpec,
+    tokens: Value,
+    input_tokens: float = 0.0,
+    sequence: float | None = None,
 ) -> Vectors:
     """(P5, best estimate, P95) impact vectors for ``tokens`` from :func:`image_tokens` (or
     the API's usage); a token count known as a range widens the interval at both ends.
 
-    Diffusion: the tokens are prefilled (compute-bound, no batch sharing); the text prompt's
-    encoding is left out (well under 1 % of the denoising FLOPs). Autoregressive: the tokens
-    are decoded as output tokens after ``input_tokens``.
+    Diffusion: the tokens are prefilled (compute-bound, no batch sharing), each denoiser
+    pass attending over one image's ``sequence`` latent tokens (default 1024x1024: 4,096);
+    the text prompt's encoding is left out (well under 1 % of the denoising FLOPs).
+    Autoregressive: the tokens are decoded as output tokens after ``input_tokens``.
     """
+    seq = sequence if sequence is not None else REFERENCE_AREA / spec.pixels_per_token**2
 
     def at(n: float) -> tuple[float, ...]:
         if spec.architecture == "autoregressive":
             return terms(n, input_tokens)
-        return terms(0.0, n)
+        return (0.0, 0.0, n, n * seq / 2.0, 0.0)
 
     low, high = lo(tokens), hi(tokens)
     mid = (low * high) ** 0.5

@@ -200,7 +200,10 @@ class Range:
             if isinstance(v, Range):
                 return v
             if isinstance(v, dict):
-                return Range(float(v["min"]), float(v["max"]))
+                central = v.get("central")
+                return Range(
+                    float(v["min"]), float(v["max"]), None if central is None else float(central)
+                )
             if isinstance(v, (int, float)):
                 return Range(float(v))
             raise ValueError("expected a Range, a number or {'min': .., 'max': ..}")
