@@ -348,3 +348,16 @@ def test_nothing_is_checked_without_trackers_or_budgets() -> None:
 def test_repr_shows_limits_in_the_users_units() -> None:
     text = repr(Budget(per_request={"gwp": "0.5 g"}, total={"water": "10 mL"}, mode="warn"))
     assert "gwp: 0.5 g" in text and "wcf: 10 mL" in text and "'warn'" in text
+
+
+def test_spent_adds_the_best_estimates_of_the_requests() -> None:
+    from tokenprint.usage import Usage
+
+    budget = tokenprint.Budget(total={"gwp": "1 kg"})
+    a = tokenprint.estimate("gpt-4o", 500, 100)
+    b = tokenprint.estimate("gpt-4o-mini", 300, 20)
+    for impacts in (a, b):
+        usage = Usage("openai", "gpt-4o", 0, 0, 0, 0, None, None, "text", "test")
+        budget.charge(hooks.RequestRecord(usage, impacts, {}, 0.0))
+    assert a.gwp is not None and b.gwp is not None and budget.spent.gwp is not None
+    assert budget.spent.gwp.central == pytest.approx(a.gwp.central + b.gwp.central)

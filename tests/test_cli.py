@@ -61,7 +61,8 @@ def test_estimate_prints_a_table(runner: list[str]) -> None:
     assert len(rows) == 19  # 5 totals, 4 energy parts, 2 water parts, 5 usage, 3 embodied
     gwp = impacts.gwp
     assert gwp is not None and f"{gwp.central:.3g}" != f"{gwp.mean:.3g}"
-    assert rows["total", "gwp"][2:] == [f"{gwp.central:.3g}", fmt_range(gwp.min, gwp.max), "kgCO2eq"]
+    expected = [f"{gwp.central:.3g}", fmt_range(gwp.min, gwp.max), "kgCO2eq"]
+    assert rows["total", "gwp"][2:] == expected
     assert "kgCO2eq" in out.stdout and "kWh" in out.stdout
     assert lines[-1].startswith("methodology ")
 

@@ -155,7 +155,8 @@ def test_hub_resolver_env_flag(monkeypatch: pytest.MonkeyPatch) -> None:
         ),
         (
             "[datacenters.openai]\npeu = 1.2\n",
-            r"tokenprint\.toml: datacenters\.openai: peu: unknown setting; expected one of \[.*'pue'",
+            r"tokenprint\.toml: datacenters\.openai: peu: unknown setting; "
+            r"expected one of \[.*'pue'",
         ),
         (
             '[datacenters.openai]\npue = "low"\n',

@@ -406,6 +406,7 @@ class Budget(_Active):
         self.name = name
         self._low = [0.0] * N_VALUES
         self._high = [0.0] * N_VALUES
+        self._mid = [0.0] * N_VALUES
         self._requests = 0
         self._lock = threading.Lock()
 
@@ -423,7 +424,9 @@ class Budget(_Active):
     def spent(self) -> Impacts:
         """What the requests counted so far add up to."""
         with self._lock:
-            return Impacts(self._low, self._high, basis=Basis(requests=self._requests))
+            return Impacts(
+                self._low, self._high, central=self._mid, basis=Basis(requests=self._requests)
+            )
 
     def remaining(self, criterion: str, unit: str | None = None) -> float | None:
         """What is left of the total limit on ``criterion``, in ``unit`` (default: the
@@ -442,6 +445,7 @@ class Budget(_Active):
         with self._lock:
             self._low = [0.0] * N_VALUES
             self._high = [0.0] * N_VALUES
+            self._mid = [0.0] * N_VALUES
             self._requests = 0
 
     # -- checks --------------------------------------------------------------------------
@@ -482,10 +486,12 @@ class Budget(_Active):
         if vec is None:
             return []
         low, high = vec
+        mid = record.impacts.central_vector or low
         with self._lock:
             for i in range(N_VALUES):
                 self._low[i] += low[i]
                 self._high[i] += high[i]
+                self._mid[i] += mid[i]
             self._requests += 1
             spent = (tuple(self._low), tuple(self._high))
         return self.over_request(vec) + self.over_total(spent)

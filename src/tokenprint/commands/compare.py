@@ -67,8 +67,11 @@ def compare(
 
 
 def _cell(x: Impact) -> str:
+    """The best estimate, then the 90 % interval in brackets."""
     k = DISPLAY[x.type][1]
-    return fmt_range(x.min * k, x.max * k)
+    if x.min == x.max:
+        return fmt(x.central * k)
+    return f"{fmt(x.central * k)} ({fmt_range(x.min * k, x.max * k)})"
 
 
 def _ratio(rows: list[Row], criterion: str) -> list[float]:

@@ -260,7 +260,13 @@ class CodeCarbonExporter:
         bases = {(r.impacts.basis.zone, r.impacts.basis.datacenter) for r in requests}
         basis = last.impacts.basis if len(bases) == 1 else total.basis
         low, high = total.vectors or (None, None)
-        total = Impacts(low, high, basis=basis._replace(requests=len(requests)))
+        total = Impacts(
+            low,
+            high,
+            central=total.central_vector,
+            parts=total.parts,
+            basis=basis._replace(requests=len(requests)),
+        )
         if duration is None:
             duration = max(0.0, last.timestamp - first.timestamp + (first.usage.latency_s or 0.0))
         row = self.row(
