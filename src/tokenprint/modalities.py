@@ -59,9 +59,7 @@ def _image(ctx: Context, u: Usage) -> Estimate:
         tokens = float(u.output_tokens)  # the API's own count (gpt-image usage)
     else:
         tokens, notes = image_tokens(spec, u.images or 1, u.image_size, u.image_quality)
-    vectors = image_request(
-        c, spec, tokens, u.input_tokens, latent_tokens(spec, u.image_size)
-    )
+    vectors = image_request(c, spec, tokens, u.input_tokens, latent_tokens(spec, u.image_size))
     return Estimate(vectors, setup=c.setup, notes=notes)
 
 

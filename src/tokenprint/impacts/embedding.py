@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tokenprint.impacts.llm import Coefficients, coefficients, request, terms
+from tokenprint.impacts.llm import Coefficients, coefficients, request
 from tokenprint.impacts.profiles import Accelerator, DataCenter, ElectricityMix, ModelSpec, Server
 from tokenprint.impacts.ranges import Range
 

@@ -18,6 +18,7 @@ sizes and unknown quality settings travel as Ranges; the result is monotone in e
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from typing import NamedTuple
@@ -33,8 +34,8 @@ __all__ = [
     "ImageSpec",
     "image_coefficients",
     "image_request",
-    "latent_tokens",
     "image_tokens",
+    "latent_tokens",
     "parse_size",
 ]
 
@@ -177,7 +178,7 @@ def latent_tokens(spec: ImageSpec, size: str | None) -> float:
     """Latent tokens of one image: the sequence each denoiser pass attends over (the
     geometric midpoint when the size is a range)."""
     area, _ = _area(spec, size)
-    return (lo(area) * hi(area)) ** 0.5 / (spec.pixels_per_token**2)
+    return math.sqrt(lo(area) * hi(area)) / (spec.pixels_per_token**2)
 
 
 def image_request(
