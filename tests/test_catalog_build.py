@@ -4,25 +4,20 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import importlib.util
 import json
 import zipfile
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from script_support import load_script
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "build_data.py"
 ECO = "ecologits-0.11.3-py3-none-any.whl"
 CC = "codecarbon-3.3.2-py3-none-any.whl"
 
 
 def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_data", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("build_data")
 
 
 def _wheel(path: Path, member: str, data: object) -> str:

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from types import ModuleType
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "gen_catalog_docs.py"
+from script_support import load_script
 
 
 def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_catalog_docs", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("gen_catalog_docs")
 
 
 def test_generated_catalogue_pages_are_up_to_date() -> None:

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from types import ModuleType
 
 import pytest
+from script_support import load_script
 
 from tokenprint.impacts import llm, serving
-
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "fit_serving.py"
 
 
 @pytest.fixture(scope="module")
 def fit_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fit_serving", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("fit_serving")
 
 
 def test_constants_in_the_code_are_the_fit_of_the_measurements(fit_script: ModuleType) -> None:

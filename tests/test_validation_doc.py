@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from types import ModuleType
+
+from script_support import load_script
 
 import tokenprint
 from tokenprint.catalog._files import read_csv
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "validate.py"
 CRITERIA = {"energy", "gwp", "wcf", "adpe"}
 
 
 def _validate() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("validate", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("validate")
 
 
 def test_validation_page_is_up_to_date() -> None:
