@@ -7,6 +7,7 @@ import json
 import math
 
 import pytest
+from science_support import ACC, MIX, POINT_SITE, SERVER
 
 import tokenprint
 from tokenprint import Range, register_model
@@ -26,27 +27,11 @@ from tokenprint.impacts.profiles import (
     Accelerator,
     Architecture,
     DataCenter,
-    ElectricityMix,
     ModelSpec,
-    Server,
 )
 from tokenprint.impacts.ranges import hi, lo
 
-# name, memory GB, bandwidth TB/s, TFLOP/s BF16/FP8/FP4, power W, embodied GWP/ADPe/PE
-ACC = Accelerator("H100", 80.0, 3.35, 989.0, 1979.0, 0.0, 700.0, 200.0, 0.01, 4000.0)
-SERVER = Server("s", 1000.0, 8, 5000.0, 0.3, 60000.0, 4.0)
-# Every input a point value except the impact model's own ranges: one accelerator, BF16,
-# fully utilised (no idle share), batch stated.
-DC = DataCenter(
-    name="dc",
-    zone="XXX",
-    pue=1.2,
-    wue=0.5,
-    precision="bf16",
-    accelerator_count=1,
-    batch_size=1.0,
-)
-MIX = ElectricityMix(zone="XXX", gwp=0.05, adpe=5e-8, pe=10.0, wue=3.0)
+DC = POINT_SITE
 # A denoiser without attention layers: its cost is the per-token prefill alone, 2 FLOPs per
 # parameter per latent token (how attention is counted is tested on its own, below).
 NO_ATTENTION = Architecture("no-attention", 24, 24, 24, 64.0, 0.0, 0, 0.0, 0, 0, 0.0, "bf16", ())

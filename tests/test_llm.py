@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from science_support import ACC, MIX, SERVER
 
 from tokenprint.impacts import llm, serving
 from tokenprint.impacts.llm import coefficients, parts, request, terms
@@ -20,16 +21,12 @@ from tokenprint.impacts.profiles import (
     Accelerator,
     Architecture,
     DataCenter,
-    ElectricityMix,
     ModelSpec,
-    Server,
 )
 from tokenprint.impacts.ranges import Range
 from tokenprint.impacts.results import ENERGY_PARTS, WATER_PARTS
 
-ACC = Accelerator("H100", 80.0, 3.35, 989.0, 1979.0, 0.0, 700.0, 200.0, 0.01, 4000.0)
 B200 = Accelerator("B200", 180.0, 8.0, 2250.0, 4500.0, 9000.0, 1000.0, 300.0, 0.015, 6000.0)
-SERVER = Server("s", 1000.0, 8, 5000.0, 0.3, 60000.0, 4.0)
 SITE = DataCenter(
     "dc",
     "XXX",
@@ -41,7 +38,6 @@ SITE = DataCenter(
     batch_size=64.0,
     utilisation=0.8,
 )
-MIX = ElectricityMix("XXX", gwp=0.05, adpe=5e-8, pe=10.0, wue=3.0)
 LLAMA = Architecture("llama-8b", 32, 32, 8, 128.0, 0.0, 32, 0.0, 0, 0, 0.0, "bf16", ())
 MODEL = ModelSpec("llama-8b", 8.03, 8.03, 16.0, LLAMA)
 CLOSED_MOE = ModelSpec("closed", 440.0, Range(44.0, 132.0))
@@ -247,3 +243,15 @@ def test_a_stated_setup_too_small_for_the_weights_is_flagged() -> None:
     c = coefficients(big, _find, SERVER, SITE._replace(accelerator_count=8), MIX, samples=8)
     assert not c.setup.fits
     assert coefficients(MODEL, _find, SERVER, SITE, MIX, samples=8).setup.fits
+
+
+def test_a_range_from_zero_has_its_midpoint_as_best_estimate() -> None:
+    # air-cooled sites use no water: on-site WUE 0-1.8 L/kWh has the best estimate 0.9
+    wet = DataCenter("w", "XXX", 1.2, Range(0.0, 1.8), "H100", precision="bf16",
+                     accelerator_count=1, batch_size=64.0)  # fmt: skip
+    dry = wet._replace(wue=0.9)
+    w = terms(500, 100)
+    p_wet = parts(coefficients(MODEL, _find, SERVER, wet, MIX), w)
+    p_dry = parts(coefficients(MODEL, _find, SERVER, dry, MIX), w)
+    assert p_wet[1][4] == pytest.approx(p_dry[1][4])
+    assert 0.0 <= p_wet[0][4] < p_wet[1][4] < p_wet[2][4]

@@ -20,7 +20,15 @@ from tokenprint.errors import (
     InvalidTypeError,
     ModelNotRegisteredError,
 )
-from tokenprint.impacts.llm import METHODOLOGY_VERSION, Setup, coefficients, parts, request, terms
+from tokenprint.impacts.llm import (
+    METHODOLOGY_VERSION,
+    Coefficients,
+    Setup,
+    coefficients,
+    parts,
+    request,
+    terms,
+)
 from tokenprint.impacts.profiles import DataCenter, ElectricityMix, Server
 from tokenprint.impacts.results import Basis, ErrorMessage, Impacts, PartVectors, WarningMessage
 from tokenprint.usage import Usage
@@ -74,9 +82,9 @@ class Estimate(NamedTuple):
 ModalityFn = Callable[[Context, Usage], Estimate]
 
 
-def text_coefficients(ctx: Context) -> Any:
+def _text_coefficients(ctx: Context) -> Coefficients:
     """The text model's coefficients for a context (computed once, then reused)."""
-    c = ctx.prepared.get("text")
+    c: Coefficients | None = ctx.prepared.get("text")
     if c is None:
         c = ctx.prepared["text"] = coefficients(
             ctx.record.spec(), hardware.get_accelerator, ctx.server, ctx.datacenter, ctx.mix
@@ -85,7 +93,7 @@ def text_coefficients(ctx: Context) -> Any:
 
 
 def _text(ctx: Context, u: Usage) -> Estimate:
-    c = text_coefficients(ctx)
+    c = _text_coefficients(ctx)
     w = terms(u.output_tokens, u.input_tokens, u.cached_tokens)
     return Estimate(request(c, w), partial(parts, c, w), c.setup)
 

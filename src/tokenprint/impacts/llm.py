@@ -109,11 +109,17 @@ class _Draw:
         self.rng = rng
 
     def value(self, v: Value) -> float:
-        """A range is the 5-95 % interval of a log-normal; its best estimate the geometric
-        mean of its ends."""
+        """A range is the 5-95 % interval of a log-normal, its best estimate the geometric
+        mean of its ends; a range from zero (a water use of 0-1.8 L/kWh) is that of a normal
+        cut at zero, its best estimate the midpoint."""
         low, high = lo(v), hi(v)
-        if low == high or low <= 0.0:
-            return high if self.rng is None else low + (high - low) * self.rng.random()
+        if low == high:
+            return high
+        if low <= 0.0:
+            centre = (low + high) / 2.0
+            if self.rng is None:
+                return centre
+            return max(centre + (high - low) / (2.0 * _Z90) * self.rng.gauss(0.0, 1.0), 0.0)
         centre = math.sqrt(low * high)
         if self.rng is None:
             return centre

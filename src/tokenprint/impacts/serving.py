@@ -20,6 +20,7 @@ checks that the constants below are its output.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 from tokenprint.impacts.profiles import Architecture
@@ -160,7 +161,7 @@ def replica_size(shape: Shape, memory_gb: float, headroom: float = 1.2) -> int:
     while n < need and n < 8:
         n *= 2
     if n < need:
-        n = 8 * -(-int(need * 1000) // 8000)  # whole servers of 8
+        n = 8 * math.ceil(need / 8)  # whole servers of 8
     return n
 
 
