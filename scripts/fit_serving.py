@@ -1,12 +1,14 @@
-"""Fit the serving constants of tokenprint.impacts.serving on ML.ENERGY's measurements (dev only).
+"""Fit the serving and diffusion constants on ML.ENERGY's measurements (dev only).
 
 Reads ``data/mlenergy_llm.csv`` (ML.ENERGY leaderboard v3: vLLM on H100/B200, GPU energy per
 output token, inter-token latency, per serving configuration), ``data/architectures.csv`` and
 ``data/accelerators.csv``; fits the seven constants of :class:`tokenprint.impacts.serving.Fitted`
 by least squares on the logarithms of the measured energy per output token and inter-token
 latency of the text tasks; prints them and the fit's quality (share of configurations within
-x1.5 and x2, per task and per model). ``tests/test_fit.py`` re-runs :func:`fit` and checks the
-constants in the code are its output.
+x1.5 and x2, per task and per model). :func:`fit_diffusion` does the same for image and video
+generation on ``data/mlenergy_diffusion.csv`` and ``data/diffusion_architectures.csv``
+(the constants of tokenprint.impacts.image). ``tests/test_fit.py`` re-runs both and checks
+the constants in the code are their output.
 
     python scripts/fit_serving.py            # constants and quality
     python scripts/fit_serving.py --rows     # every configuration, measured vs modelled
@@ -30,11 +32,16 @@ from tokenprint.impacts.serving import Fitted
 __all__ = [
     "FIT_TASKS",
     "TASK_INPUT_TOKENS",
+    "DiffusionRow",
     "Row",
+    "diffusion_ratios",
     "fit",
+    "fit_diffusion",
+    "load_diffusion",
     "load_rows",
     "main",
     "predict",
+    "predict_diffusion",
     "quality",
 ]
 
@@ -183,6 +190,90 @@ def generic_shapes() -> tuple[tuple[float, float], tuple[float, float], tuple[fl
     return (a_kv, b_kv), line(att), (spread[round(0.05 * n)], spread[round(0.95 * n)])
 
 
+class DiffusionRow(NamedTuple):
+    model_id: str
+    task: str
+    gpu: str
+    n: int
+    flops: float
+    """FLOPs of one image or video (impacts.image.diffusion_flops)."""
+    chip: serving.Chip
+    energy_j: float
+    """Measured GPU energy per image or video, J."""
+
+
+def load_diffusion() -> list[DiffusionRow]:
+    """ML.ENERGY's image and video generation measurements with the FLOPs of each output:
+    latent tokens = latent frames x (width / pixels per token) x (height / pixels per token),
+    attention within them (4 x layers x hidden per token pair; none counted for linear
+    attention), ``guidance_passes`` per step (data/diffusion_architectures.csv)."""
+    from tokenprint.impacts.image import diffusion_flops
+
+    archs = {r["name"]: r for r in read_csv("diffusion_architectures.csv")}
+    rows = []
+    for r in read_csv("mlenergy_diffusion.csv"):
+        a = archs[r["model_id"]]
+        side = float(a["pixels_per_token"])
+        frames = float(r["frames"] or 1)
+        if frames > 1:  # the video VAE keeps the first frame, then one latent per k frames
+            frames = (frames - 1) / float(a["frames_per_latent"]) + 1
+        frames = math.ceil(frames / float(a["latent_frames_per_token"] or 1))
+        latent = frames * (float(r["width"]) / side) * (float(r["height"]) / side)
+        attention = (
+            4.0 * float(a["layers"]) * float(a["hidden_size"]) if a["attention"] == "full" else 0.0
+        )
+        flops = diffusion_flops(
+            float(a["denoiser_params_b"]),
+            attention,
+            latent,
+            float(r["inference_steps"]),
+            float(a["guidance_passes"]),
+        )
+        acc = hardware.get_accelerator(r["gpu"])
+        chip = serving.Chip(acc.memory_gb, acc.bandwidth_tbs, acc.tflops_bf16, hi(acc.power_w))
+        rows.append(
+            DiffusionRow(
+                r["model_id"],
+                r["task"],
+                r["gpu"],
+                int(r["num_gpus"]),
+                flops,
+                chip,
+                float(r["energy_per_output_j"]),
+            )
+        )
+    return rows
+
+
+def predict_diffusion(row: DiffusionRow, mfu: float, parallel: float) -> float:
+    """GPU energy (J) of one output: a prefill of its FLOPs at ``mfu x n^-parallel``."""
+    efficiency = mfu * row.n**-parallel
+    seconds = row.flops / (row.n * row.chip.tflops * 1e12 * efficiency)
+    dense = serving.Shape(1.0, 1.0, 2.0, 0.0)
+    fit = serving.Fitted()
+    return serving.step_energy(dense, row.chip, row.n, seconds, 0.0, row.flops, fit)
+
+
+def fit_diffusion(rows: Sequence[DiffusionRow] | None = None) -> tuple[float, float]:
+    """(utilisation on one accelerator, parallel exponent): least squares on log energy."""
+    from scipy.optimize import least_squares
+
+    data = list(rows) if rows is not None else load_diffusion()
+
+    def residuals(x: Sequence[float]) -> list[float]:
+        return [math.log(predict_diffusion(r, x[0], x[1]) / r.energy_j) for r in data]
+
+    res = least_squares(
+        residuals, [0.3, 0.1], bounds=([0.01, 0.0], [1.0, 1.0]), loss="soft_l1", f_scale=0.3
+    )
+    return float(res.x[0]), float(res.x[1])
+
+
+def diffusion_ratios(rows: Sequence[DiffusionRow], mfu: float, parallel: float) -> list[float]:
+    """Modelled / measured energy per output."""
+    return [predict_diffusion(r, mfu, parallel) / r.energy_j for r in rows]
+
+
 class Quality(NamedTuple):
     n: int
     within_1_5: float
@@ -246,6 +337,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     _show("energy per output token by task (multimodal tasks not fitted)", by_task, best)
     _show("by GPU", by_gpu, best)
     _show("by model", by_model, best)
+    diffusion = load_diffusion()
+    mfu, parallel = fit_diffusion(diffusion)
+    print("\nImage and video generation (tokenprint/impacts/image.py):")
+    print(f"  DIFFUSION_MFU = {mfu:.4g}\n  DIFFUSION_PARALLEL = {parallel:.4g}")
+    inverse = sorted(1 / x for x in diffusion_ratios(diffusion, mfu, parallel))
+    last = len(inverse) - 1
+    print(
+        f"  DIFFUSION_RESIDUAL = Range({inverse[round(0.05 * last)]:.3g}, "
+        f"{inverse[round(0.95 * last)]:.3g})  (measured / modelled, P5-P95)"
+    )
+    groups: dict[str, list[DiffusionRow]] = defaultdict(list)
+    for d in diffusion:
+        groups[d.task].append(d)
+        groups[d.model_id].append(d)
+        groups[f"{d.gpu} x{d.n}"].append(d)
+    print("  n, within x1.5, within x2, median model/measured")
+    for key in sorted(groups):
+        ratios = diffusion_ratios(groups[key], mfu, parallel)
+        print(
+            f"  {key:52s} {len(ratios):4d} "
+            f"{sum(1 / 1.5 <= x <= 1.5 for x in ratios) / len(ratios):6.0%} "
+            f"{sum(0.5 <= x <= 2.0 for x in ratios) / len(ratios):6.0%} "
+            f"{statistics.median(ratios):6.2f}"
+        )
     if args.rows:
         for r in every:
             e, t = predict(r, best)

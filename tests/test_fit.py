@@ -7,7 +7,7 @@ from types import ModuleType
 import pytest
 from script_support import load_script
 
-from tokenprint.impacts import llm, serving
+from tokenprint.impacts import image, llm, serving
 
 
 @pytest.fixture(scope="module")
@@ -52,3 +52,26 @@ def test_nine_in_ten_measured_configurations_are_within_a_factor_of_two(
 
 def test_every_measured_model_has_an_architecture_row(fit_script: ModuleType) -> None:
     assert len(fit_script.load_rows()) == 760  # load_rows stops on a model without one
+
+
+def test_diffusion_constants_are_the_fit_of_the_measurements(fit_script: ModuleType) -> None:
+    rows = fit_script.load_diffusion()
+    mfu, parallel = fit_script.fit_diffusion(rows)
+    assert pytest.approx((mfu, parallel), rel=0.01) == (
+        image.DIFFUSION_MFU,
+        image.DIFFUSION_PARALLEL,
+    )
+    inverse = sorted(1 / x for x in fit_script.diffusion_ratios(rows, mfu, parallel))
+    last = len(inverse) - 1
+    assert (image.DIFFUSION_RESIDUAL.min, image.DIFFUSION_RESIDUAL.max) == pytest.approx(
+        (inverse[round(0.05 * last)], inverse[round(0.95 * last)]), rel=0.01
+    )
+
+
+def test_four_in_five_measured_images_and_videos_are_within_a_factor_of_two(
+    fit_script: ModuleType,
+) -> None:
+    rows = fit_script.load_diffusion()
+    assert len(rows) == 1020  # every measured model has an architecture row
+    ratios = fit_script.diffusion_ratios(rows, image.DIFFUSION_MFU, image.DIFFUSION_PARALLEL)
+    assert sum(0.5 <= x <= 2.0 for x in ratios) / len(ratios) >= 0.8

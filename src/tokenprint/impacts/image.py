@@ -29,9 +29,12 @@ from tokenprint.impacts.ranges import Range, Value, hi, lo
 
 __all__ = [
     "DIFFUSION_MFU",
+    "DIFFUSION_PARALLEL",
+    "DIFFUSION_RESIDUAL",
     "GENERIC_STEPS",
     "REFERENCE_AREA",
     "ImageSpec",
+    "diffusion_flops",
     "image_coefficients",
     "image_request",
     "image_tokens",
@@ -42,13 +45,18 @@ __all__ = [
 Vectors = tuple[tuple[float, ...], ...]
 Note = tuple[str, str]
 
-# Model-FLOPs utilisation of a denoising step. High end: the LLM prefill's 60 % (methodology
-# §5). Low end 15 %, our assumption covering batch-1 serving and UNets whose convolutions run
-# below transformer efficiency; Iyengar et al. 2025 ("Energy Scaling Laws for Diffusion
-# Models") find diffusion inference compute-bound, energy linear in FLOPs. Check: the
-# ML.ENERGY measurement quoted by MIT Technology Review (2025) for SD3 Medium, 1024x1024,
-# 25 steps, 1,141 J of GPU energy on H100, implies ~43 % with our FLOP count.
-DIFFUSION_MFU = Range(0.15, 0.6)
+# Diffusion inference is compute-bound, its energy linear in FLOPs (Iyengar et al. 2025,
+# "Energy Scaling Laws for Diffusion Models"): a denoising pass is a prefill of its latent
+# tokens at an achieved utilisation fitted on measurements (methodology, "Image generation").
+DIFFUSION_MFU = 0.2341
+"""Achieved share of the dense BF16 peak in a denoising pass on one accelerator, fitted by
+scripts/fit_serving.py on ML.ENERGY v3's image and video generation measurements."""
+DIFFUSION_PARALLEL = 0.2871
+"""How the achieved share falls when a pass is split over ``n`` accelerators: ``n^-x``
+(same fit; catalogued image models fit on one accelerator, so estimates use the first)."""
+DIFFUSION_RESIDUAL = Range(0.444, 2.22)
+"""Measured / modelled GPU energy per image or video over the same measurements, 5th and
+95th percentiles (the fit prints them)."""
 # Denoising steps of a diffusion model without a catalogue row (register_model(...,
 # modality="image")): 20-50 spans the defaults of the diffusers pipelines (28 for SD3/FLUX,
 # 50 for SD 1.5/SDXL) and common serving settings.
@@ -171,7 +179,24 @@ def image_coefficients(
     models use the text model's coefficients unchanged."""
     if spec.architecture == "autoregressive":
         return coefficients(spec.model, accelerators, server, site, mix)
-    return coefficients(spec.model, accelerators, server, site, mix, prefill_mfu=DIFFUSION_MFU)
+    return coefficients(
+        spec.model,
+        accelerators,
+        server,
+        site,
+        mix,
+        prefill_mfu=DIFFUSION_MFU,
+        fit_residual=DIFFUSION_RESIDUAL,
+    )
+
+
+def diffusion_flops(
+    params: float, attention_flops: float, latent: float, steps: float, passes: float
+) -> float:
+    """FLOPs of one image or video: ``steps x passes`` denoiser passes over its ``latent``
+    tokens, each 2 FLOPs per parameter (billions) plus attention within the output's own
+    tokens (``attention_flops`` per token pair)."""
+    return steps * passes * latent * (2e9 * params + attention_flops * latent / 2.0)
 
 
 def latent_tokens(spec: ImageSpec, size: str | None) -> float:

@@ -164,6 +164,7 @@ def _one(
     site: DataCenter,
     mix: ElectricityMix,
     prefill_mfu: Value,
+    fit_residual: Value,
 ) -> tuple[tuple[tuple[float, ...], ...], Setup]:
     """Coefficients of the five terms at one draw of the inputs (§2-§7)."""
     fit = serving.Fitted(narrow_moe_compute=draw.value(NARROW_MOE_COMPUTE))
@@ -180,7 +181,7 @@ def _one(
         batch = n * draw.value(site.batch_per_accelerator)
         batch = min(batch, serving.batch_capacity(shape, chip, n, draw.value(TYPICAL_CONTEXT)))
     batch = max(batch, 1.0)
-    residual = draw.value(FIT_RESIDUAL)
+    residual = draw.value(fit_residual)
     mfu = draw.value(prefill_mfu)
 
     # §2 decode: this request's share of a step (weights and overhead split over the batch)
@@ -252,14 +253,17 @@ def coefficients(
     mix: ElectricityMix,
     *,
     prefill_mfu: Value = PREFILL_MFU,
+    fit_residual: Value | None = None,
     samples: int = SAMPLES,
 ) -> Coefficients:
     """The per-token coefficients of a model served at a site, with their interval (§8).
 
     ``accelerators`` looks an accelerator up by name (the site may name alternatives).
-    The samples use a fixed seed: the same inputs always give the same interval.
+    ``fit_residual`` replaces :data:`FIT_RESIDUAL` for work fitted on other measurements
+    (diffusion). The samples use a fixed seed: the same inputs always give the same interval.
     """
-    args = (model, accelerators, server, site, mix, prefill_mfu)
+    residual = FIT_RESIDUAL if fit_residual is None else fit_residual
+    args = (model, accelerators, server, site, mix, prefill_mfu, residual)
     best, setup = _one(_Draw(None), *args)
     rng = random.Random(_SEED)
     draws = [_one(_Draw(rng), *args)[0] for _ in range(samples)]
