@@ -80,8 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     number, repeat, runs = (200, 5, 3) if args.quick else (2000, 25, 9)
 
     import tokenprint
-    from tokenprint.engine import default_estimator
-    from tokenprint.usage import Usage
+    from tokenprint.estimator import default_estimator
+    from tokenprint.records import Usage
 
     est = default_estimator()
     usage = Usage("openai", "gpt-4o", 1000, 500)

@@ -217,14 +217,14 @@ def bench_tap(n: int) -> float:
 
     from openai.types.chat import ChatCompletionChunk
 
-    from tokenprint import EcoLogits, runtime
+    from tokenprint import EcoLogits, events
     from tokenprint.instrument import core
     from tokenprint.instrument.providers import openai as adapter
 
     resource = _client().chat.completions
     kwargs = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}]}
     EcoLogits.init(providers=["openai"])
-    rt = runtime.current()
+    rt = events.current()
     assert rt is not None
     chunk = ChatCompletionChunk.model_validate(json.loads(_chunk(" tok")[6:]))
     chunks = [chunk] * n

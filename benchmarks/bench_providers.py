@@ -292,7 +292,7 @@ def bench_isolated(cap: Captured, stream: Captured | None, n: int) -> tuple[floa
     over ready chunks), tokenprint's work alone."""
     import timeit
 
-    from tokenprint import EcoLogits, runtime
+    from tokenprint import EcoLogits, events
     from tokenprint.instrument import core
 
     EcoLogits.init(providers=["openai"])
@@ -313,7 +313,7 @@ def bench_isolated(cap: Captured, stream: Captured | None, n: int) -> tuple[floa
         t_plain = min(timeit.repeat(plain, number=n, repeat=5, timer=_clock)) / n
         per_chunk = None
         if stream is not None and stream.chunks and stream.target.stream is not None:
-            rt = runtime.current()
+            rt = events.current()
             assert rt is not None
             chunks = stream.chunks * max(1, 2000 // len(stream.chunks))
             call = core.Call(stream.target, stream.instance, stream.args, stream.kwargs)
@@ -345,9 +345,8 @@ def bench_cold(provider: mock_sdks.Provider, cap: Captured, n: int) -> float:
     plainly. Median of ``n``."""
     import importlib
 
-    from tokenprint import instrument, runtime
-    from tokenprint.config import Config
-    from tokenprint.engine import Estimator
+    from tokenprint import events, instrument
+    from tokenprint.estimator import Estimator
     from tokenprint.instrument import core
 
     *path, name = cap.target.method.split(".")
@@ -359,7 +358,7 @@ def bench_cold(provider: mock_sdks.Provider, cap: Captured, n: int) -> float:
     shape = provider.shapes["sync"]
     provider.client_for(provider.wire(shape), False)  # an SDK-wide mock (HF) answers as in capture
     # tokenprint's state without init(): nothing is patched
-    runtime.set_current(runtime.Runtime(Config(), Estimator()))
+    events.set_current(events.Runtime(Estimator(), {}))
     try:
         answer: Any = None
         bound = cap.instance is not None and bool(path)
@@ -389,7 +388,7 @@ def bench_cold(provider: mock_sdks.Provider, cap: Captured, n: int) -> float:
                     patched(*args, **kwargs)
                 inst.append(_clock() - t)
     finally:
-        runtime.set_current(None)
+        events.set_current(None)
     return statistics.median(inst) - statistics.median(plain)
 
 
@@ -412,9 +411,8 @@ def bench_chunk_cold(provider: mock_sdks.Provider, cap: Captured, streams: int) 
     through the tap the adapter's target gets (the core's generator around the SDK's
     iterator, or for a stream object that iterates itself the tapped subclass' ``__next__``)
     or through the bare iterator, in alternate streams. Median over all chunks."""
-    from tokenprint import runtime
-    from tokenprint.config import Config
-    from tokenprint.engine import Estimator
+    from tokenprint import events
+    from tokenprint.estimator import Estimator
     from tokenprint.instrument import core
 
     target = cap.target
@@ -422,8 +420,8 @@ def bench_chunk_cold(provider: mock_sdks.Provider, cap: Captured, streams: int) 
     shape = provider.shapes["stream"]
     wire = provider.wire(shape)
     _stretched(wire, LONG)
-    rt = runtime.Runtime(Config(), Estimator())
-    runtime.set_current(rt)  # tokenprint's state without init(): nothing is patched
+    rt = events.Runtime(Estimator(), {})
+    events.set_current(rt)  # tokenprint's state without init(): nothing is patched
     times: tuple[list[float], list[float]] = ([], [])
     try:
         for i in range(2 * streams):
@@ -452,7 +450,7 @@ def bench_chunk_cold(provider: mock_sdks.Provider, cap: Captured, streams: int) 
             shape.run(client, None)
     finally:
         mock_sdks.on_chunk = None
-        runtime.set_current(None)
+        events.set_current(None)
     return statistics.median(times[1]) - statistics.median(times[0])
 
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import vcr
 
-from tokenprint import hooks
+from tokenprint import events
+from tokenprint.records import RequestRecord
 
 __all__ = ["CASSETTES", "Records", "cassette", "records", "use_cassette"]
 
@@ -102,7 +103,7 @@ def closable(stream: Any) -> Any:
     return stream
 
 
-class Records(list[hooks.RequestRecord]):
+class Records(list[RequestRecord]):
     """Every request record published while open (what trackers and exporters receive)."""
 
     @property
@@ -116,8 +117,8 @@ class Records(list[hooks.RequestRecord]):
 def records() -> Iterator[Records]:
     """Collect the after-hook records published inside the block."""
     out = Records()
-    hooks.add_after(out.append)
+    events.add_after(out.append)
     try:
         yield out
     finally:
-        hooks.remove(out.append)
+        events.remove(out.append)

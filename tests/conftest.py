@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from tokenprint import EcoLogits, hooks
+from tokenprint import EcoLogits, events
 from tokenprint.catalog import models
-from tokenprint.engine import Estimator
+from tokenprint.estimator import Estimator
 
 
 @pytest.fixture(autouse=True)
@@ -19,7 +19,7 @@ def _clean_state() -> Iterator[None]:
     models.unregister_models()
     # a hook left registered would make every later test take the eager path (impacts
     # computed and published at once) instead of the deferred one that applications get
-    assert not hooks.AFTER and not hooks.BEFORE, (hooks.AFTER, hooks.BEFORE)
+    assert not events.AFTER and not events.BEFORE, (events.AFTER, events.BEFORE)
 
 
 @pytest.fixture

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from tokenprint.engine import default_estimator
-from tokenprint.hooks import RequestRecord
-from tokenprint.usage import Usage
+from tokenprint.estimator import default_estimator
+from tokenprint.records import RequestRecord, Usage
 
 __all__ = ["make_record"]
 

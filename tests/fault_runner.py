@@ -23,6 +23,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import mock_sdks
 
+from tokenprint import events
+
 __all__ = ["FAULTS", "IMPACTS_FAILED", "STREAM_ONLY", "applies", "main"]
 
 
@@ -183,7 +185,7 @@ def catalog(provider: str, hits: list[int]) -> Iterator[dict[str, Any]]:
 @contextlib.contextmanager
 def compute(provider: str, hits: list[int]) -> Iterator[dict[str, Any]]:
     """Estimator.compute raises."""
-    from tokenprint.engine import Estimator
+    from tokenprint.estimator import Estimator
 
     def fail(self: Any, *args: Any, **kwargs: Any) -> Any:
         raise _boom(hits, "Estimator.compute")
@@ -195,22 +197,17 @@ def compute(provider: str, hits: list[int]) -> Iterator[dict[str, Any]]:
 @contextlib.contextmanager
 def impact_model(provider: str, hits: list[int]) -> Iterator[dict[str, Any]]:
     """The impact model of every modality (text, embedding, image) raises."""
-    import importlib
-
-    from tokenprint import engine
-
-    for module in set(engine.PLUGINS.values()):
-        importlib.import_module(module)  # register the modalities before replacing them
+    from tokenprint import estimator
 
     def fail(*args: Any, **kwargs: Any) -> Any:
         raise _boom(hits, "impact model")
 
-    saved = dict(engine.MODALITIES)
-    engine.MODALITIES.update(dict.fromkeys(saved, fail))
+    saved = dict(estimator.MODALITIES)
+    estimator.MODALITIES.update(dict.fromkeys(saved, fail))
     try:
         yield {}
     finally:
-        engine.MODALITIES.update(saved)
+        estimator.MODALITIES.update(saved)
 
 
 @contextlib.contextmanager
@@ -239,7 +236,7 @@ def exporter(provider: str, hits: list[int]) -> Iterator[dict[str, Any]]:
 @contextlib.contextmanager
 def tracker(provider: str, hits: list[int]) -> Iterator[dict[str, Any]]:
     """A tracker raises when recording the request."""
-    from tokenprint.budgets import Tracker
+    from tokenprint.tracking import Tracker
 
     def add(self: Any, record: Any) -> None:
         raise _boom(hits, "Tracker.add")
@@ -323,12 +320,12 @@ def _instrumented(
     fault: Fault | None,
     hits: list[int],
 ) -> dict[str, Any]:
-    from tokenprint import EcoLogits, guard
+    from tokenprint import EcoLogits
 
     lines = _Lines()
     log = logging.getLogger("tokenprint")
     log.addHandler(lines)
-    guard._seen.clear()
+    events._seen.clear()
     try:
         with (fault or _no_fault)(provider.name, hits) as init_kw:
             EcoLogits.init(providers=[provider.name], **init_kw)

@@ -15,6 +15,7 @@ from pydantic import BaseModel  # noqa: E402
 
 from tokenprint import EcoLogits  # noqa: E402
 from tokenprint.impacts.results import Impacts  # noqa: E402
+from tokenprint.records import Pending  # noqa: E402
 
 KW: dict[str, Any] = {
     "model": "claude-3-5-sonnet-latest",
@@ -273,16 +274,16 @@ def test_vertex_client_is_provider_vertex() -> None:
 # -- before sending ------------------------------------------------------------------------
 @pytest.mark.parametrize("how", ["create", "stream"])
 def test_budget_block_before_sending_raises_and_sends_nothing(client: Any, how: str) -> None:
-    from tokenprint import hooks
+    from tokenprint import events
     from tokenprint.errors import BudgetExceeded
 
-    pending: list[hooks.Pending] = []
+    pending: list[Pending] = []
 
-    def block(p: hooks.Pending) -> None:
+    def block(p: Pending) -> None:
         pending.append(p)
         raise BudgetExceeded("blocked")
 
-    hooks.add_before(block)
+    events.add_before(block)
     try:
         with use_cassette("anthropic", "message") as cassette, pytest.raises(BudgetExceeded):
             if how == "create":
@@ -292,7 +293,7 @@ def test_budget_block_before_sending_raises_and_sends_nothing(client: Any, how: 
                     pass
         assert cassette.play_count == 0
     finally:
-        hooks.remove(block)
+        events.remove(block)
     (p,) = pending
     assert (p.provider, p.model, p.max_output_tokens, p.host) == (
         "anthropic",

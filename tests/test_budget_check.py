@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 import tokenprint
-from tokenprint import EcoLogits, hooks
+from tokenprint import EcoLogits, events
 from tokenprint.cli import main
-from tokenprint.usage import Usage
+from tokenprint.records import RequestRecord, Usage
 
 
 def send(output: int, model: str = "gpt-4o-mini") -> None:
     impacts = tokenprint.estimate(model, output, 50)
-    hooks.run_after(hooks.RequestRecord.now(Usage("openai", model, 50, output), impacts, {}))
+    events.run_after(RequestRecord.now(Usage("openai", model, 50, output), impacts, {}))
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Budgets: limits, modes (warn, raise, block), bounds, scopes and the global budget.
 
-Requests go through the real hooks (``hooks.run_before``/``run_after``) the way the
+Requests go through the real hooks (``events.run_before``/``run_after``) the way the
 instrumentation core calls them; impacts come from ``tokenprint.estimate()``.
 """
 
@@ -13,11 +13,11 @@ import pint
 import pytest
 
 import tokenprint
-from tokenprint import Budget, BudgetExceeded, BudgetWarning, EcoLogits, hooks
+from tokenprint import Budget, BudgetExceeded, BudgetWarning, EcoLogits, events
 from tokenprint.budgets import Limit, worst_case
 from tokenprint.errors import InvalidArgumentError, InvalidTypeError, TokenprintError
 from tokenprint.impacts.results import Impacts
-from tokenprint.usage import Usage
+from tokenprint.records import Pending, RequestRecord, Usage
 
 MODEL = "gpt-4o-mini"
 
@@ -26,17 +26,17 @@ def impacts_of(output: int = 100, inp: int = 50, model: str = MODEL) -> Impacts:
     return tokenprint.estimate(model, output, inp, provider="openai")
 
 
-def send(output: int = 100, inp: int = 50, model: str = MODEL) -> hooks.RequestRecord:
+def send(output: int = 100, inp: int = 50, model: str = MODEL) -> RequestRecord:
     """What the core does after a response: run the after-hooks with the record."""
-    record = hooks.RequestRecord.now(
+    record = RequestRecord.now(
         Usage("openai", model, inp, output), impacts_of(output, inp, model), {}
     )
-    hooks.run_after(record)
+    events.run_after(record)
     return record
 
 
-def pending(max_output: int | None, inp: int = 50, model: str = MODEL) -> hooks.Pending:
-    return hooks.Pending("openai", model, max_output, inp, endpoint="chat.completions.create")
+def pending(max_output: int | None, inp: int = 50, model: str = MODEL) -> Pending:
+    return Pending("openai", model, max_output, inp, endpoint="chat.completions.create")
 
 
 def grams(output: int = 100, bound: str = "max") -> float:
@@ -108,7 +108,7 @@ def test_raise_mode_raises_after_the_request_with_the_record_and_totals() -> Non
     ):
         send(output=100)
     exc = info.value
-    assert isinstance(exc.request, hooks.RequestRecord)
+    assert isinstance(exc.request, RequestRecord)
     assert exc.request.usage.output_tokens == 100
     assert isinstance(exc.totals, Impacts) and exc.totals.basis.requests == 1
     assert exc.criterion == "gwp"
@@ -155,13 +155,13 @@ def test_total_budget_breaks_on_the_request_that_crosses_it() -> None:
 
 
 def test_other_after_hooks_still_run_when_a_budget_raises() -> None:
-    seen: list[hooks.RequestRecord] = []
-    hooks.add_after(seen.append)
+    seen: list[RequestRecord] = []
+    events.add_after(seen.append)
     try:
         with pytest.raises(BudgetExceeded), Budget(per_request={"energy": "0 Wh"}):
             send()
     finally:
-        hooks.remove(seen.append)
+        events.remove(seen.append)
     assert len(seen) == 1
 
 
@@ -264,24 +264,24 @@ async def test_budgets_of_two_tasks_do_not_mix() -> None:
 
 # -- block mode ------------------------------------------------------------------------------
 def test_before_hook_is_registered_only_while_a_blocking_budget_is_active() -> None:
-    assert not hooks.has_before()
+    assert not bool(events.BEFORE)
     with Budget(total={"gwp": "1 g"}):
-        assert not hooks.has_before()
+        assert not bool(events.BEFORE)
     with Budget(total={"gwp": "1 g"}, mode="block"):
-        assert hooks.has_before()
-    assert not hooks.has_before()
+        assert bool(events.BEFORE)
+    assert not bool(events.BEFORE)
     EcoLogits.init(budget=Budget(total={"gwp": "1 g"}, mode="block"))
-    assert hooks.has_before()
+    assert bool(events.BEFORE)
     EcoLogits.shutdown()
-    assert not hooks.has_before()
+    assert not bool(events.BEFORE)
 
 
 def test_block_mode_refuses_a_request_whose_worst_case_does_not_fit() -> None:
     limit = grams(output=500)
     with Budget(per_request={"gwp": f"{limit} g"}, mode="block") as b:
-        hooks.run_before(pending(max_output=400))  # fits
+        events.run_before(pending(max_output=400))  # fits
         with pytest.raises(BudgetExceeded, match="refused before sending") as info:
-            hooks.run_before(pending(max_output=1000))
+            events.run_before(pending(max_output=1000))
     assert info.value.request is None
     assert "would exceed" in str(info.value)
     assert b.spent.basis.requests == 0  # nothing was charged
@@ -290,23 +290,23 @@ def test_block_mode_refuses_a_request_whose_worst_case_does_not_fit() -> None:
 def test_block_mode_counts_what_was_spent_against_the_total() -> None:
     one = grams(output=100)
     with Budget(total={"gwp": f"{one * 2.5} g"}, mode="block"):
-        hooks.run_before(pending(max_output=100))
+        events.run_before(pending(max_output=100))
         send(output=100)
-        hooks.run_before(pending(max_output=100))
+        events.run_before(pending(max_output=100))
         send(output=100)
         with pytest.raises(BudgetExceeded, match="gwp total"):
-            hooks.run_before(pending(max_output=100))
+            events.run_before(pending(max_output=100))
 
 
 def test_block_mode_without_max_tokens_checks_the_input_alone() -> None:
     tiny = grams(output=0) * 0.5  # less than the prompt alone
     with Budget(per_request={"gwp": f"{grams(output=10)} g"}, mode="block"):
-        hooks.run_before(pending(max_output=None))  # output unknown: counted as 0
+        events.run_before(pending(max_output=None))  # output unknown: counted as 0
     with (
         Budget(per_request={"gwp": f"{tiny} g"}, mode="block"),
         pytest.raises(BudgetExceeded),
     ):
-        hooks.run_before(pending(max_output=None))
+        events.run_before(pending(max_output=None))
 
 
 def test_block_mode_assume_output_tokens_bounds_requests_without_max_tokens() -> None:
@@ -315,19 +315,19 @@ def test_block_mode_assume_output_tokens_bounds_requests_without_max_tokens() ->
         Budget(per_request={"gwp": f"{limit} g"}, mode="block", assume_output_tokens=1000),
         pytest.raises(BudgetExceeded),
     ):
-        hooks.run_before(pending(max_output=None))
+        events.run_before(pending(max_output=None))
 
 
 def test_block_mode_still_raises_if_the_answer_went_over() -> None:
     with Budget(per_request={"gwp": f"{grams(output=10)} g"}, mode="block"):
-        hooks.run_before(pending(max_output=None))
+        events.run_before(pending(max_output=None))
         with pytest.raises(BudgetExceeded, match="exceeds"):
             send(output=1000)
 
 
 def test_block_mode_lets_unknown_models_through() -> None:
     with Budget(per_request={"gwp": "0 g"}, mode="block"):
-        hooks.run_before(pending(max_output=1000, model="no-such-model-xyz"))
+        events.run_before(pending(max_output=1000, model="no-such-model-xyz"))
 
 
 def test_worst_case_uses_max_tokens_and_the_input() -> None:
@@ -342,7 +342,7 @@ def test_nothing_is_checked_without_trackers_or_budgets() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         send()
-    hooks.run_before(pending(max_output=10**6))
+    events.run_before(pending(max_output=10**6))
 
 
 def test_repr_shows_limits_in_the_users_units() -> None:
@@ -351,13 +351,13 @@ def test_repr_shows_limits_in_the_users_units() -> None:
 
 
 def test_spent_adds_the_best_estimates_of_the_requests() -> None:
-    from tokenprint.usage import Usage
+    from tokenprint.records import Usage
 
     budget = tokenprint.Budget(total={"gwp": "1 kg"})
     a = tokenprint.estimate("gpt-4o", 500, 100)
     b = tokenprint.estimate("gpt-4o-mini", 300, 20)
     for impacts in (a, b):
         usage = Usage("openai", "gpt-4o", 0, 0, 0, 0, None, None, "text", "test")
-        budget.charge(hooks.RequestRecord(usage, impacts, {}, 0.0))
+        budget.charge(RequestRecord(usage, impacts, {}, 0.0))
     assert a.gwp is not None and b.gwp is not None and budget.spent.gwp is not None
     assert budget.spent.gwp.central == pytest.approx(a.gwp.central + b.gwp.central)

@@ -20,8 +20,9 @@ httpx2 = pytest.importorskip("httpx2")
 from cassette_support import use_cassette  # noqa: E402
 
 import tokenprint  # noqa: E402
-from tokenprint import Budget, BudgetExceeded, BudgetWarning, EcoLogits, Tracker, hooks  # noqa: E402
+from tokenprint import Budget, BudgetExceeded, BudgetWarning, EcoLogits, Tracker  # noqa: E402
 from tokenprint.impacts.results import Impacts  # noqa: E402
+from tokenprint.records import RequestRecord  # noqa: E402
 
 MESSAGES = [{"role": "user", "content": "Summarise this ticket."}]
 
@@ -134,7 +135,7 @@ def test_raise_mode_raises_after_the_response_with_impacts_attached(client: Any)
         ask(client)
     assert cassette.play_count == 1  # the request was sent and answered
     record = info.value.request
-    assert isinstance(record, hooks.RequestRecord)
+    assert isinstance(record, RequestRecord)
     assert record.impacts is t.requests[0].impacts
     assert isinstance(info.value.totals, Impacts)
     assert "gwp per-request" in str(info.value)

@@ -513,8 +513,8 @@ def test_datacenter_override_per_provider_and_per_request() -> None:
 
 # -- requests as adapters report them --------------------------------------------------------
 def test_azure_deployment_name_resolves_through_the_model_in_the_response() -> None:
-    from tokenprint.engine import Estimator
-    from tokenprint.usage import Usage
+    from tokenprint.estimator import Estimator
+    from tokenprint.records import Usage
 
     usage = Usage(
         "azure",
@@ -529,16 +529,16 @@ def test_azure_deployment_name_resolves_through_the_model_in_the_response() -> N
 
 
 def test_deployment_name_alone_is_not_guessed() -> None:
-    from tokenprint.engine import Estimator
-    from tokenprint.usage import Usage
+    from tokenprint.estimator import Estimator
+    from tokenprint.records import Usage
 
     usage = Usage("azure", None, output_tokens=50, requested_model="my-gpt4o-deployment")
     assert [e.code for e in Estimator().compute(usage).errors] == ["model-not-registered"]
 
 
 def test_openai_compatible_host_picks_its_datacenter_and_model() -> None:
-    from tokenprint.engine import Estimator
-    from tokenprint.usage import Usage
+    from tokenprint.estimator import Estimator
+    from tokenprint.records import Usage
 
     usage = Usage("openai", "llama-3.3-70b-versatile", output_tokens=50, host="api.groq.com")
     impacts = Estimator().compute(usage)

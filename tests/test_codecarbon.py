@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from exporter_records import make_record
 
-from tokenprint import EcoLogits, hooks
+from tokenprint import EcoLogits, events
 from tokenprint.exporters.codecarbon import COLUMNS, CodeCarbonExporter
 
 pd = pytest.importorskip("pandas")
@@ -84,7 +84,7 @@ def test_per_run_writes_one_summed_row_at_shutdown(tmp_path: Path) -> None:
     EcoLogits.init(exporters=[{"type": "codecarbon", "path": str(path), "per": "run"}])
     records = [make_record(), make_record(output_tokens=900)]
     for r in records:
-        hooks.run_after(r)
+        events.run_after(r)
     assert not path.exists()
     EcoLogits.shutdown()
     (row,) = _read_back(path)
@@ -113,5 +113,5 @@ def test_existing_file_with_older_header_keeps_its_columns(tmp_path: Path) -> No
 def test_spec_string_writes_csv_through_the_hook(tmp_path: Path) -> None:
     path = tmp_path / "cc" / "emissions.csv"
     EcoLogits.init(exporters=f"codecarbon:{path}")
-    hooks.run_after(make_record())
+    events.run_after(make_record())
     assert len(_read_back(path)) == 1

@@ -13,9 +13,9 @@ import pint
 import pytest
 
 import tokenprint
-from tokenprint import Budget, BudgetExceeded, hooks
+from tokenprint import Budget, BudgetExceeded, events
 from tokenprint.impacts.results import Impact, Impacts
-from tokenprint.usage import Usage
+from tokenprint.records import RequestRecord, Usage
 
 IMPACTS = tokenprint.estimate("gpt-4o", 400, 200)
 
@@ -104,11 +104,11 @@ def test_a_budget_agrees_with_the_comparison(factor: float) -> None:
     """``Budget(per_request={"gwp": A})`` breaks exactly when ``not gwp <= A``."""
     gwp = crit("gwp")
     amount = f"{gwp.max * 1000 * factor} g"
-    record = hooks.RequestRecord.now(Usage("openai", "gpt-4o", 200, 400), IMPACTS, {})
+    record = RequestRecord.now(Usage("openai", "gpt-4o", 200, 400), IMPACTS, {})
     breaks = False
     with Budget(per_request={"gwp": amount}):
         try:
-            hooks.run_after(record)
+            events.run_after(record)
         except BudgetExceeded:
             breaks = True
     assert breaks == (not gwp <= amount)

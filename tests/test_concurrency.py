@@ -23,7 +23,7 @@ import mock_sdks
 import pytest
 
 from tokenprint import Budget, EcoLogits, Impacts
-from tokenprint.budgets import Tracker
+from tokenprint.tracking import Tracker
 
 openai = pytest.importorskip("openai")
 
@@ -194,8 +194,8 @@ def test_catalogue_first_used_by_many_threads_at_once_is_complete_for_each(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from tokenprint.catalog import datacenters, grids, hardware
-    from tokenprint.engine import Estimator
-    from tokenprint.usage import Usage
+    from tokenprint.estimator import Estimator
+    from tokenprint.records import Usage
 
     for module, name in ((hardware, "_acc"), (hardware, "_srv"), (grids, "_mixes")):
         monkeypatch.setattr(module, name, None)  # as in a fresh process

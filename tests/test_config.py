@@ -127,8 +127,13 @@ def test_budget_table_and_env_become_one_budget(
         '[budget]\nper_request = {gwp = "0.5 g"}\nmode = "warn"\n'
     )
     monkeypatch.setenv("TOKENPRINT_BUDGET_TOTAL", "energy=2 Wh, water=10 mL")
-    budget = build_config({}).budget
-    assert isinstance(budget, Budget)
+    spec = build_config({}).budget
+    assert spec == {
+        "per_request": {"gwp": "0.5 g"},
+        "mode": "warn",
+        "total": {"energy": "2 Wh", "water": "10 mL"},
+    }
+    budget = Budget.coerce(spec)
     assert budget.mode == "warn"
     assert {lim.criterion for lim in budget.per_request} == {"gwp"}
     assert {lim.criterion for lim in budget.totals_limits} == {"energy", "wcf"}

@@ -233,7 +233,7 @@ def test_bad_arguments_raise_clear_errors(kwargs: dict[str, object], error: type
 def test_import_tokenprint_does_not_load_the_media_modules() -> None:
     code = (
         "import sys, tokenprint;"
-        "print([m for m in ('tokenprint.modalities', 'tokenprint.impacts.image') "
+        "print([m for m in ('tokenprint.api', 'tokenprint.impacts.image') "
         "if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

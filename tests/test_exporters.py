@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from exporter_records import make_record
 
-from tokenprint import EcoLogits, exporters, hooks
+from tokenprint import EcoLogits, events, exporters
 from tokenprint.errors import InvalidArgumentError, InvalidTypeError
 from tokenprint.exporters.codecarbon import CodeCarbonExporter
 from tokenprint.exporters.jsonl import JsonLinesExporter
 from tokenprint.exporters.log import LoggingExporter
-from tokenprint.hooks import RequestRecord
+from tokenprint.records import RequestRecord
 
 
 class Collect:
@@ -130,18 +130,18 @@ def test_init_attaches_exporters_and_shutdown_flushes_them() -> None:
     EcoLogits.init(exporters=[sink])
     assert exporters.active() == (sink,)
     record = make_record()
-    hooks.run_after(record)
+    events.run_after(record)
     assert sink.records == [record]
     EcoLogits.shutdown()
     assert sink.closed == 1 and exporters.active() == ()
-    hooks.run_after(make_record())
+    events.run_after(make_record())
     assert len(sink.records) == 1
 
 
 def test_plain_callable_is_an_exporter() -> None:
     seen: list[RequestRecord] = []
     EcoLogits.init(exporters=seen.append)
-    hooks.run_after(make_record())
+    events.run_after(make_record())
     assert len(seen) == 1
 
 
@@ -149,7 +149,7 @@ def test_reinit_replaces_previous_exporters() -> None:
     a, b = Collect(), Collect()
     EcoLogits.init(exporters=[a])
     EcoLogits.init(exporters=[b])
-    hooks.run_after(make_record())
+    events.run_after(make_record())
     assert a.closed == 1 and a.records == [] and len(b.records) == 1
 
 
@@ -167,8 +167,8 @@ def test_failing_exporter_does_not_stop_the_others_and_is_logged_once(
     sink = Collect()
     EcoLogits.init(exporters=[Broken(), sink])
     with caplog.at_level(logging.WARNING, logger="tokenprint"):
-        hooks.run_after(make_record())
-        hooks.run_after(make_record())
+        events.run_after(make_record())
+        events.run_after(make_record())
     assert len(sink.records) == 2
     errors = [r for r in caplog.records if "exporter Broken()" in r.getMessage()]
     assert len(errors) == 1 and "disk full" in errors[0].getMessage()
@@ -177,7 +177,7 @@ def test_failing_exporter_does_not_stop_the_others_and_is_logged_once(
 def test_failing_exporter_raises_under_pytest_strict_mode() -> None:
     EcoLogits.init(exporters=[Broken()])
     with pytest.raises(RuntimeError, match="disk full"):
-        hooks.run_after(make_record())
+        events.run_after(make_record())
 
 
 def test_failed_reinit_keeps_the_previous_exporters() -> None:
@@ -185,5 +185,5 @@ def test_failed_reinit_keeps_the_previous_exporters() -> None:
     config = EcoLogits.init(exporters=[sink])
     bad = config.replace(exporters=("log", {"type": "log", "logger": 5}))  # fails when built
     with pytest.raises(TypeError):
-        exporters.install(bad)
+        exporters.install(bad.exporters)
     assert exporters.active() == (sink,) and sink.closed == 0

@@ -189,7 +189,7 @@ def test_stream_continuation_hop_replaces_the_previous_running_total() -> None:
 
 def test_combined_sums_counts_keeps_the_last_model_and_each_warning_once() -> None:
     from tokenprint.instrument.core import combined
-    from tokenprint.usage import Usage
+    from tokenprint.records import Usage
 
     w = ("output-tokens-estimated", "x")
     first = Usage("google", "a", 10, 2, 1, 0, warnings=(w,))

@@ -372,8 +372,8 @@ def test_cli_image_table_and_bad_size(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_settings_an_sdk_reports_but_the_catalogue_lacks_become_warnings() -> None:
-    from tokenprint.engine import default_estimator
-    from tokenprint.usage import Usage
+    from tokenprint.estimator import default_estimator
+    from tokenprint.records import Usage
 
     u = Usage("openai", "gpt-image-1", modality="image", images=1, image_quality="xhigh")
     imp = default_estimator().compute(u._replace(image_size="1024x1024"))

@@ -19,9 +19,9 @@ openai = pytest.importorskip("openai")
 
 from cassette_support import openai_include_usage, use_cassette  # noqa: E402
 
-from tokenprint import EcoLogits, hooks  # noqa: E402
-from tokenprint.engine import Estimator  # noqa: E402
+from tokenprint import EcoLogits, events  # noqa: E402
 from tokenprint.errors import BudgetExceeded  # noqa: E402
+from tokenprint.estimator import Estimator  # noqa: E402
 from tokenprint.instrument import _patch_target  # noqa: E402
 from tokenprint.instrument.core import (  # noqa: E402
     Accumulator,
@@ -30,7 +30,7 @@ from tokenprint.instrument.core import (  # noqa: E402
     combined,
     text_tokens,
 )
-from tokenprint.usage import Usage  # noqa: E402
+from tokenprint.records import Pending, RequestRecord, Usage  # noqa: E402
 
 MESSAGES = [{"role": "user", "content": "Hello World!"}]
 
@@ -42,11 +42,11 @@ def client() -> Any:
 
 
 @pytest.fixture
-def records() -> Iterator[list[hooks.RequestRecord]]:
-    seen: list[hooks.RequestRecord] = []
-    hooks.add_after(seen.append)
+def records() -> Iterator[list[RequestRecord]]:
+    seen: list[RequestRecord] = []
+    events.add_after(seen.append)
     yield seen
-    hooks.remove(seen.append)
+    events.remove(seen.append)
 
 
 # -- hooks ---------------------------------------------------------------------------------
@@ -77,13 +77,13 @@ def test_stream_publishes_once_at_the_end(client: Any, records: list[Any]) -> No
 
 
 def test_before_hook_sees_pending_and_budget_block_sends_nothing(client: Any) -> None:
-    pending: list[hooks.Pending] = []
+    pending: list[Pending] = []
 
-    def block(p: hooks.Pending) -> None:
+    def block(p: Pending) -> None:
         pending.append(p)
         raise BudgetExceeded("blocked")
 
-    hooks.add_before(block)
+    events.add_before(block)
     try:
         with use_cassette("openai", "chat_completion") as cassette:
             with pytest.raises(BudgetExceeded):
@@ -92,7 +92,7 @@ def test_before_hook_sees_pending_and_budget_block_sends_nothing(client: Any) ->
                 )
             assert cassette.play_count == 0
     finally:
-        hooks.remove(block)
+        events.remove(block)
     (p,) = pending
     assert (p.provider, p.model, p.max_output_tokens, p.host) == (
         "openai",
@@ -104,27 +104,27 @@ def test_before_hook_sees_pending_and_budget_block_sends_nothing(client: Any) ->
 
 
 def test_budget_exceeded_after_the_answer_propagates_with_impacts_attached(client: Any) -> None:
-    caught: list[hooks.RequestRecord] = []
+    caught: list[RequestRecord] = []
 
-    def over(rec: hooks.RequestRecord) -> None:
+    def over(rec: RequestRecord) -> None:
         caught.append(rec)
         raise BudgetExceeded("over", request=rec)
 
-    hooks.add_after(over)
+    events.add_after(over)
     try:
         with use_cassette("openai", "chat_completion"), pytest.raises(BudgetExceeded) as err:
             client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
     finally:
-        hooks.remove(over)
+        events.remove(over)
     assert err.value.request is caught[0]
     assert caught[0].impacts.energy is not None
 
 
 def test_budget_exceeded_in_a_stream_comes_after_the_last_chunk(client: Any) -> None:
-    def over(rec: hooks.RequestRecord) -> None:
+    def over(rec: RequestRecord) -> None:
         raise BudgetExceeded("over")
 
-    hooks.add_after(over)
+    events.add_after(over)
     got: list[Any] = []
     try:
         with use_cassette("openai", "chat_stream_usage"), pytest.raises(BudgetExceeded):
@@ -137,7 +137,7 @@ def test_budget_exceeded_in_a_stream_comes_after_the_last_chunk(client: Any) -> 
             for chunk in stream:
                 got.append(chunk)
     finally:
-        hooks.remove(over)
+        events.remove(over)
     assert len(got) == 12
     assert got[-1].impacts.energy is not None
 
@@ -444,7 +444,7 @@ def test_the_answer_type_shortcut_tells_a_reused_target_id_apart(
 
 
 def test_text_usage_is_the_usage_built_by_keywords() -> None:
-    from tokenprint.usage import text_usage
+    from tokenprint.instrument.core import text_usage
 
     built = text_usage("openai", "gpt-4o", 10, 20, 3, 4, "api.openai.com", "gpt-4o", (("w", "m"),))
     assert type(built) is Usage
@@ -615,17 +615,17 @@ def test_attaching_never_resizes_what_another_thread_may_be_iterating() -> None:
 def test_trackers_and_budgets_hold_the_after_hook_only_while_open() -> None:
     from tokenprint import Budget, Tracker
 
-    assert not hooks.AFTER
+    assert not events.AFTER
     with Tracker():
-        assert hooks.AFTER
+        assert events.AFTER
         with Budget(total={"gwp": "1 g"}):
-            assert hooks.AFTER
-        assert hooks.AFTER
-    assert not hooks.AFTER
+            assert events.AFTER
+        assert events.AFTER
+    assert not events.AFTER
     EcoLogits.init(budget=Budget(total={"gwp": "1 g"}))
-    assert hooks.AFTER
+    assert events.AFTER
     EcoLogits.init()  # re-init without a budget gives the global one's hook back
-    assert not hooks.AFTER
+    assert not events.AFTER
 
 
 # -- ChatChunks: the fields wherever the chunk objects keep them -----------------------------

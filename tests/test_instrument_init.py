@@ -1,4 +1,4 @@
-"""EcoLogits.init()/shutdown() and the SDK registry: patching, idempotence, versions, hooks."""
+"""EcoLogits.init()/shutdown() and the SDK registry: patching, idempotence, versions, events."""
 
 from __future__ import annotations
 
@@ -149,7 +149,7 @@ def test_instrumentation_error_swallowed_outside_pytest() -> None:
         import openai
         from cassette_support import use_cassette
         from tokenprint import EcoLogits
-        from tokenprint.engine import Estimator
+        from tokenprint.estimator import Estimator
 
         logging.basicConfig(level=logging.WARNING, format="LOG %(name)s %(message)s")
 
@@ -310,7 +310,7 @@ def test_a_method_another_library_wraps_afterwards_still_carries_impacts() -> No
 def test_a_static_method_target_is_wrapped_with_wrapt_and_binds_like_the_original() -> None:
     from tokenprint.instrument import _patch_target
     from tokenprint.instrument.core import Target
-    from tokenprint.usage import Usage
+    from tokenprint.records import Usage
 
     EcoLogits.init(providers=["openai"])
     _patch_target(

@@ -22,8 +22,9 @@ from cassette_support import (  # noqa: E402
     use_cassette,
 )
 
-from tokenprint import EcoLogits, hooks  # noqa: E402
+from tokenprint import EcoLogits, events  # noqa: E402
 from tokenprint.instrument import SDKS  # noqa: E402
+from tokenprint.records import RequestRecord  # noqa: E402
 
 MESSAGES = [{"role": "user", "content": "Hello World!"}]
 AKW: dict[str, Any] = {
@@ -188,13 +189,13 @@ def test_anthropic_stream_helper_gets_impacts_without_text_stream(an: Any) -> No
 
 
 def test_anthropic_cumulative_output_tokens_are_not_added_twice(an: Any) -> None:
-    records: list[hooks.RequestRecord] = []
-    hooks.add_after(records.append)
+    records: list[RequestRecord] = []
+    events.add_after(records.append)
     try:
         with use_cassette("anthropic", "message_stream"):
             list(an.messages.create(**AKW, stream=True))
     finally:
-        hooks.remove(records.append)
+        events.remove(records.append)
     assert records[0].usage.output_tokens == 180  # message_start said 1: not 181
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from exporter_records import make_record
 
-from tokenprint import EcoLogits, hooks
+from tokenprint import EcoLogits, events
 
 pytest.importorskip("opentelemetry.sdk")
 
@@ -47,8 +47,8 @@ def test_counters_and_histograms_per_criterion_with_attributes() -> None:
     EcoLogits.init(meter_provider=MeterProvider(metric_readers=[reader]))
     a = make_record(labels={"task": "summarise"})
     b = make_record(labels={"task": "summarise"}, output_tokens=500)
-    hooks.run_after(a)
-    hooks.run_after(b)
+    events.run_after(a)
+    events.run_after(b)
     points = _points(reader)
     for name in CRITERIA:
         (total,) = points[f"tokenprint.{name}"]
@@ -75,8 +75,8 @@ def test_counters_and_histograms_per_criterion_with_attributes() -> None:
 def test_labels_split_series() -> None:
     reader = InMemoryMetricReader()
     EcoLogits.init(meter_provider=MeterProvider(metric_readers=[reader]))
-    hooks.run_after(make_record(labels={"task": "a"}))
-    hooks.run_after(make_record(labels={"task": "b"}))
+    events.run_after(make_record(labels={"task": "a"}))
+    events.run_after(make_record(labels={"task": "b"}))
     tasks = {p.attributes["task"] for p in _points(reader)["tokenprint.gwp"]}
     assert tasks == {"a", "b"}
 
@@ -88,7 +88,7 @@ def test_impacts_become_attributes_of_the_current_span() -> None:
     EcoLogits.init(exporters="opentelemetry")
     record = make_record()
     with tp.get_tracer("test").start_as_current_span("chat gpt-4o-mini"):
-        hooks.run_after(record)
+        events.run_after(record)
     (span,) = spans.get_finished_spans()
     attrs = dict(span.attributes or {})
     gwp = record.impacts.gwp
@@ -103,7 +103,7 @@ def test_impacts_become_attributes_of_the_current_span() -> None:
 def test_no_current_span_is_fine() -> None:
     reader = InMemoryMetricReader()
     EcoLogits.init(meter_provider=MeterProvider(metric_readers=[reader]))
-    hooks.run_after(make_record())  # no span: metrics only, no error
+    events.run_after(make_record())  # no span: metrics only, no error
     assert "tokenprint.gwp" in _points(reader)
 
 
@@ -144,7 +144,7 @@ def test_otlp_http_endpoint_receives_the_metrics_on_shutdown(
     url, bodies = receiver
     EcoLogits.init(opentelemetry_endpoint=url, labels={"team": "search"})
     record = make_record(labels={"team": "search"})
-    hooks.run_after(record)
+    events.run_after(record)
     EcoLogits.shutdown()  # flushes the periodic reader
     assert bodies, "nothing was POSTed to the receiver"
     assert {path for path, _ in bodies} == {"/v1/metrics"}
@@ -179,7 +179,7 @@ def test_otel_service_name_from_the_environment_wins(
     monkeypatch.setenv("OTEL_SERVICE_NAME", "chatbot")
     url, bodies = receiver
     EcoLogits.init(opentelemetry_endpoint=url)
-    hooks.run_after(make_record())
+    events.run_after(make_record())
     EcoLogits.shutdown()
     req = ExportMetricsServiceRequest()
     req.ParseFromString(bodies[0][1])

@@ -15,27 +15,28 @@ from pathlib import Path
 import pytest
 
 import tokenprint
+import tokenprint.api
 import tokenprint.budgets
-import tokenprint.ecologits
-import tokenprint.engine
+import tokenprint.estimator
 
 pytest_plugins = ["pytester"]
 
 # Inline pytester runs drop the modules first imported during the run; importing ours here
 # keeps one copy of each, so the after-hook the inner runs register is always the same one.
-assert tokenprint.budgets and tokenprint.ecologits and tokenprint.engine
+assert tokenprint.budgets and tokenprint.api and tokenprint.estimator
 
 HELPER = """
 import pytest
 import tokenprint
-from tokenprint import hooks
-from tokenprint.usage import Usage
+from tokenprint import events
+from tokenprint.records import RequestRecord
+from tokenprint.records import Usage
 
 
 def send(output=100, model="gpt-4o-mini"):
     impacts = tokenprint.estimate(model, output, 50)
-    record = hooks.RequestRecord.now(Usage("openai", model, 50, output), impacts, {})
-    hooks.run_after(record)
+    record = RequestRecord.now(Usage("openai", model, 50, output), impacts, {})
+    events.run_after(record)
 """
 
 

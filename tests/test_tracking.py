@@ -1,6 +1,6 @@
 """Trackers: what they collect, how they nest, and that threads and tasks stay apart.
 
-Requests are fed through the real after-hook (``hooks.run_after``) with impacts from
+Requests are fed through the real after-hook (``events.run_after``) with impacts from
 ``tokenprint.estimate()``, the way the instrumentation core hands them over.
 """
 
@@ -15,16 +15,16 @@ import threading
 import pytest
 
 import tokenprint
-from tokenprint import EcoLogits, Tracker, hooks
+from tokenprint import EcoLogits, Tracker, events
 from tokenprint.errors import InvalidTypeError
-from tokenprint.usage import Usage
+from tokenprint.records import RequestRecord, Usage
 
 
 def send(model: str = "gpt-4o-mini", output: int = 100, inp: int = 50, **labels: str) -> None:
     """What the core does once a request's impacts are attached."""
     impacts = tokenprint.estimate(model, output, inp)
     usage = Usage("openai", model, inp, output, endpoint="chat.completions.create")
-    hooks.run_after(hooks.RequestRecord.now(usage, impacts, labels))
+    events.run_after(RequestRecord.now(usage, impacts, labels))
 
 
 def test_tracker_records_only_requests_made_inside() -> None:

@@ -16,11 +16,11 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
-    "EcoLogits": "tokenprint.ecologits",
-    "estimate": "tokenprint.engine",
-    "estimate_embedding": "tokenprint.modalities",
-    "estimate_image": "tokenprint.modalities",
-    "Estimator": "tokenprint.engine",
+    "EcoLogits": "tokenprint.api",
+    "estimate": "tokenprint.api",
+    "estimate_embedding": "tokenprint.api",
+    "estimate_image": "tokenprint.api",
+    "Estimator": "tokenprint.estimator",
     "Impacts": "tokenprint.impacts.results",
     "Impact": "tokenprint.impacts.results",
     "Energy": "tokenprint.impacts.results",
@@ -34,7 +34,7 @@ _EXPORTS: dict[str, str] = {
     "Range": "tokenprint.impacts.ranges",
     "ElectricityMix": "tokenprint.impacts.profiles",
     "DataCenter": "tokenprint.impacts.profiles",
-    "Usage": "tokenprint.usage",
+    "Usage": "tokenprint.records",
     "register_model": "tokenprint.catalog.models",
     "load_models": "tokenprint.catalog.models",
     "resolve_model": "tokenprint.catalog.models",
@@ -49,7 +49,7 @@ _EXPORTS: dict[str, str] = {
     "Budget": "tokenprint.budgets",
     "BudgetWarning": "tokenprint.budgets",
     "BudgetExceeded": "tokenprint.errors",
-    "Tracker": "tokenprint.budgets",
+    "Tracker": "tokenprint.tracking",
 }
 
 __all__ = [
@@ -91,12 +91,11 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from tokenprint.budgets import Budget, BudgetWarning, Tracker
+    from tokenprint.api import EcoLogits, estimate, estimate_embedding, estimate_image
+    from tokenprint.budgets import Budget, BudgetWarning
     from tokenprint.catalog.grids import custom_mix
     from tokenprint.catalog.hub import enable_hub_resolver
     from tokenprint.catalog.models import load_models, register_model, resolve_model
-    from tokenprint.ecologits import EcoLogits
-    from tokenprint.engine import Estimator, estimate
     from tokenprint.errors import (
         BudgetExceeded,
         InvalidArgumentError,
@@ -105,6 +104,7 @@ if TYPE_CHECKING:
         TokenprintError,
         UnknownZoneError,
     )
+    from tokenprint.estimator import Estimator
     from tokenprint.impacts.llm import METHODOLOGY_VERSION
     from tokenprint.impacts.profiles import DataCenter, ElectricityMix
     from tokenprint.impacts.ranges import Range
@@ -120,8 +120,8 @@ if TYPE_CHECKING:
         Impacts,
         WarningMessage,
     )
-    from tokenprint.modalities import estimate_embedding, estimate_image
-    from tokenprint.usage import Usage
+    from tokenprint.records import Usage
+    from tokenprint.tracking import Tracker
 
 
 def __getattr__(name: str) -> Any:

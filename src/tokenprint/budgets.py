@@ -1,85 +1,47 @@
-"""Tracking and budgets: collect the impacts of the requests made in a block, and put limits
-on them.
+"""Budgets: limits on the impacts of each request and of the requests made in a block.
 
-* :class:`Tracker` (``with EcoLogits.track() as t:``) records every request made inside the
-  block: ``t.total``, ``t.requests``, ``t.by_model()``, ``t.to_json()``, ``t.to_csv()``.
-* :class:`Budget` limits each request (``per_request``) and the sum of the requests made
-  while it is active (``total``). On a breach it warns (:class:`BudgetWarning`), raises
-  :class:`~tokenprint.errors.BudgetExceeded` once the response is received, or in ``block``
-  mode refuses a request before it is sent when its worst case would not fit.
+:class:`Budget` limits each request (``per_request``) and the sum of the requests made while
+it is active (``total``). On a breach it warns (:class:`BudgetWarning`), raises
+:class:`~tokenprint.errors.BudgetExceeded` once the response is received, or in ``block``
+mode refuses a request before it is sent when its worst case would not fit.
 
-Both live in the per-request context (:mod:`tokenprint.context`): each thread and asyncio
-task sees only the trackers and budgets it opened (asyncio tasks inherit the ones open where
-they were created; a new thread starts with none). One after-hook feeds them all; the
-before-hook that block mode needs is registered only while a blocking budget is active.
+Budgets live in the per-request context (:mod:`tokenprint.context`), like trackers
+(:mod:`tokenprint.tracking`); the global one (``EcoLogits.init(budget=...)``) applies to
+every request. The after-request subscriber that charges them is registered only while a
+budget is active, the before-request one that block mode needs only while a blocking budget is.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
-import json
 import re
 import threading
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
-from tokenprint import context, hooks
-from tokenprint.config import Config
+from tokenprint import context, events
 from tokenprint.errors import BudgetExceeded, InvalidArgumentError, InvalidTypeError
 from tokenprint.impacts import units
-from tokenprint.impacts.results import (
-    E_ADPE,
-    E_GWP,
-    E_PE,
-    N_VALUES,
-    U_ADPE,
-    U_ENERGY,
-    U_GWP,
-    U_PE,
-    U_WCF,
-    Basis,
-    Impacts,
-)
-from tokenprint.scopes import Scope
-from tokenprint.usage import Usage
+from tokenprint.impacts.results import CRITERIA, N_VALUES, SLOTS, Basis, Impacts, criterion_total
+from tokenprint.records import Pending, RequestRecord, Usage
+from tokenprint.tracking import TrackedRequest, model_of
 
 __all__ = [
-    "CRITERIA",
-    "REPORT_FORMAT",
     "Breach",
     "Budget",
     "BudgetExceeded",
     "BudgetWarning",
     "Limit",
-    "TrackedRequest",
-    "Tracker",
     "install",
-    "request_dict",
     "uninstall",
 ]
 
-CRITERIA: tuple[str, ...] = ("energy", "gwp", "adpe", "pe", "wcf")
-"""The criteria a budget can limit (totals: usage + embodied)."""
 _ALIASES = {"water": "wcf"}
 MODES = ("warn", "raise", "block")
 BOUNDS = ("max", "mean", "min")
-REPORT_FORMAT = "tokenprint-report"
-"""``format`` field of the JSON written by :meth:`Tracker.to_json` and the pytest plugin."""
-
 Vectors = tuple[tuple[float, ...], tuple[float, ...]]
 """(low, high) value vectors of an Impacts (see :mod:`tokenprint.impacts.results`)."""
-
-# Indices of each total criterion in the (low, high) value vectors: usage [+ embodied].
-_SLOTS: dict[str, tuple[int, ...]] = {
-    "energy": (U_ENERGY,),
-    "gwp": (U_GWP, E_GWP),
-    "adpe": (U_ADPE, E_ADPE),
-    "pe": (U_PE, E_PE),
-    "wcf": (U_WCF,),
-}
 
 
 class BudgetWarning(UserWarning):
@@ -91,7 +53,7 @@ def criterion_name(key: str) -> str:
     if not isinstance(key, str):
         raise InvalidTypeError(f"budget keys are criterion names, got {type(key).__name__}")
     name = _ALIASES.get(key.strip().lower(), key.strip().lower())
-    if name not in _SLOTS:
+    if name not in SLOTS:
         accepted = sorted([*CRITERIA, *_ALIASES])
         raise InvalidArgumentError(f"unknown budget criterion {key!r}; accepted: {accepted}")
     return name
@@ -100,9 +62,8 @@ def criterion_name(key: str) -> str:
 def bound_of(vectors: Vectors, name: str, bound: str) -> float:
     """One bound (``"min"``/``"mean"``/``"max"``) of a total criterion, canonical unit."""
     low, high = vectors
-    idx = _SLOTS[name]
-    lo = sum(low[i] for i in idx)
-    hi = sum(high[i] for i in idx)
+    lo = criterion_total(low, name)
+    hi = criterion_total(high, name)
     if bound == "max":
         return hi
     if bound == "min":
@@ -189,175 +150,8 @@ class Breach(NamedTuple):
         )
 
 
-class TrackedRequest(NamedTuple):
-    """One request seen by a tracker: what it was computed from and what it cost."""
-
-    basis: Basis
-    impacts: Impacts
-    usage: Usage
-    labels: Mapping[str, str]
-    timestamp: float
-
-    @classmethod
-    def of(cls, record: hooks.RequestRecord) -> TrackedRequest:
-        return cls(
-            record.impacts.basis, record.impacts, record.usage, record.labels, record.timestamp
-        )
-
-
-def request_dict(r: TrackedRequest | hooks.RequestRecord) -> dict[str, Any]:
-    """A request as the JSON reports write it: time, labels, basis and impacts."""
-    impacts = r.impacts.to_dict()
-    basis = impacts.pop("basis")
-    return {"timestamp": r.timestamp, "labels": dict(r.labels), "basis": basis, "impacts": impacts}
-
-
-def _model_of(basis: Basis) -> str:
-    return basis.model_resolved or basis.model or "unknown"
-
-
-class _Active(Scope):
-    """Base of Tracker and Budget: entering puts the object itself in the context.
-
-    Scopes are re-entrant: the same tracker or budget may be open in nested blocks and in
-    several threads or tasks at once, so a decorated function shares one object.
-    """
-
-    def _activate(self) -> contextlib.AbstractContextManager[Any]:
-        raise NotImplementedError
-
-    def _push(self) -> contextlib.AbstractContextManager[Any]:
-        return self._activate()
-
-
-# -- tracker ---------------------------------------------------------------------------------
-class Tracker(_Active):
-    """Collects the requests made inside ``with``/``async with`` or a decorated function.
-
-    Trackers nest (an outer tracker sees the requests of an inner one) and are isolated per
-    thread and asyncio task. Used as a decorator, the same tracker accumulates every call.
-    """
-
-    def __init__(self, name: str | None = None) -> None:
-        if name is not None and not isinstance(name, str):
-            raise InvalidTypeError(f"tracker name must be a str, got {type(name).__name__}")
-        self.name = name
-        self._requests: list[TrackedRequest] = []
-        self._lock = threading.Lock()
-
-    def _activate(self) -> contextlib.AbstractContextManager[Any]:
-        return _opened(False, tracker=self)
-
-    def add(self, record: hooks.RequestRecord) -> None:
-        """Record one finished request (the after-hook calls this)."""
-        item = TrackedRequest.of(record)
-        with self._lock:
-            self._requests.append(item)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._requests.clear()
-
-    @property
-    def requests(self) -> list[TrackedRequest]:
-        """The requests seen so far, in order (a copy)."""
-        with self._lock:
-            return list(self._requests)
-
-    def __len__(self) -> int:
-        return len(self._requests)
-
-    @property
-    def total(self) -> Impacts:
-        """Sum of the requests' impacts (low bounds and high bounds summed separately)."""
-        return Impacts.sum(r.impacts for r in self.requests)
-
-    def by_model(self) -> dict[str, Impacts]:
-        """Summed impacts per model (the catalogue name when resolved, else as sent)."""
-        groups: dict[str, list[Impacts]] = {}
-        for r in self.requests:
-            groups.setdefault(_model_of(r.basis), []).append(r.impacts)
-        return {model: Impacts.sum(items) for model, items in groups.items()}
-
-    def to_dict(self) -> dict[str, Any]:
-        """The report: total, per-model totals and every request."""
-        requests = self.requests
-        total = Impacts.sum(r.impacts for r in requests)
-        return {
-            "format": REPORT_FORMAT,
-            "version": 1,
-            "name": self.name,
-            "total": total.to_dict(),
-            "by_model": {m: i.to_dict() for m, i in self.by_model().items()},
-            "requests": [request_dict(r) for r in requests],
-        }
-
-    def to_json(self, path: str | None = None, *, indent: int | None = 2) -> str:
-        """The report as JSON (also written to ``path`` if given); ``tokenprint check``
-        reads it."""
-        text = json.dumps(self.to_dict(), indent=indent)
-        if path is not None:
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(text)
-        return text
-
-    def to_csv(self, path: str | None = None) -> str:
-        """One row per request: basis fields, labels, then each criterion's min and max."""
-        text = requests_csv(self.requests)
-        if path is not None:
-            with open(path, "w", encoding="utf-8", newline="") as f:
-                f.write(text)
-        return text
-
-    def __repr__(self) -> str:
-        label = f" {self.name!r}" if self.name else ""
-        return f"<Tracker{label}: {len(self)} request(s)>"
-
-
-_CSV_BASIS = (
-    "provider",
-    "model",
-    "model_resolved",
-    "modality",
-    "input_tokens",
-    "cached_tokens",
-    "output_tokens",
-    "reasoning_tokens",
-    "latency_s",
-    "zone",
-    "datacenter",
-    "hardware",
-    "methodology_version",
-)
-
-
-def requests_csv(requests: Iterable[TrackedRequest]) -> str:
-    """CSV text of requests (one row each, impacts in canonical units)."""
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    heads = ["timestamp", *_CSV_BASIS, "labels"]
-    for c in CRITERIA:
-        unit = units.DISPLAY[c]
-        heads += [f"{c}_min_{unit}", f"{c}_max_{unit}"]
-    heads.append("errors")
-    w.writerow(heads)
-    for r in requests:
-        b = r.basis._asdict()
-        row: list[Any] = [r.timestamp, *(("" if b[k] is None else b[k]) for k in _CSV_BASIS)]
-        row.append(json.dumps(dict(r.labels), sort_keys=True) if r.labels else "")
-        vec = r.impacts.vectors
-        for c in CRITERIA:
-            if vec is None:
-                row += ["", ""]
-            else:
-                row += [bound_of(vec, c, "min"), bound_of(vec, c, "max")]
-        row.append(";".join(e.code for e in r.impacts.errors))
-        w.writerow(row)
-    return out.getvalue()
-
-
 # -- budget ----------------------------------------------------------------------------------
-class Budget(_Active):
+class Budget(context.Scope):
     """Limits on each request and on the sum of the requests made while it is active.
 
     ``Budget(per_request={"gwp": "0.5 g"}, total={"energy": "2 Wh", "water": "10 mL"})``.
@@ -473,14 +267,14 @@ class Budget(_Active):
         for n, r in enumerate(items, 1):
             vec = r.impacts.vectors
             if vec is not None:
-                model = _model_of(r.basis)
+                model = model_of(r.basis)
                 found += [f"request {n}: {b.message(model)}" for b in self.over_request(vec)]
         total = Impacts.sum(r.impacts for r in items).vectors
         if total is not None:
             found += [b.message() for b in self.over_total(total)]
         return found
 
-    def charge(self, record: hooks.RequestRecord) -> list[Breach]:
+    def charge(self, record: RequestRecord) -> list[Breach]:
         """Count a finished request and return the limits it broke."""
         vec = record.impacts.vectors
         if vec is None:
@@ -508,8 +302,8 @@ class Budget(_Active):
             )
         return self.over_request(vec) + self.over_total(spent)
 
-    def _activate(self) -> contextlib.AbstractContextManager[Any]:
-        return _opened(self.mode == "block", budget=self)
+    def _push(self) -> contextlib.AbstractContextManager[Any]:
+        return _opened(self)
 
     def __repr__(self) -> str:
         def show(limits: tuple[Limit, ...]) -> str:
@@ -522,11 +316,12 @@ class Budget(_Active):
 
 
 @contextlib.contextmanager
-def _opened(block: bool, **pushed: Any) -> Iterator[None]:
-    """A tracker or budget open in this context, holding the hooks it needs."""
+def _opened(budget: Budget) -> Iterator[None]:
+    """A budget active in this context, holding the subscribers it needs."""
+    block = budget.mode == "block"
     _hold(+1, block)
     try:
-        with context.push(**pushed):
+        with context.push(budget=budget):
             yield
     finally:
         _hold(-1, block)
@@ -536,47 +331,29 @@ def _opened(block: bool, **pushed: Any) -> Iterator[None]:
 _global: Budget | None = None
 _state_lock = threading.Lock()
 _holds = [0, 0]
-"""Open trackers and budgets (and the global budget), and the blocking budgets among them."""
+"""Active budgets (the global one included), and the blocking ones among them."""
 
 
 def _hold(delta: int, block: bool) -> None:
-    """Count what needs a hook: every open tracker and budget needs the after-hook, a
-    blocking budget the before-hook too. Each hook is registered only while its count is
-    above 0: with none registered, requests skip the work (their impacts are even computed
-    on first read)."""
+    """Count what needs a subscriber: every active budget the after-request one, a blocking
+    budget the before-request one too. Each is subscribed only while its count is above 0:
+    with none, requests skip the work (their impacts are computed on first read)."""
     with _state_lock:
         after = _holds[0] = max(0, _holds[0] + delta)
-        (hooks.add_after if after else hooks.remove)(_after)
+        (events.add_after if after else events.remove)(_after)
         if block:
             before = _holds[1] = max(0, _holds[1] + delta)
-            (hooks.add_before if before else hooks.remove)(_before)
-
-
-def _unique(items: tuple[Any, ...]) -> Iterable[Any]:
-    if len(items) < 2:
-        return items
-    seen: set[int] = set()
-    out = []
-    for x in items:
-        if id(x) not in seen:
-            seen.add(id(x))
-            out.append(x)
-    return out
+            (events.add_before if before else events.remove)(_before)
 
 
 def _active_budgets() -> list[Budget]:
     found: list[Budget] = [] if _global is None else [_global]
-    found += [b for b in _unique(context.budgets()) if b is not _global]
+    found += [b for b in context.budgets() if b is not _global]
     return found
 
 
-def _after(record: hooks.RequestRecord) -> None:
-    """Record a finished request in every open tracker, then charge every active budget."""
-    trackers = context.trackers()
-    if not trackers and not context.budgets() and _global is None:
-        return
-    for t in _unique(trackers):
-        t.add(record)
+def _after(record: RequestRecord) -> None:
+    """Charge a finished request to every budget active in its context."""
     first: BudgetExceeded | None = None
     model = record.impacts.basis.model_resolved or record.usage.model
     for budget in _active_budgets():
@@ -594,15 +371,14 @@ def _after(record: hooks.RequestRecord) -> None:
         raise first
 
 
-def worst_case(pending: hooks.Pending, assume_output_tokens: int | None) -> Impacts:
+def worst_case(pending: Pending, assume_output_tokens: int | None) -> Impacts:
     """Impacts of ``pending`` if it used every output token it may use.
 
     Output tokens: the request's own maximum, else ``assume_output_tokens``, else 0 (then
     only a request that goes over on its input alone is refused before sending)."""
-    from tokenprint import runtime
-    from tokenprint.engine import default_estimator
+    from tokenprint.estimator import default_estimator
 
-    rt = runtime.current()
+    rt = events.current()
     estimator = rt.estimator if rt is not None else default_estimator()
     out = pending.max_output_tokens
     if out is None:
@@ -621,7 +397,7 @@ def worst_case(pending: hooks.Pending, assume_output_tokens: int | None) -> Impa
     return estimator.compute(usage, over.get("zone"), over.get("datacenter"))
 
 
-def _before(pending: hooks.Pending) -> None:
+def _before(pending: Pending) -> None:
     """Block mode: refuse a request whose worst case does not fit in a blocking budget."""
     blocking = [b for b in _active_budgets() if b.mode == "block"]
     if not blocking:
@@ -643,10 +419,9 @@ def _before(pending: hooks.Pending) -> None:
             raise exc
 
 
-def install(config: Config) -> None:
-    """Activate ``config.budget`` as the global budget (replacing any previous one)."""
+def install(new: Budget | None) -> None:
+    """Make ``new`` the global budget (replacing any previous one; None: no global budget)."""
     global _global
-    new = None if config.budget is None else Budget.coerce(config.budget)
     with _state_lock:
         old, _global = _global, new
     if old is not None:

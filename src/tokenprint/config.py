@@ -37,8 +37,10 @@ class Config:
     """Zone for every request (default: each provider's data-centre zone)."""
     datacenters: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
     """Per-provider data-centre overrides: ``{"openai": {"zone": "FRA", "pue": 1.1}}``."""
-    budget: Any = None
-    """A global :class:`tokenprint.budgets.Budget`, checked on every request."""
+    budget: Mapping[str, Any] | Any = None
+    """The global budget, checked on every request: a table of
+    :class:`~tokenprint.budgets.Budget`'s arguments (from a file or the environment, made
+    into a Budget by ``init()``), or a Budget given in code."""
     exporters: tuple[Any, ...] = ()
     """Exporter objects or specs: ``"jsonl:PATH"``, ``"log"``, ``"codecarbon:PATH"``."""
     opentelemetry_endpoint: str | None = None
@@ -146,7 +148,7 @@ def _bool(source: str, key: str, value: object) -> bool:
 
 
 def _zone(source: str, key: str, value: object) -> str:
-    from tokenprint.engine import check_zone
+    from tokenprint.estimator import check_zone
 
     if not isinstance(value, str):
         raise _bad(source, key, f"expected a zone code such as 'FRA', got {value!r}")
@@ -316,16 +318,16 @@ def _merge(*layers: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _make_budget(spec: Mapping[str, Any]) -> Any:
-    from tokenprint import budgets
+def _check_budget(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """A budget table, checked by building the Budget it describes (then dropped: the
+    Config keeps the table, ``init()`` makes the live Budget)."""
+    from tokenprint.budgets import Budget
 
-    budget_cls = getattr(budgets, "Budget", None)
-    if budget_cls is None:  # pragma: no cover - budgets not available
-        raise InvalidArgumentError("budget: budgets are not available in this version")
     try:
-        return budget_cls(**spec)
+        Budget(**spec)
     except (InvalidArgumentError, TypeError, ValueError) as exc:
         raise InvalidArgumentError(f"budget: {exc}") from exc
+    return dict(spec)
 
 
 def _explicit(explicit: Mapping[str, Any]) -> dict[str, Any]:
@@ -348,12 +350,12 @@ def build_config(explicit: Mapping[str, Any], config_file: str | None = None) ->
     """Merge the sources into a Config. Precedence, highest first: explicit ``init()``
     arguments (those not None), ``TOKENPRINT_*`` environment variables, the config file.
     ``labels``, ``datacenters`` and a budget table merge key by key; other settings are
-    replaced whole. A budget given as a table becomes a :class:`tokenprint.budgets.Budget`.
+    replaced whole. A budget table is checked and kept as a table.
     An unknown key or a bad value raises one :class:`InvalidArgumentError` naming its source
     and key.
     """
     values = _merge(file_settings(config_file), env_settings(), _explicit(explicit))
     budget = values.get("budget")
     if isinstance(budget, Mapping):
-        values["budget"] = _make_budget(budget)
+        values["budget"] = _check_budget(budget)
     return Config(**values)

@@ -1,18 +1,23 @@
-"""Per-request context in contextvars: labels, trackers, budgets, site overrides.
+"""Per-request context in contextvars: labels, trackers, budgets, site overrides, and
+:class:`Scope`, the base of everything that pushes into it for a block of code.
 
-Each thread and asyncio task sees its own values (rule 8: config is an object, context is a
-contextvar), so two concurrent requests never see each other's tracker or labels.
+Each thread and asyncio task sees its own values (config is an object, context is a
+contextvar), so two concurrent requests never see each other's tracker or labels. The
+instrumentation reads the context when a request starts; a stream is charged to that context
+wherever it ends.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
-__all__ = ["budgets", "labels", "overrides", "push", "trackers"]
+__all__ = ["Scope", "budgets", "labels", "overrides", "push", "trackers"]
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _labels: ContextVar[Mapping[str, str]] = ContextVar("tokenprint_labels", default=_EMPTY)
@@ -25,11 +30,18 @@ _overrides: ContextVar[Mapping[str, Any]] = ContextVar("tokenprint_overrides", d
 labels: Callable[[], Mapping[str, str]] = _labels.get
 """User labels of the current context (``EcoLogits.label(task="summarise")``)."""
 trackers: Callable[[], tuple[Any, ...]] = _trackers.get
-"""Trackers open in the current context, outermost first."""
+"""Trackers open in the current context, outermost first, each once (re-opening one that is
+open already adds nothing)."""
 budgets: Callable[[], tuple[Any, ...]] = _budgets.get
-"""Budgets active in the current context (scoped ones; the global one is in Config)."""
+"""Budgets active in the current context, each once (scoped ones; the global one is kept by
+:mod:`tokenprint.budgets`)."""
 overrides: Callable[[], Mapping[str, Any]] = _overrides.get
 """Per-request settings: ``zone`` and ``datacenter`` overrides."""
+
+
+def _within(item: object, items: tuple[Any, ...]) -> bool:
+    """True when ``item`` itself (not an equal object) is already open."""
+    return any(x is item for x in items)
 
 
 @contextlib.contextmanager
@@ -44,9 +56,9 @@ def push(
     tokens: list[tuple[ContextVar[Any], Any]] = []
     if labels:
         tokens.append((_labels, _labels.set({**_labels.get(), **labels})))
-    if tracker is not None:
+    if tracker is not None and not _within(tracker, _trackers.get()):
         tokens.append((_trackers, _trackers.set((*_trackers.get(), tracker))))
-    if budget is not None:
+    if budget is not None and not _within(budget, _budgets.get()):
         tokens.append((_budgets, _budgets.set((*_budgets.get(), budget))))
     if overrides:
         tokens.append((_overrides, _overrides.set({**_overrides.get(), **overrides})))
@@ -55,3 +67,79 @@ def push(
     finally:
         for var, token in reversed(tokens):
             var.reset(token)
+
+
+# -- scopes ----------------------------------------------------------------------------------
+# ``EcoLogits.label(...)``, ``EcoLogits.site(...)``, trackers and budgets push something into
+# the context for a block of code. A subclass says what to push (:meth:`Scope._push`) and
+# what to do at the end (:meth:`Scope._close`); the base makes it work as ``with``,
+# ``async with`` and a decorator, re-entering a fresh copy (:meth:`Scope._fresh`) for each call
+# of a decorated function.
+
+F = TypeVar("F", bound=Callable[..., Any])
+S = TypeVar("S", bound="Scope")
+
+
+# The activations open in the current context, innermost last. Kept in a contextvar (not on
+# the object) so the same scope can be nested, and shared by threads and asyncio tasks that
+# each enter it (a decorated function called concurrently), without one exit closing
+# another's activation.
+_open: ContextVar[tuple[tuple[Scope, contextlib.ExitStack], ...]] = ContextVar(
+    "tokenprint_open_scopes", default=()
+)
+
+
+class Scope:
+    """Base class; subclasses implement :meth:`_push` (and optionally :meth:`_close`).
+
+    Re-entrant: the same object may be open in nested blocks and in several threads or
+    tasks at once; each activation lives in the context of the code that opened it.
+    """
+
+    def _push(self) -> contextlib.AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        """Called when the block ends (after the context is restored)."""
+
+    def _fresh(self: S) -> S:
+        """A copy for one call of a decorated function (default: the same object)."""
+        return self
+
+    def __enter__(self: S) -> S:
+        stack = contextlib.ExitStack()
+        stack.enter_context(self._push())
+        token = _open.set((*_open.get(), (self, stack)))
+        stack.callback(_open.reset, token)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for obj, stack in reversed(_open.get()):
+            if obj is self:
+                stack.close()
+                break
+        self._close()
+
+    async def __aenter__(self: S) -> S:
+        return self.__enter__()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.__exit__(*exc)
+
+    def __call__(self, fn: F) -> F:
+        """Use as a decorator: each call runs inside a fresh scope (sync or async)."""
+        if inspect.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                with self._fresh():
+                    return await fn(*args, **kwargs)
+
+            return run_async  # type: ignore[return-value]
+
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with self._fresh():
+                return fn(*args, **kwargs)
+
+        return run  # type: ignore[return-value]

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from tokenprint.budgets import Budget, Tracker
+    from tokenprint.budgets import Budget
+    from tokenprint.tracking import Tracker
 
 __all__ = ["impacts"]
 
@@ -134,12 +135,12 @@ def _state(config: pytest.Config) -> _Session:
 @contextlib.contextmanager
 def _instrumented() -> Iterator[None]:
     """``EcoLogits.init()`` for the block, unless tokenprint is already initialised."""
-    from tokenprint import runtime
+    from tokenprint import events
 
-    if runtime.current() is not None:
+    if events.current() is not None:
         yield
         return
-    from tokenprint.ecologits import EcoLogits
+    from tokenprint.api import EcoLogits
 
     EcoLogits.init()
     try:
@@ -155,7 +156,7 @@ def _tracking(item: pytest.Item) -> Iterator[Tracker]:
     if existing is not None:
         yield existing
         return
-    from tokenprint.budgets import Tracker
+    from tokenprint.tracking import Tracker
 
     tracker = Tracker(name=item.nodeid)
     item.stash[_TRACKER] = tracker
@@ -225,8 +226,8 @@ def impacts(request: pytest.FixtureRequest) -> Iterator[Tracker]:
 # -- end of session: session budget, report, summary ----------------------------------------
 def report(state: _Session) -> dict[str, Any]:
     """The JSON report: the run's total and each tracked test with its requests."""
-    from tokenprint.budgets import REPORT_FORMAT, request_dict
     from tokenprint.impacts.results import Impacts
+    from tokenprint.tracking import REPORT_FORMAT, request_dict
 
     tests = []
     totals = []

@@ -19,6 +19,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from tokenprint.catalog import models
+from tokenprint.catalog.models import ModelRecord
 from tokenprint.impacts.ranges import Range, Value
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "is_enabled",
     "lookup",
     "record_from_hub",
+    "use",
 ]
 
 _log = logging.getLogger(__name__)
@@ -39,7 +42,7 @@ _PER_TOKEN = ("num_experts_per_tok", "num_experts_per_token", "experts_per_token
 
 _enabled = False
 _dir: Path | None = None
-_memo: dict[str, Any] = {}
+_memo: dict[str, ModelRecord | None] = {}
 _lock = threading.Lock()
 
 
@@ -47,21 +50,26 @@ def enable_hub_resolver(cache_dir: str | Path | None = None) -> None:
     """Look up uncatalogued Hugging Face ids on the Hub, caching answers in ``cache_dir``
     (default ``$TOKENPRINT_CACHE`` or ``~/.cache/tokenprint/hub``)."""
     global _enabled, _dir
-    from tokenprint.catalog import models
-
     _dir = Path(cache_dir) if cache_dir is not None else None
     _enabled = True
     _memo.clear()
-    models._invalidate()
+    models.set_fallback(lookup)
 
 
 def disable_hub_resolver() -> None:
     global _enabled
-    from tokenprint.catalog import models
-
     _enabled = False
     _memo.clear()
-    models._invalidate()
+    models.set_fallback(None)
+
+
+def use(enabled: bool) -> None:
+    """Turn the resolver on or off (``Config.hub_resolver``); no change when it already is."""
+    if enabled != _enabled:
+        if enabled:
+            enable_hub_resolver()
+        else:
+            disable_hub_resolver()
 
 
 def is_enabled() -> bool:
@@ -108,10 +116,8 @@ def _active_params(total: float, config: dict[str, Any]) -> tuple[Value, str]:
     return Range(total * per_token / experts, total), "moe"
 
 
-def record_from_hub(repo_id: str, info: dict[str, Any]) -> Any:
+def record_from_hub(repo_id: str, info: dict[str, Any]) -> ModelRecord | None:
     """A ModelRecord from the cached Hub facts, or None when they hold no parameter count."""
-    from tokenprint.catalog.models import ModelRecord
-
     params = info.get("parameters")
     if not isinstance(params, (int, float)) or params <= 0:
         return None
@@ -150,7 +156,7 @@ def _fetch(repo_id: str) -> dict[str, Any]:
     return {"repo_id": repo_id, "parameters": total, "config": config}
 
 
-def lookup(name: str) -> Any:
+def lookup(name: str) -> ModelRecord | None:
     """The record for a Hub id (``org/model``), from the disk cache or the Hub; None when
     the Hub has no parameter count for it or cannot be reached."""
     repo_id = name.strip()

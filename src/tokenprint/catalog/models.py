@@ -41,8 +41,8 @@ __all__ = [
     "register_model",
     "resolve",
     "resolve_model",
+    "set_fallback",
     "unregister_models",
-    "use_hub",
     "validate_record",
 ]
 
@@ -449,12 +449,10 @@ def _resolve(name: str, provider: str | None) -> Resolution:
         )
     if recs:
         return Resolution(None, ambiguous=tuple(r.name for r in recs))
-    from tokenprint.catalog import hub
-
-    if hub.is_enabled() and "/" in name:
-        hub_rec = hub.lookup(name)
-        if hub_rec is not None:
-            return Resolution(hub_rec, "hub")
+    if _fallback is not None and "/" in name:
+        found = _fallback(name)
+        if found is not None:
+            return Resolution(found, "hub")
     return Resolution(None)
 
 
@@ -534,15 +532,16 @@ def register_model(
     return rec
 
 
-def use_hub(enabled: bool) -> None:
-    """Turn the Hugging Face Hub resolver on or off (``Config.hub_resolver``)."""
-    from tokenprint.catalog import hub
+_fallback: Callable[[str], ModelRecord | None] | None = None
+"""Looks up a repository id the catalogue does not hold (the Hugging Face Hub resolver)."""
 
-    if enabled != hub.is_enabled():
-        if enabled:
-            hub.enable_hub_resolver()
-        else:
-            hub.disable_hub_resolver()
+
+def set_fallback(lookup: Callable[[str], ModelRecord | None] | None) -> None:
+    """Use ``lookup`` for ``org/model`` names the catalogue does not hold (None: stop)."""
+    global _fallback
+    with _lock:
+        _fallback = lookup
+        _invalidate()
 
 
 def unregister_models() -> None:

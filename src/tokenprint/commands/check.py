@@ -48,7 +48,7 @@ def _load(path: str) -> Mapping[str, Any]:
         raise InvalidArgumentError(f"cannot read {path}: {exc.strerror or exc}") from exc
     except json.JSONDecodeError as exc:
         raise InvalidArgumentError(f"{path} is not JSON: {exc}") from exc
-    from tokenprint.budgets import REPORT_FORMAT
+    from tokenprint.tracking import REPORT_FORMAT
 
     if not isinstance(data, dict) or data.get("format") != REPORT_FORMAT:
         raise InvalidArgumentError(

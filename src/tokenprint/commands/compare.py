@@ -52,7 +52,7 @@ def compare(
 ) -> list[Row]:
     """Estimate the request for each model, sorted by the criterion's best estimate (lowest
     first)."""
-    from tokenprint.engine import estimate
+    from tokenprint.api import estimate
 
     if criterion not in DISPLAY:
         raise InvalidArgumentError(f"criterion must be one of {list(DISPLAY)}, got {criterion!r}")

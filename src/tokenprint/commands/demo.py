@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 
 from tokenprint.commands._table import fmt_range, table
-from tokenprint.hooks import RequestRecord
+from tokenprint.records import RequestRecord
 
 __all__ = ["SUBCOMMANDS", "DemoServer", "Scenario", "run_demo"]
 

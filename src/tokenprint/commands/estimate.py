@@ -63,7 +63,7 @@ def impacts_table(impacts: Impacts) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tokenprint.engine import estimate
+    from tokenprint.api import estimate
 
     if args.modality != "text":
         return _print(_estimate_media(args), args.json)
@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _estimate_media(args: argparse.Namespace) -> Impacts:
-    from tokenprint.modalities import estimate_embedding, estimate_image
+    from tokenprint.api import estimate_embedding, estimate_image
 
     if args.modality == "embedding":
         return estimate_embedding(

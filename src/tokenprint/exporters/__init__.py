@@ -4,7 +4,7 @@
 mix of:
 
 * an object with ``export(record)`` (and optionally ``shutdown()``), or a plain callable
-  ``fn(record)``; ``record`` is a :class:`tokenprint.hooks.RequestRecord`;
+  ``fn(record)``; ``record`` is a :class:`tokenprint.records.RequestRecord`;
 * a string: ``"jsonl:PATH"``, ``"log"``, ``"log:LEVEL"``, ``"codecarbon"`` (writes
   ``emissions.csv``), ``"codecarbon:PATH"``, ``"opentelemetry"`` (global MeterProvider),
   ``"otlp:URL"`` (OTLP/HTTP to URL);
@@ -25,12 +25,11 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from tokenprint import hooks
-from tokenprint.config import Config
+from tokenprint import events
 from tokenprint.errors import InvalidArgumentError, InvalidTypeError
+from tokenprint.events import report
 from tokenprint.exporters._common import Exporter
-from tokenprint.guard import report
-from tokenprint.hooks import RequestRecord
+from tokenprint.records import RequestRecord
 
 __all__ = ["KINDS", "Exporter", "active", "build", "install", "uninstall", "validate"]
 
@@ -187,20 +186,25 @@ def active() -> tuple[Any, ...]:
     return tuple(_active)
 
 
-def install(config: Config) -> None:
-    """Attach the exporters named in ``config`` to the after-request hook.
+def install(
+    specs: tuple[object, ...] = (),
+    opentelemetry_endpoint: str | None = None,
+    meter_provider: Any = None,
+) -> None:
+    """Attach the exporters built from ``specs`` (plus an OpenTelemetry exporter when an
+    endpoint or a meter provider is given) to the after-request event.
 
     Replaces (and flushes) those of a previous ``init()``. A bad spec raises here, and the
     previous exporters then stay in place."""
     global _atexit_registered
-    specs: list[object] = list(config.exporters)
-    if config.opentelemetry_endpoint or config.meter_provider is not None:
-        specs.append(
+    specs = tuple(specs)
+    if opentelemetry_endpoint or meter_provider is not None:
+        specs += (
             {
                 "type": "opentelemetry",
-                "endpoint": config.opentelemetry_endpoint,
-                "meter_provider": config.meter_provider,
-            }
+                "endpoint": opentelemetry_endpoint,
+                "meter_provider": meter_provider,
+            },
         )
     for spec in specs:
         validate(spec)
@@ -216,7 +220,7 @@ def install(config: Config) -> None:
         if not built:
             return
         _active.extend(built)
-        hooks.add_after(_dispatch)
+        events.add_after(_dispatch)
         if not _atexit_registered:
             atexit.register(uninstall)
             _atexit_registered = True
@@ -225,7 +229,7 @@ def install(config: Config) -> None:
 def uninstall() -> None:
     """Detach every exporter, then flush and close each (failures are guarded)."""
     with _lock:
-        hooks.remove(_dispatch)
+        events.remove(_dispatch)
         old = list(_active)
         _active.clear()
     _close(old)

@@ -5,12 +5,10 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Protocol, runtime_checkable
 
-from tokenprint.hooks import RequestRecord
+from tokenprint.impacts.results import CRITERIA
+from tokenprint.records import RequestRecord
 
-__all__ = ["CRITERIA", "Exporter", "criteria", "iso_time", "record_dict"]
-
-CRITERIA: tuple[str, ...] = ("energy", "gwp", "adpe", "pe", "wcf")
-"""Total criteria exported, in canonical units (kWh, kgCO2eq, kgSbeq, MJ, L)."""
+__all__ = ["Exporter", "criteria", "iso_time", "record_dict"]
 
 
 @runtime_checkable

@@ -48,8 +48,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from tokenprint.errors import InvalidArgumentError
-from tokenprint.hooks import RequestRecord
 from tokenprint.impacts.results import Impacts
+from tokenprint.records import RequestRecord
 
 __all__ = ["COLUMNS", "CodeCarbonExporter"]
 

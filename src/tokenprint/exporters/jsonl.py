@@ -13,7 +13,7 @@ import threading
 from typing import TextIO
 
 from tokenprint.exporters._common import record_dict
-from tokenprint.hooks import RequestRecord
+from tokenprint.records import RequestRecord
 
 __all__ = ["JsonLinesExporter"]
 

@@ -11,7 +11,7 @@ import logging
 
 from tokenprint.errors import InvalidArgumentError
 from tokenprint.exporters._common import criteria, record_dict
-from tokenprint.hooks import RequestRecord
+from tokenprint.records import RequestRecord
 
 __all__ = ["LOGGER_NAME", "LoggingExporter", "check_level"]
 

@@ -23,8 +23,9 @@ from typing import Any
 
 from opentelemetry import metrics, trace
 
-from tokenprint.exporters._common import CRITERIA, criteria
-from tokenprint.hooks import RequestRecord
+from tokenprint.exporters._common import criteria
+from tokenprint.impacts.results import CRITERIA
+from tokenprint.records import RequestRecord
 
 __all__ = ["UNITS", "OpenTelemetryExporter"]
 

@@ -19,6 +19,7 @@ from tokenprint.impacts import units as _units
 from tokenprint.impacts.ranges import Range, Value
 
 __all__ = [
+    "CRITERIA",
     "ENERGY_PARTS",
     "GWP",
     "PE",
@@ -34,13 +35,33 @@ __all__ = [
     "Message",
     "UsageImpacts",
     "WarningMessage",
+    "criterion_total",
 ]
 
 DOCS_URL = "https://tokenprint.readthedocs.io/en/latest/messages/"
 
+CRITERIA: tuple[str, ...] = ("energy", "gwp", "adpe", "pe", "wcf")
+"""The five criteria, in the order they are shown: energy (kWh), global warming potential
+(kgCO2eq), abiotic depletion (kgSbeq), primary energy (MJ), water consumption (L)."""
+
 # Layout of the value vectors: usage phase first, then embodied.
 U_ENERGY, U_GWP, U_ADPE, U_PE, U_WCF, E_GWP, E_ADPE, E_PE = range(8)
 N_VALUES = 8
+SLOTS: dict[str, tuple[int, ...]] = {
+    "energy": (U_ENERGY,),
+    "gwp": (U_GWP, E_GWP),
+    "adpe": (U_ADPE, E_ADPE),
+    "pe": (U_PE, E_PE),
+    "wcf": (U_WCF,),
+}
+"""The positions of each criterion's total (usage, then embodied if any) in a value vector."""
+
+
+def criterion_total(vector: Sequence[float], name: str) -> float:
+    """A criterion's total (usage + embodied) from one value vector."""
+    return sum(vector[i] for i in SLOTS[name])
+
+
 ZERO: tuple[float, ...] = (0.0,) * N_VALUES
 ENERGY_PARTS = ("accelerators", "host", "idle", "facility")
 """The breakdown of energy (kWh): accelerators, their host servers, provisioned capacity
@@ -701,7 +722,7 @@ class Impacts:
         low, high, mid = self._lo, self._hi, self._mid
         totals: dict[str, Any]
         if low is None or high is None or mid is None:
-            totals = dict.fromkeys(("energy", "gwp", "adpe", "pe", "wcf", "usage", "embodied"))
+            totals = dict.fromkeys((*CRITERIA, "usage", "embodied"))
         else:
             totals = {
                 name: _crit_dict(
@@ -751,7 +772,7 @@ class Impacts:
 _new = object.__new__
 _FILLED = frozenset({"_lo", "_hi", "_mid", "_parts", "_basis", "warnings", "errors"})
 """The slots a deferred Impacts fills on first read."""
-_CRITERIA = frozenset({"energy", "gwp", "adpe", "pe", "wcf"})
+_CRITERIA = frozenset(CRITERIA)
 _TOTALS: tuple[tuple[str, type[Impact], int, int | None], ...] = (
     ("energy", Energy, U_ENERGY, None),
     ("gwp", GWP, U_GWP, E_GWP),

@@ -20,7 +20,6 @@ import threading
 from types import FunctionType, MethodType, ModuleType
 from typing import Any, NamedTuple
 
-from tokenprint.config import Config
 from tokenprint.errors import TokenprintError
 
 __all__ = [
@@ -138,10 +137,10 @@ def patched() -> list[tuple[Any, str]]:
     return [(owner, attr) for owner, attr, _, _ in _patched]
 
 
-def install(config: Config) -> None:
-    """Patch the SDKs named in ``config.providers`` (all supported if None): now for those
-    already imported, at import time for the others. Idempotent."""
-    names = tuple(normalize(p) for p in config.providers) if config.providers else tuple(SDKS)
+def install(providers: tuple[str, ...] | None = None) -> None:
+    """Patch the SDKs named in ``providers`` (all supported if None): now for those already
+    imported, at import time for the others. Idempotent."""
+    names = tuple(normalize(p) for p in providers) if providers else tuple(SDKS)
     import wrapt
 
     with _lock:
@@ -157,7 +156,7 @@ def install(config: Config) -> None:
                 module = sys.modules.get(sdk.module)
                 if module is not None:
                     _guarded_patch(name, module)
-            if config.providers:
+            if providers:
                 _warn_if_missing(name, sdk)
 
 
@@ -231,9 +230,9 @@ def _guarded_patch(name: str, module: ModuleType) -> None:
     try:
         _patch_sdk(name, module)
     except Exception as exc:
-        from tokenprint import guard
+        from tokenprint import events
 
-        guard.report(exc, f"patching {name}")
+        events.report(exc, f"patching {name}")
 
 
 def _patch_sdk(name: str, module: ModuleType) -> None:
@@ -294,9 +293,9 @@ def _on_module_import(module: ModuleType) -> None:
                 try:
                     _patch_target(target, module)
                 except Exception as exc:
-                    from tokenprint import guard
+                    from tokenprint import events
 
-                    guard.report(exc, f"patching {target.module}.{target.method}")
+                    events.report(exc, f"patching {target.module}.{target.method}")
 
 
 def _patch_target(target: Any, module: ModuleType | None = None) -> None:

@@ -1,13 +1,13 @@
 """The one generic wrapper: every instrumented SDK method goes through here.
 
 An adapter (``instrument/providers/<sdk>.py``) declares :class:`Target` rows: which method to
-patch and pure functions that read a :class:`~tokenprint.usage.Usage` from the SDK's objects.
+patch and pure functions that read a :class:`~tokenprint.Usage` from the SDK's objects.
 This module does everything else, once for all SDKs: the sync and async call paths, timing,
 the re-entrancy guard, stream tapping (the SDK's stream object is kept, its internal iterator
-is swapped), attaching ``impacts`` in place, the error guard and the before/after hooks.
+is swapped), attaching ``impacts`` in place, the error guard and the before/after events.
 
 Rules held here (DESIGN.md): the SDK call runs outside any try-block of ours, so its
-exceptions propagate unchanged; our own failures go to :func:`tokenprint.guard.report`
+exceptions propagate unchanged; our own failures go to :func:`tokenprint.events.report`
 (logged once, or raised under pytest) and the caller still gets the SDK's own object; the
 only exception raised on purpose is :class:`~tokenprint.errors.BudgetExceeded`, after the
 impacts are attached (for streams: when the stream ends).
@@ -25,13 +25,13 @@ from contextvars import ContextVar
 from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from tokenprint import context, guard, hooks, runtime
+from tokenprint import context, events
 from tokenprint.errors import BudgetExceeded
 from tokenprint.impacts.results import ErrorMessage, Impacts
-from tokenprint.usage import Usage
+from tokenprint.records import Pending, RequestRecord, Usage
 
 if TYPE_CHECKING:
-    from tokenprint.engine import Estimator
+    from tokenprint.events import Estimates as Estimator
 
 __all__ = [
     "ESTIMATED_INPUT",
@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 _perf = time.perf_counter
-_BEFORE, _AFTER = hooks.BEFORE, hooks.AFTER  # the hook lists themselves: tested per request
+_BEFORE, _AFTER = events.BEFORE, events.AFTER  # the hook lists themselves: tested per request
 
 
 class Call:
@@ -115,7 +115,7 @@ class Accumulator:
 
 UsageFn = Callable[[Call, Any], "Usage | partial[Usage] | None"]
 StreamFn = Callable[[Call, Any], "Accumulator | None"]
-PendingFn = Callable[[Call], "hooks.Pending | None"]
+PendingFn = Callable[[Call], "Pending | None"]
 
 
 class Target(NamedTuple):
@@ -298,6 +298,23 @@ ESTIMATED_INPUT = (
     "about 4 characters per token",
 )
 """The warning an adapter adds to a Usage whose input tokens come from :func:`text_tokens`."""
+
+
+def text_usage(
+    provider: str | None,
+    model: str | None,
+    input_tokens: int,
+    output_tokens: int,
+    cached_tokens: int = 0,
+    reasoning_tokens: int = 0,
+    host: str | None = None,
+    requested_model: str | None = None,
+    warnings: tuple[tuple[str, str], ...] = (),
+) -> Usage:
+    return Usage(
+        provider, model, input_tokens, output_tokens, cached_tokens, reasoning_tokens,
+        host=host, requested_model=requested_model, warnings=warnings,
+    )  # fmt: skip
 
 
 def combined(usages: Iterable[Usage | partial[Usage]]) -> Usage | None:
@@ -540,22 +557,22 @@ def _later(
     usage: Usage | partial[Usage],
 ) -> Impacts:
     """A deferred Impacts' computation (on its first read): never raises, except under
-    pytest's strict mode, where ``guard.report`` raises so that tests see the failure."""
+    pytest's strict mode, where ``events.report`` raises so that tests see the failure."""
     try:
         if not isinstance(usage, Usage):  # a partial building it (Target.usage)
             usage = usage()
         return _compute(estimator, latency, endpoint, over, usage)[1]
     except Exception as exc:
-        guard.report(exc, endpoint)
+        events.report(exc, endpoint)
         return _failed(exc)
 
 
-def _now(rt: runtime.Runtime, call: Call, usage: Usage) -> tuple[Usage, Impacts]:
+def _now(rt: events.Runtime, call: Call, usage: Usage) -> tuple[Usage, Impacts]:
     """The completed Usage and its Impacts, computed at once (some after-hook waits)."""
     return _compute(rt.estimator, call.latency, call.target.endpoint, context.overrides(), usage)
 
 
-def _deferred(rt: runtime.Runtime, call: Call, usage: Usage) -> Impacts:
+def _deferred(rt: events.Runtime, call: Call, usage: Usage) -> Impacts:
     """Impacts computed on first read (no after-hook waits for them: most responses are
     never asked). What the estimate needs is taken now: the latency, the scope's overrides.
     :func:`_handle` inlines this; the streams' end calls it."""
@@ -596,13 +613,13 @@ def _valid_counts(usage: Usage) -> Usage:
     return fixed._replace(warnings=(*usage.warnings, _INVALID))
 
 
-def _publish(rt: runtime.Runtime, usage: Usage, impacts: Impacts) -> None:
+def _publish(rt: events.Runtime, usage: Usage, impacts: Impacts) -> None:
     """Hand the finished request to the after-hooks; BudgetExceeded propagates. Callers
-    skip it when there is none (``hooks.AFTER`` empty: no tracker, budget or exporter)."""
-    base = rt.config.labels
+    skip it when there is none (``events.AFTER`` empty: no tracker, budget or exporter)."""
+    base = rt.labels
     ctx = context.labels()
     labels = ({**base, **ctx} if base else ctx) if ctx else base
-    hooks.run_after(hooks.RequestRecord.now(usage, impacts, labels))
+    events.run_after(RequestRecord.now(usage, impacts, labels))
 
 
 def _failed(exc: BaseException) -> Impacts:
@@ -620,16 +637,16 @@ def _before(call: Call) -> None:
     try:
         pending = pending_fn(call)
     except Exception as exc:
-        guard.report(exc, f"{call.target.endpoint} (before)")
+        events.report(exc, f"{call.target.endpoint} (before)")
         return
     if pending is not None:
-        hooks.run_before(pending)  # BudgetExceeded propagates: nothing is sent
+        events.run_before(pending)  # BudgetExceeded propagates: nothing is sent
 
 
 # --------------------------------------------------------------------------------------------
 # responses
 # --------------------------------------------------------------------------------------------
-def _handle(rt: runtime.Runtime, call: Call, result: Any) -> Any:
+def _handle(rt: events.Runtime, call: Call, result: Any) -> Any:
     """Account a finished call's result; returns the result itself (streams: tapped)."""
     target = call.target
     try:
@@ -673,7 +690,7 @@ def _handle(rt: runtime.Runtime, call: Call, result: Any) -> Any:
         else:
             attach(carrier, impacts)
     except Exception as exc:
-        guard.report(exc, target.endpoint)
+        events.report(exc, target.endpoint)
         with contextlib.suppress(Exception):  # best effort: the failure is reported above
             attach(result, _failed(exc))
         return result
@@ -703,7 +720,7 @@ def _answer_type(target: Target, cls: type) -> bool:
     return target.raw is None or (target.raw is raw_response and cls.__name__ not in _RAW_TYPES)
 
 
-def _hook_parse(rt: runtime.Runtime, call: Call, raw: Any) -> None:
+def _hook_parse(rt: events.Runtime, call: Call, raw: Any) -> None:
     """Make ``raw.parse()`` hand back a parsed object that carries impacts (first parse)."""
     original = raw.parse
     seen: list[Any] = []
@@ -744,7 +761,7 @@ class _Tap:
 
     __slots__ = ("acc", "breach", "broken", "call", "done", "last", "owners", "rt")
 
-    def __init__(self, rt: runtime.Runtime, call: Call, acc: Accumulator) -> None:
+    def __init__(self, rt: events.Runtime, call: Call, acc: Accumulator) -> None:
         self.rt = rt
         self.call = call
         self.acc = acc
@@ -757,7 +774,7 @@ class _Tap:
     def fail(self, exc: Exception) -> None:
         """The accumulator raised: stop feeding it; the chunks still pass."""
         self.broken = True
-        guard.report(exc, f"{self.call.target.endpoint} (stream chunk)")
+        events.report(exc, f"{self.call.target.endpoint} (stream chunk)")
 
     def finish(self) -> None:
         """Compute, attach and publish, once; a budget breach is kept for :meth:`reraise`."""
@@ -781,7 +798,7 @@ class _Tap:
         except Exception as exc:
             with contextlib.suppress(Exception):  # best effort: reported just below
                 self._attach(_failed(exc))
-            guard.report(exc, f"{call.target.endpoint} (stream end)")
+            events.report(exc, f"{call.target.endpoint} (stream end)")
             return
         try:
             if publish:
@@ -847,7 +864,7 @@ _TAP_ATTR = "_tokenprint_tap"
 _NOT_A_STREAM = object()
 
 
-def _tap(rt: runtime.Runtime, call: Call, result: Any) -> Any:
+def _tap(rt: events.Runtime, call: Call, result: Any) -> Any:
     """Tap a streamed result: the object to return (the SDK's stream object itself, or a new
     generator for a plain generator), or ``_NOT_A_STREAM``."""
     target = call.target
@@ -997,13 +1014,13 @@ def _nested(outer: Call, target: Target, instance: Any, result: Any, args: Any, 
     try:
         usage = target.usage(Call(target, instance, args, kw), result)
     except Exception as exc:
-        guard.report(exc, f"{target.endpoint} (nested)")
+        events.report(exc, f"{target.endpoint} (nested)")
         return
     if usage is not None:
         outer.inner.append(usage)
 
 
-async def _awaiting(rt: runtime.Runtime, call: Call, coro: Any) -> Any:
+async def _awaiting(rt: events.Runtime, call: Call, coro: Any) -> Any:
     token = _active.set(call)
     try:
         result = await coro
@@ -1020,7 +1037,7 @@ def make_wrapper(target: Target, is_async: bool) -> Callable[..., Any]:
     """The wrapt wrapper ``(wrapped, instance, args, kwargs)`` for one target."""
 
     def sync_wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: Any) -> Any:
-        rt = runtime._current  # a global read: this runs on every request
+        rt = events._current  # a global read: this runs on every request
         if rt is None:
             return wrapped(*args, **kwargs)
         outer = _active.get()
@@ -1051,7 +1068,7 @@ def make_wrapper(target: Target, is_async: bool) -> Callable[..., Any]:
         return _handle(rt, call, result)
 
     async def async_wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: Any) -> Any:
-        rt = runtime._current  # a global read: this runs on every request
+        rt = events._current  # a global read: this runs on every request
         if rt is None:
             return await wrapped(*args, **kwargs)
         outer = _active.get()

@@ -8,7 +8,6 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from tokenprint.hooks import Pending
 from tokenprint.instrument.core import (
     Accumulator,
     Call,
@@ -17,8 +16,9 @@ from tokenprint.instrument.core import (
     host_of,
     raw_response,
     text_tokens,
+    text_usage,
 )
-from tokenprint.usage import Usage, text_usage
+from tokenprint.records import Pending, Usage
 
 __all__ = ["TARGETS"]
 

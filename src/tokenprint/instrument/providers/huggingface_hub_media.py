@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tokenprint.hooks import Pending
 from tokenprint.instrument.core import ESTIMATED_INPUT, Call, Target, host_of, text_tokens
-from tokenprint.usage import Usage
+from tokenprint.records import Pending, Usage
 
 __all__ = ["TARGETS"]
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from tokenprint.hooks import Pending
 from tokenprint.instrument.core import (
     ESTIMATED_OUTPUT,
     SELF,
@@ -27,8 +26,9 @@ from tokenprint.instrument.core import (
     host_of,
     provider_for_host,
     text_tokens,
+    text_usage,
 )
-from tokenprint.usage import Usage, text_usage
+from tokenprint.records import Pending, Usage
 
 __all__ = ["TARGETS", "provider_of"]
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from tokenprint.hooks import Pending
 from tokenprint.instrument.core import (
     ESTIMATED_OUTPUT,
     Call,
@@ -23,8 +22,9 @@ from tokenprint.instrument.core import (
     first_int,
     host_of,
     text_tokens,
+    text_usage,
 )
-from tokenprint.usage import Usage, text_usage
+from tokenprint.records import Pending, Usage
 
 __all__ = ["TARGETS"]
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tokenprint.hooks import Pending
 from tokenprint.instrument.core import Call, Target, first_int, text_tokens
 from tokenprint.instrument.providers.mistralai import _host
-from tokenprint.usage import Usage
+from tokenprint.records import Pending, Usage
 
 __all__ = ["TARGETS"]
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tokenprint.hooks import Pending
 from tokenprint.instrument.core import Accumulator, Call, Target, first_int, text_tokens
 from tokenprint.instrument.providers.openai import _is_raw, _where
-from tokenprint.usage import Usage
+from tokenprint.records import Pending, Usage
 
 __all__ = ["TARGETS"]
 

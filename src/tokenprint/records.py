@@ -1,14 +1,19 @@
-"""Usage: what one request consumed, as an SDK adapter (or ``estimate()``) reports it.
+"""The records that cross layers: what a request used, what is known before it is sent,
+and a finished request with its impacts.
 
-This record is the only thing that crosses from the instrumentation layer to the science:
-adapters know nothing of impacts, and the impact model knows nothing of SDKs.
+Adapters produce :class:`Usage`; the estimator turns it into Impacts; subscribers receive
+:class:`RequestRecord`. Adapters know nothing of impacts, and the impact model nothing of SDKs.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
 from typing import NamedTuple
 
-__all__ = ["Usage", "text_usage"]
+from tokenprint.impacts.results import Impacts
+
+__all__ = ["Pending", "RequestRecord", "Usage"]
 
 
 class Usage(NamedTuple):
@@ -43,27 +48,29 @@ class Usage(NamedTuple):
     """(code, message) pairs the adapter wants surfaced (``output-tokens-estimated``...)."""
 
 
-_new = tuple.__new__
+class Pending(NamedTuple):
+    """A request about to be sent: what is known before the answer."""
+
+    provider: str | None
+    model: str | None
+    max_output_tokens: int | None
+    """``max_tokens``/``max_output_tokens``/``max_completion_tokens`` if given."""
+    input_tokens: int
+    """Estimated from the request (about 4 characters per token)."""
+    host: str | None = None
+    endpoint: str = ""
+    modality: str = "text"
 
 
-def text_usage(
-    provider: str | None,
-    model: str | None,
-    input_tokens: int,
-    output_tokens: int,
-    cached_tokens: int = 0,
-    reasoning_tokens: int = 0,
-    host: str | None = None,
-    requested_model: str | None = None,
-    warnings: tuple[tuple[str, str], ...] = (),
-) -> Usage:
-    """``Usage(...)`` of a text request as an adapter reads it (latency and endpoint are the
-    core's), built without NamedTuple's ``__new__``: on the per-request path its argument
-    binding costs about 2 µs once the SDK's call has left the CPU caches cold."""
-    return _new(
-        Usage,
-        (
-            provider, model, input_tokens, output_tokens, cached_tokens, reasoning_tokens,
-            None, host, "text", "", requested_model, 0, None, None, warnings,
-        ),
-    )  # fmt: skip
+class RequestRecord(NamedTuple):
+    """One finished request: what it used, what it cost, and its context."""
+
+    usage: Usage
+    impacts: Impacts
+    labels: Mapping[str, str]
+    timestamp: float
+    """Unix time at which the request ended."""
+
+    @classmethod
+    def now(cls, usage: Usage, impacts: Impacts, labels: Mapping[str, str]) -> RequestRecord:
+        return cls(usage, impacts, labels, time.time())

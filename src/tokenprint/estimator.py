@@ -1,8 +1,11 @@
-"""From a Usage record to Impacts: catalogue look-ups (cached) then the impact model.
+"""From a Usage record to Impacts: catalogue look-ups (cached), then the impact model of
+the request's modality (text, embedding, image).
 
 :class:`Estimator` holds the settings that shape an estimate (default zone, data-centre
 overrides) and a cache of everything that depends only on (provider, model, host, zone), so
 the per-request work is one dict look-up and the arithmetic of :mod:`tokenprint.impacts`.
+The argument checks shared by the public ``estimate*`` functions and the configuration
+(:func:`check_count`, :func:`check_zone`, :func:`with_serving`) live here too.
 """
 
 from __future__ import annotations
@@ -15,11 +18,9 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import tokenprint.catalog as _catalog
-from tokenprint.errors import (
-    InvalidArgumentError,
-    InvalidTypeError,
-    ModelNotRegisteredError,
-)
+from tokenprint.errors import InvalidArgumentError, InvalidTypeError
+from tokenprint.impacts.embedding import embedding_coefficients, embedding_request
+from tokenprint.impacts.image import image_coefficients, image_request, image_tokens, latent_tokens
 from tokenprint.impacts.llm import (
     METHODOLOGY_VERSION,
     Coefficients,
@@ -30,20 +31,31 @@ from tokenprint.impacts.llm import (
     terms,
 )
 from tokenprint.impacts.profiles import DataCenter, ElectricityMix, Server
+from tokenprint.impacts.ranges import Value
 from tokenprint.impacts.results import Basis, ErrorMessage, Impacts, PartVectors, WarningMessage
-from tokenprint.usage import Usage
+from tokenprint.records import Usage
 
 if TYPE_CHECKING:
-    from tokenprint.catalog import datacenters, grids, hardware, models
+    from tokenprint.catalog import datacenters, grids, hardware, images, models
 
-__all__ = ["Context", "Estimator", "default_estimator", "estimate"]
+__all__ = [
+    "Context",
+    "DataCenterArg",
+    "Estimator",
+    "ZoneArg",
+    "check_count",
+    "check_latency",
+    "check_zone",
+    "default_estimator",
+    "with_serving",
+]
 
 
 def _load_catalog() -> None:
     """Import the catalogue modules on first use, not at ``EcoLogits.init()``: importing
-    them compiles the name-resolution patterns (a few ms), which only a lookup needs."""
+    them compiles the name-resolution patterns, which only a look-up needs."""
     if "models" not in globals():
-        for name in ("datacenters", "grids", "hardware", "models"):
+        for name in ("datacenters", "grids", "hardware", "images", "models"):
             globals()[name] = importlib.import_module(f"tokenprint.catalog.{name}")
 
 
@@ -82,34 +94,51 @@ class Estimate(NamedTuple):
 ModalityFn = Callable[[Context, Usage], Estimate]
 
 
-def _text_coefficients(ctx: Context) -> Coefficients:
-    """The text model's coefficients for a context (computed once, then reused)."""
+def _text(ctx: Context, u: Usage) -> Estimate:
     c: Coefficients | None = ctx.prepared.get("text")
     if c is None:
         c = ctx.prepared["text"] = coefficients(
             ctx.record.spec(), hardware.get_accelerator, ctx.server, ctx.datacenter, ctx.mix
         )
-    return c
-
-
-def _text(ctx: Context, u: Usage) -> Estimate:
-    c = _text_coefficients(ctx)
     w = terms(u.output_tokens, u.input_tokens, u.cached_tokens)
     return Estimate(request(c, w), partial(parts, c, w), c.setup)
 
 
-MODALITIES: dict[str, ModalityFn] = {"text": _text}
-"""Impact function per modality; other modules register theirs (embedding, image)."""
-RESOLVERS: dict[str, Callable[[str | None, str | None], models.Resolution]] = {}
-"""Model-name resolution per modality, where it is not the text catalogue's (images)."""
-PLUGINS: dict[str, str] = {"embedding": "tokenprint.modalities", "image": "tokenprint.modalities"}
-"""Modules that register a modality in MODALITIES/RESOLVERS, imported on its first use."""
+def _embedding(ctx: Context, u: Usage) -> Estimate:
+    c = ctx.prepared.get("embedding")
+    if c is None:
+        c = ctx.prepared["embedding"] = embedding_coefficients(
+            ctx.record.spec(), hardware.get_accelerator, ctx.server, ctx.datacenter, ctx.mix
+        )
+    return Estimate(embedding_request(c, u.input_tokens), setup=c.setup)
 
 
-def _load_modality(name: str) -> None:
-    path = PLUGINS.get(name)
-    if path is not None and name not in MODALITIES:
-        importlib.import_module(path)
+def _image(ctx: Context, u: Usage) -> Estimate:
+    prepared = ctx.prepared.get("image")
+    if prepared is None:
+        spec = images.spec_for(ctx.record)
+        c = image_coefficients(spec, hardware.get_accelerator, ctx.server, ctx.datacenter, ctx.mix)
+        prepared = ctx.prepared["image"] = (spec, c)
+    spec, c = prepared
+    tokens: Value
+    notes: Notes = ()
+    if spec.architecture == "autoregressive" and u.output_tokens > 0:
+        tokens = float(u.output_tokens)  # the API's own count (gpt-image usage)
+    else:
+        tokens, notes = image_tokens(spec, u.images or 1, u.image_size, u.image_quality)
+    vectors = image_request(c, spec, tokens, u.input_tokens, latent_tokens(spec, u.image_size))
+    return Estimate(vectors, setup=c.setup, notes=notes)
+
+
+MODALITIES: dict[str, ModalityFn] = {"text": _text, "embedding": _embedding, "image": _image}
+"""The impact function of each modality."""
+
+
+def _resolve(modality: str, model: str | None, provider: str | None) -> models.Resolution:
+    """Model-name resolution: the image catalogue for images, else the text catalogue."""
+    if modality == "image":
+        return images.resolve(model, provider)
+    return models.resolve(model, provider)
 
 
 def _override(base: DataCenter, changes: Mapping[str, Any]) -> DataCenter:
@@ -212,11 +241,9 @@ class Estimator:
         self, u: Usage, zone: ZoneArg, datacenter: DataCenterArg
     ) -> Context | ErrorMessage:
         _load_catalog()
-        _load_modality(u.modality)
-        resolve = RESOLVERS.get(u.modality, models.resolve)
-        res = resolve(u.model, u.provider)
+        res = _resolve(u.modality, u.model, u.provider)
         if res.record is None and u.requested_model and u.requested_model != u.model:
-            res = resolve(u.requested_model, u.provider)
+            res = _resolve(u.modality, u.requested_model, u.provider)
         if res.record is None:
             name = u.model or u.requested_model
             extra = f" (ambiguous: {', '.join(res.ambiguous)})" if res.ambiguous else ""
@@ -260,15 +287,7 @@ class Estimator:
     # -- compute -------------------------------------------------------------------------
     def compute(self, u: Usage, zone: ZoneArg = None, datacenter: DataCenterArg = None) -> Impacts:
         """Impacts of one request. Unknown models give Impacts with an error, not a raise."""
-        ctx = (  # context()'s cache hit, inlined for the common case (no overrides)
-            self._cache.get(
-                (u.provider, u.model, u.requested_model, u.host, None, None, u.modality)
-            )
-            if zone is None and datacenter is None and _catalog.version == self._catalog
-            else None
-        )
-        if ctx is None:
-            ctx = self.context(u, zone, datacenter)
+        ctx = self.context(u, zone, datacenter)
         if isinstance(ctx, ErrorMessage):
             return Impacts.failed(ctx, _basis(u, None))
         fn = MODALITIES.get(u.modality)
@@ -401,80 +420,3 @@ def check_zone(zone: object) -> ZoneArg:
     if not grids.has_zone(zone):
         grids.get_mix(zone)  # raises UnknownZoneError with the helpful message
     return zone.strip().upper()
-
-
-def estimate(
-    model: str,
-    output_tokens: int,
-    input_tokens: int = 0,
-    *,
-    provider: str | None = None,
-    latency: float | None = None,
-    zone: str | ElectricityMix | None = None,
-    cached_tokens: int = 0,
-    reasoning_tokens: int = 0,
-    datacenter: DataCenterArg = None,
-    strict: bool = False,
-    accelerator: str | None = None,
-    accelerator_count: int | None = None,
-    batch_size: float | None = None,
-    precision: str | None = None,
-) -> Impacts:
-    """Impacts of one text-generation request, without any SDK.
-
-    ``output_tokens`` is the visible answer; ``reasoning_tokens`` are hidden reasoning tokens
-    decoded on top of it; ``cached_tokens`` is the part of ``input_tokens`` served from a
-    prompt cache. ``provider`` picks the data centre (default: the model publisher's);
-    ``zone`` the electricity mix. A self-hosted setup is stated with ``accelerator``
-    ("H100", "B200"...), ``accelerator_count`` (per model replica), ``batch_size``
-    (sequences decoded together) and ``precision`` ("bf16", "fp8", "mxfp4"...). An unknown
-    model gives Impacts with a ``model-not-registered`` error, or raises
-    :class:`ModelNotRegisteredError` if ``strict``.
-    """
-    if not isinstance(model, str) or not model.strip():
-        raise InvalidTypeError(f"model must be a non-empty str, got {model!r}")
-    if not (  # fast path for plain valid ints; otherwise the checks that explain the error
-        type(output_tokens) is int
-        and type(input_tokens) is int
-        and type(cached_tokens) is int
-        and type(reasoning_tokens) is int
-        and output_tokens >= 0
-        and reasoning_tokens >= 0
-        and input_tokens >= cached_tokens >= 0
-    ):
-        output_tokens = check_count("output_tokens", output_tokens)
-        input_tokens = check_count("input_tokens", input_tokens)
-        cached_tokens = check_count("cached_tokens", cached_tokens)
-        reasoning_tokens = check_count("reasoning_tokens", reasoning_tokens)
-        if cached_tokens > input_tokens:
-            raise InvalidArgumentError("cached_tokens cannot exceed input_tokens")
-    lat = None if latency is None else check_latency(latency)
-    z = None if zone is None else check_zone(zone)
-    if provider is not None and not isinstance(provider, str):
-        raise InvalidTypeError(f"provider must be a str, got {type(provider).__name__}")
-    if isinstance(datacenter, Mapping) or any(
-        v is not None for v in (accelerator, accelerator_count, batch_size, precision)
-    ):
-        datacenter = with_serving(
-            datacenter,
-            accelerator=accelerator,
-            accelerator_count=accelerator_count,
-            batch_size=batch_size,
-            precision=precision,
-        )
-    usage = Usage(
-        provider,
-        model,
-        input_tokens,
-        output_tokens + reasoning_tokens,
-        cached_tokens,
-        reasoning_tokens,
-        lat,
-        None,
-        "text",
-        "estimate",
-    )
-    impacts = default_estimator().compute(usage, z, datacenter)
-    if strict and impacts.errors:
-        raise ModelNotRegisteredError(impacts.errors[0].message)
-    return impacts

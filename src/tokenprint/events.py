@@ -1,0 +1,159 @@
+"""What happens around each instrumented request, outside the SDK call itself: the running
+state, the subscribers, and the error guard.
+
+* State: ``EcoLogits.init()`` puts a :class:`Runtime` in effect (the estimator and the
+  labels of every request); :func:`current` is read once per request.
+* Subscribers: ``before(pending)`` runs just before the SDK sends a request (budgets in
+  ``block`` mode raise :class:`~tokenprint.errors.BudgetExceeded` there, so nothing is sent);
+  ``after(record)`` runs once a request's impacts are known (for streams: when the stream
+  ends). Trackers, budgets and exporters subscribe.
+* Guard: :func:`report` takes every internal exception caught around an instrumented call.
+  In production it logs once per (place, exception type) and returns, so the caller goes on
+  with the SDK's own result. Under pytest (``PYTEST_CURRENT_TEST`` set) it re-raises, so our
+  bugs are loud in tests; ``TOKENPRINT_STRICT=0`` or ``=1`` forces either behaviour.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple, Protocol
+
+from tokenprint.errors import BudgetExceeded
+from tokenprint.impacts.results import Impacts
+from tokenprint.records import Pending, RequestRecord, Usage
+
+__all__ = [
+    "AFTER",
+    "BEFORE",
+    "Estimates",
+    "Runtime",
+    "add_after",
+    "add_before",
+    "current",
+    "logger",
+    "remove",
+    "report",
+    "run_after",
+    "run_before",
+    "set_current",
+    "strict",
+]
+
+logger = logging.getLogger("tokenprint")
+
+
+# -- state -----------------------------------------------------------------------------------
+class Estimates(Protocol):
+    """What the instrumentation needs of an estimator: Impacts from a Usage."""
+
+    def compute(self, u: Usage, zone: Any = None, datacenter: Any = None) -> Impacts: ...
+
+
+class Runtime(NamedTuple):
+    """The settings of the ``init()`` in effect, as each request reads them."""
+
+    estimator: Estimates
+    labels: Mapping[str, str]
+    """Labels of every request (``init(labels=...)``)."""
+
+
+_current: Runtime | None = None
+
+
+def current() -> Runtime | None:
+    """The Runtime in effect, or None when nothing is instrumented."""
+    return _current
+
+
+def set_current(runtime: Runtime | None) -> None:
+    global _current
+    _current = runtime
+
+
+# -- subscribers -----------------------------------------------------------------------------
+BeforeHook = Callable[[Pending], None]
+AfterHook = Callable[[RequestRecord], None]
+
+BEFORE: list[BeforeHook] = []
+"""The before-subscribers, in order. Read-only outside this module (the request path tests
+it for emptiness); change it with :func:`add_before`/:func:`remove`."""
+AFTER: list[AfterHook] = []
+"""The after-subscribers, in order; read-only outside this module, like :data:`BEFORE`."""
+
+
+def add_before(fn: BeforeHook) -> None:
+    if fn not in BEFORE:
+        BEFORE.append(fn)
+
+
+def add_after(fn: AfterHook) -> None:
+    if fn not in AFTER:
+        AFTER.append(fn)
+
+
+def remove(fn: object) -> None:
+    """Unsubscribe a hook (either kind); unknown hooks are ignored."""
+    for lst in (BEFORE, AFTER):
+        while fn in lst:
+            lst.remove(fn)  # type: ignore[arg-type]
+
+
+def run_before(pending: Pending) -> None:
+    """Run the before-hooks; ``BudgetExceeded`` propagates, other failures are guarded."""
+    for fn in tuple(BEFORE):
+        try:
+            fn(pending)
+        except BudgetExceeded:
+            raise
+        except Exception as exc:
+            report(exc, f"before-hook {getattr(fn, '__qualname__', fn)!s}")
+
+
+def run_after(record: RequestRecord) -> None:
+    """Run every after-hook, even when one fails; a ``BudgetExceeded`` is re-raised once
+    they have all run (so trackers and exporters still see the request)."""
+    breach: BudgetExceeded | None = None
+    for fn in tuple(AFTER):
+        try:
+            fn(record)
+        except BudgetExceeded as exc:
+            breach = breach or exc
+        except Exception as exc:
+            report(exc, f"after-hook {getattr(fn, '__qualname__', fn)!s}")
+    if breach is not None:
+        raise breach
+
+
+# -- the error guard -------------------------------------------------------------------------
+_seen: set[tuple[str, str]] = set()
+_lock = threading.Lock()
+
+
+def strict() -> bool:
+    """True when internal errors should raise (tests) instead of being logged."""
+    forced = os.environ.get("TOKENPRINT_STRICT")
+    if forced is not None:
+        return forced.strip().lower() in ("1", "true", "yes")
+    return "PYTEST_CURRENT_TEST" in os.environ
+
+
+def report(exc: BaseException, where: str) -> None:
+    """Handle an internal error: re-raise when strict, else log it once and return."""
+    if strict():
+        raise exc
+    key = (where, type(exc).__name__)
+    with _lock:
+        first = key not in _seen
+        _seen.add(key)
+    if first:
+        logger.warning(
+            "tokenprint: internal error in %s (%s: %s); the SDK result is returned unchanged. "
+            "Further errors of this kind are not logged.",
+            where,
+            type(exc).__name__,
+            exc,
+            exc_info=exc,
+        )
