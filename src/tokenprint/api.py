@@ -184,7 +184,7 @@ class EcoLogits:
 
     @staticmethod
     def track(**kwargs: Any) -> Tracker:
-        """A tracker collecting every request made inside (see :mod:`tokenprint.budgets`)."""
+        """A tracker collecting every request made inside (see :mod:`tokenprint.tracking`)."""
         from tokenprint.tracking import Tracker
 
         return Tracker(**kwargs)

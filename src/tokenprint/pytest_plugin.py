@@ -5,7 +5,7 @@ project that has tokenprint installed. It therefore does nothing until asked: im
 loads neither an SDK nor pint nor tokenprint's own modules, and a test is tracked only when
 
 * it carries ``@pytest.mark.impact_budget(per_request={...}, total={...}, bound="max")``,
-* it uses the ``impacts`` fixture (a :class:`~tokenprint.budgets.Tracker` for the test), or
+* it uses the ``impacts`` fixture (a :class:`~tokenprint.tracking.Tracker` for the test), or
 * the session was started with ``--impact-budget-<criterion>=AMOUNT`` or ``--impact-report``.
 
 A tracked test that runs while tokenprint is not initialised gets ``EcoLogits.init()`` for
@@ -24,13 +24,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tokenprint.impacts.results import OPTION_NAMES
+
 if TYPE_CHECKING:
     from tokenprint.budgets import Budget
     from tokenprint.tracking import Tracker
 
 __all__ = ["impacts"]
 
-_OPTIONS = ("energy", "gwp", "adpe", "pe", "water")
 _MARKER = "impact_budget"
 _EXAMPLES = {"energy": "2Wh", "gwp": "0.5g", "adpe": "1e-6g", "pe": "20kJ", "water": "10mL"}
 
@@ -55,7 +56,7 @@ class _Session:
 
             limits = {
                 key: value
-                for key in _OPTIONS
+                for key in OPTION_NAMES
                 if (value := self.config.getoption(f"impact_budget_{key}")) is not None
             }
             per = self.config.getoption("impact_budget_per")
@@ -77,7 +78,7 @@ _TRACKER = pytest.StashKey["Tracker"]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("tokenprint", "environmental impacts of AI requests (tokenprint)")
-    for key in _OPTIONS:
+    for key in OPTION_NAMES:
         group.addoption(
             f"--impact-budget-{key}",
             dest=f"impact_budget_{key}",
@@ -116,7 +117,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "requests go over these impact limits, e.g. per_request={'gwp': '0.5 g'} (tokenprint)",
     )
     asked = config.getoption("impact_report", None) or any(
-        config.getoption(f"impact_budget_{key}", None) for key in _OPTIONS
+        config.getoption(f"impact_budget_{key}", None) for key in OPTION_NAMES
     )
     if asked:
         state = _Session(config)

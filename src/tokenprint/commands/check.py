@@ -13,16 +13,15 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from tokenprint.errors import InvalidArgumentError
+from tokenprint.impacts.results import OPTION_NAMES
 
 __all__ = ["SUBCOMMANDS", "add_arguments", "items", "run"]
-
-_OPTIONS = ("energy", "gwp", "adpe", "pe", "water")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("report", help="JSON report (pytest --impact-report, Tracker.to_json)")
     examples = {"energy": "2Wh", "gwp": "5g", "adpe": "1e-6g", "pe": "20kJ", "water": "50mL"}
-    for key in _OPTIONS:
+    for key in OPTION_NAMES:
         p.add_argument(
             f"--max-{key}", metavar="AMOUNT", help=f"limit on {key} (e.g. {examples[key]})"
         )
@@ -91,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
 
     limits = [
         Limit.parse(key, amount)
-        for key in _OPTIONS
+        for key in OPTION_NAMES
         if (amount := getattr(args, f"max_{key}")) is not None
     ]
     if not limits:

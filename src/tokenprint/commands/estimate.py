@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tokenprint.commands._table import fmt_range, table
-from tokenprint.impacts.results import Impact, Impacts
+from tokenprint.impacts.results import CRITERIA, Impact, Impacts
 
 __all__ = ["SUBCOMMANDS", "impacts_table"]
 
@@ -46,7 +46,7 @@ def impacts_table(impacts: Impacts) -> str:
             return
         rows.append([phase, name, f"{x.central:.3g}", fmt_range(x.min, x.max), x.unit])
 
-    for name in ("energy", "gwp", "adpe", "pe", "wcf"):
+    for name in CRITERIA:
         add("total", name, impacts.criterion(name))
     for name in ("energy", "wcf"):
         total = impacts.criterion(name)
@@ -54,7 +54,7 @@ def impacts_table(impacts: Impacts) -> str:
             add(f"{name} part", part, x)
     usage, embodied = impacts.usage, impacts.embodied
     if usage is not None:
-        for name in ("energy", "gwp", "adpe", "pe", "wcf"):
+        for name in CRITERIA:
             add("usage", name, getattr(usage, name))
     if embodied is not None:
         for name in ("gwp", "adpe", "pe"):

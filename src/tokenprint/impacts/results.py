@@ -22,6 +22,7 @@ __all__ = [
     "CRITERIA",
     "ENERGY_PARTS",
     "GWP",
+    "OPTION_NAMES",
     "PE",
     "WATER_PARTS",
     "WCF",
@@ -43,6 +44,8 @@ DOCS_URL = "https://tokenprint.readthedocs.io/en/latest/messages/"
 CRITERIA: tuple[str, ...] = ("energy", "gwp", "adpe", "pe", "wcf")
 """The five criteria, in the order they are shown: energy (kWh), global warming potential
 (kgCO2eq), abiotic depletion (kgSbeq), primary energy (MJ), water consumption (L)."""
+OPTION_NAMES: tuple[str, ...] = tuple("water" if c == "wcf" else c for c in CRITERIA)
+"""The criteria as options name them (``water`` for ``wcf``): budget flags and markers."""
 
 # Layout of the value vectors: usage phase first, then embodied.
 U_ENERGY, U_GWP, U_ADPE, U_PE, U_WCF, E_GWP, E_ADPE, E_PE = range(8)
