@@ -178,7 +178,7 @@ def bench_cold(n: int) -> tuple[float, float]:
 
     from tokenprint import EcoLogits
     from tokenprint.instrument import core
-    from tokenprint.instrument.providers import openai as adapter
+    from tokenprint.instrument.providers import openai_chat as adapter
 
     client = _client()
     resource = client.chat.completions
@@ -218,8 +218,8 @@ def bench_tap(n: int) -> float:
     from openai.types.chat import ChatCompletionChunk
 
     from tokenprint import EcoLogits, events
-    from tokenprint.instrument import core
-    from tokenprint.instrument.providers import openai as adapter
+    from tokenprint.instrument import account, contract, streams
+    from tokenprint.instrument.providers import openai_chat as adapter
 
     resource = _client().chat.completions
     kwargs = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}]}
@@ -228,11 +228,13 @@ def bench_tap(n: int) -> float:
     assert rt is not None
     chunk = ChatCompletionChunk.model_validate(json.loads(_chunk(" tok")[6:]))
     chunks = [chunk] * n
-    call = core.Call(adapter.TARGETS[0], resource, (), kwargs)
+    target = adapter.TARGETS[0]
+    assert isinstance(target, contract.Target)
+    call = contract.Call(target, resource, (), kwargs)
 
     def tapped() -> None:
-        tap = core._Tap(rt, call, adapter.ChatStream(call, None))
-        for _ in core._iter(tap, iter(chunks)):
+        tap = streams.Tap(account.Scene(rt), call, adapter.ChatStream(call, None))
+        for _ in streams._iter(tap, iter(chunks)):
             pass
 
     def untapped() -> None:

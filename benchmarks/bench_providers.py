@@ -28,11 +28,7 @@ real SDK client on a mock transport answering from our cassettes), prints:
 
 Times are ``time.thread_time`` (other processes on a shared machine do not inflate them).
 
-For LiteLLM, whose stream accumulator reads the chunks it keeps when the usage chunk comes
-or the stream ends, that work is printed first (hot, once per stream of ``LONG`` chunks).
-
-Run: ``.venv/bin/python benchmarks/bench_providers.py [--quick] [provider ...]``;
-``bench_providers.py --litellm-end litellm`` prints LiteLLM's end-of-stream work alone.
+Run: ``.venv/bin/python benchmarks/bench_providers.py [--quick] [provider ...]``.
 """
 
 from __future__ import annotations
@@ -78,23 +74,23 @@ def capture(provider: mock_sdks.Provider, shape: mock_sdks.Shape) -> Captured:
     """Run ``shape`` instrumented once and keep what the core received (the answer, or the
     stream's chunk objects)."""
     from tokenprint import EcoLogits
-    from tokenprint.instrument import core
+    from tokenprint.instrument import contract, core, streams
 
     seen: list[Any] = []
     chunks: list[Any] = []
-    handle, tap_init = core._handle, core._Tap.__init__
+    handle, tap_init = core._handle, streams.Tap.__init__
 
     def spy(rt: Any, call: Any, result: Any) -> Any:
-        if call.target.follow is None and not seen:
+        if not seen:
             seen.append((call, result))
         return handle(rt, call, result)
 
-    class Recording(core.Accumulator):
+    class Recording(contract.Accumulator):
         """The adapter's accumulator, with every chunk it is fed kept."""
 
         __slots__ = ("inner",)
 
-        def __init__(self, inner: core.Accumulator) -> None:
+        def __init__(self, inner: contract.Accumulator) -> None:
             super().__init__(inner.call, inner.stream)
             self.inner = inner
 
@@ -108,18 +104,18 @@ def capture(provider: mock_sdks.Provider, shape: mock_sdks.Shape) -> Captured:
         def extra(self) -> Any:
             return self.inner.extra()
 
-    def spy_init(self: Any, rt: Any, call: Any, acc: Any) -> None:
-        tap_init(self, rt, call, Recording(acc))
+    def spy_init(self: Any, scene: Any, call: Any, acc: Any) -> None:
+        tap_init(self, scene, call, Recording(acc))
 
     core._handle = spy  # type: ignore[assignment]
-    core._Tap.__init__ = spy_init  # type: ignore[method-assign]
+    streams.Tap.__init__ = spy_init  # type: ignore[method-assign]
     try:
         EcoLogits.init(providers=[provider.name])
         out = mock_sdks.run_shape(provider, shape)
         assert out.error is None, out.error
     finally:
         core._handle = handle  # type: ignore[assignment]
-        core._Tap.__init__ = tap_init  # type: ignore[method-assign]
+        streams.Tap.__init__ = tap_init  # type: ignore[method-assign]
         EcoLogits.shutdown()
     call, result = seen[0]
     return Captured(call.target, call.instance, call.args, dict(call.kwargs), result, chunks)
@@ -293,7 +289,7 @@ def bench_isolated(cap: Captured, stream: Captured | None, n: int) -> tuple[floa
     import timeit
 
     from tokenprint import EcoLogits, events
-    from tokenprint.instrument import core
+    from tokenprint.instrument import account, contract, core, streams
 
     EcoLogits.init(providers=["openai"])
     try:
@@ -316,11 +312,13 @@ def bench_isolated(cap: Captured, stream: Captured | None, n: int) -> tuple[floa
             rt = events.current()
             assert rt is not None
             chunks = stream.chunks * max(1, 2000 // len(stream.chunks))
-            call = core.Call(stream.target, stream.instance, stream.args, stream.kwargs)
+            call = contract.Call(stream.target, stream.instance, stream.args, stream.kwargs)
 
             def tapped() -> None:
-                tap = core._Tap(rt, call, stream.target.stream(call, stream.result))
-                for _ in core._iter(tap, iter(chunks)):
+                tap = streams.Tap(
+                    account.Scene(rt), call, stream.target.stream(call, stream.result)
+                )
+                for _ in streams._iter(tap, iter(chunks)):
                     pass
 
             def untapped() -> None:
@@ -413,7 +411,8 @@ def bench_chunk_cold(provider: mock_sdks.Provider, cap: Captured, streams: int) 
     or through the bare iterator, in alternate streams. Median over all chunks."""
     from tokenprint import events
     from tokenprint.estimator import Estimator
-    from tokenprint.instrument import core
+    from tokenprint.instrument import account, contract
+    from tokenprint.instrument import streams as tapping
 
     target = cap.target
     assert target.stream is not None
@@ -428,15 +427,15 @@ def bench_chunk_cold(provider: mock_sdks.Provider, cap: Captured, streams: int) 
             box = _Box()
             step: Any = box
             if i % 2:
-                call = core.Call(target, cap.instance, cap.args, cap.kwargs)
+                call = contract.Call(target, cap.instance, cap.args, cap.kwargs)
                 acc = target.stream(call, cap.result)
                 assert acc is not None
-                tap = core._Tap(rt, call, acc)
-                if target.iterator == core.SELF:
-                    setattr(box, core._TAP_ATTR, tap)
-                    box.__class__ = core._tapped_class(_Box)
+                tap = tapping.Tap(account.Scene(rt), call, acc)
+                if acc.iterator is None:  # a stream object that iterates itself
+                    setattr(box, tapping._TAP, tap)
+                    box.__class__ = tapping._tapped_class(_Box)
                 else:
-                    step = core._iter(tap, box)
+                    step = tapping._iter(tap, box)
             out = times[i % 2]
 
             def tick(chunk: Any, box: Any = box, step: Any = step, out: Any = out) -> None:
@@ -452,43 +451,6 @@ def bench_chunk_cold(provider: mock_sdks.Provider, cap: Captured, streams: int) 
         mock_sdks.on_chunk = None
         events.set_current(None)
     return statistics.median(times[1]) - statistics.median(times[0])
-
-
-def bench_litellm_end(scap: Captured, n: int) -> dict[str, float]:
-    """Seconds, hot (median of ``n``), of the work LiteLLM's stream accumulator leaves for
-    later, once per stream of ``LONG`` content chunks: the usage chunk's read (with
-    ``include_usage``); and without usage, the end (``usage()``, building the ``Usage``
-    included), with the text's length from LiteLLM's copy of it, or, for a LiteLLM without
-    one, from every chunk read."""
-    from tokenprint.instrument import core
-
-    target = scap.target
-    assert target.stream is not None
-    usage_chunks = [c for c in scap.chunks if (c.__pydantic_extra__ or {}).get("usage")]
-    content = [c for c in scap.chunks if c not in usage_chunks]
-    chunks = (content * LONG)[:LONG]
-    call = core.Call(target, scap.instance, scap.args, scap.kwargs)
-
-    def timed(stream: Any, last: Any) -> float:
-        times = []
-        for _ in range(n):
-            acc = target.stream(call, stream)
-            assert acc is not None
-            for chunk in chunks:
-                acc.add(chunk)
-            t = _clock()
-            if last is not None:
-                acc.add(last)
-            else:
-                acc.usage()
-            times.append(_clock() - t)
-        return statistics.median(times)
-
-    return {
-        "the usage chunk": timed(scap.result, usage_chunks[-1]),
-        "the end without usage, LiteLLM's copy of the text": timed(scap.result, None),
-        "the end without usage, every chunk read": timed(object(), None),
-    }
 
 
 def bench_memory(cap: Captured, calls: int) -> tuple[float, float]:
@@ -531,15 +493,6 @@ def main(argv: list[str] | None = None) -> None:
         return
     quick = "--quick" in args
     wanted = [a for a in args if not a.startswith("-")] or mock_sdks.available()
-    if "litellm" in wanted:
-        provider = mock_sdks.PROVIDERS["litellm"]
-        ends = bench_litellm_end(capture(provider, provider.shapes["stream"]), 30 if quick else 300)
-        mock_sdks.restore_globals()
-        print(f"LiteLLM stream of {LONG} chunks, work left for later (hot, once per stream):")
-        for what, took in ends.items():
-            print(f"  {what}: {took * 1e6:.1f} us")
-        if "--litellm-end" in args:
-            return
     processes, n, budget = (2, 100, 3.0) if quick else (5, 1500, 20.0)
     calls = 20_000 if quick else 100_000
     rows = []

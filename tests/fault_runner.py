@@ -58,6 +58,7 @@ def _targets(provider: str, change: Callable[[Any], Any]) -> Iterator[None]:
     import importlib.util
 
     from tokenprint.instrument import SDKS
+    from tokenprint.instrument.contract import Target
 
     saved = []
     for name in SDKS[provider].adapters:
@@ -67,7 +68,7 @@ def _targets(provider: str, change: Callable[[Any], Any]) -> Iterator[None]:
         targets = getattr(mod, "TARGETS", None)
         if targets:
             saved.append((targets, list(targets)))
-            targets[:] = [change(t) for t in targets]
+            targets[:] = [change(t) if isinstance(t, Target) else t for t in targets]
     try:
         yield
     finally:
@@ -76,10 +77,11 @@ def _targets(provider: str, change: Callable[[Any], Any]) -> Iterator[None]:
 
 
 def _failing_accumulator(factory: Any, hits: list[int], *, on_add: bool) -> Any:
-    from tokenprint.instrument.core import Accumulator
+    from tokenprint.instrument.contract import Accumulator
 
     class Failing(Accumulator):
         __slots__ = ("real",)
+        iterator = getattr(factory, "iterator", "_iterator")
 
         def __init__(self, call: Any, stream: Any) -> None:
             super().__init__(call, stream)
@@ -154,14 +156,14 @@ def accumulate(provider: str, hits: list[int]) -> Iterator[dict[str, Any]]:
 
 @contextlib.contextmanager
 def pending(provider: str, hits: list[int]) -> Iterator[dict[str, Any]]:
-    """What-is-known-before-sending raises, while a blocking budget wants to see it."""
+    """Reading the request before sending raises, while a blocking budget wants to see it."""
     from tokenprint import EcoLogits
 
     def fail(call: Any) -> Any:
         raise _boom(hits, "pending")
 
     def change(t: Any) -> Any:
-        return t._replace(pending=fail if t.pending is not None else None)
+        return t._replace(request=t.request._replace(where=fail) if t.request else None)
 
     with (
         _targets(provider, change),
@@ -213,13 +215,12 @@ def impact_model(provider: str, hits: list[int]) -> Iterator[dict[str, Any]]:
 @contextlib.contextmanager
 def attach(provider: str, hits: list[int]) -> Iterator[dict[str, Any]]:
     """Attaching ``impacts`` to the SDK's object raises."""
-    from tokenprint.instrument import core
+    from tokenprint.instrument import core, streams
 
     def fail(obj: Any, impacts: Any) -> bool:
         raise _boom(hits, "attach")
 
-    # an empty per-type table: the response path's inlined attach for known types is off
-    with _setattr(core, "attach", fail), _setattr(core, "_ATTACH", {}):
+    with _setattr(core, "attach", fail), _setattr(streams, "attach", fail):
         yield {}
 
 
@@ -284,7 +285,7 @@ IMPACTS_FAILED = frozenset({"extract", "extract_late", "catalog", "compute", "im
 
 def applies(provider: mock_sdks.Provider, shape: mock_sdks.Shape, fault: str) -> bool:
     """Whether the fault's step exists for this shape (streams accumulate; only targets that
-    declare ``pending`` estimate before sending)."""
+    declare their ``request`` are read before sending)."""
     if fault in STREAM_ONLY:
         return shape.stream
     if fault in ANSWER_ONLY:
@@ -293,7 +294,7 @@ def applies(provider: mock_sdks.Provider, shape: mock_sdks.Shape, fault: str) ->
         import importlib
 
         targets = importlib.import_module(provider.adapter_of(shape)).TARGETS
-        return any(t.pending is not None for t in targets)
+        return any(getattr(t, "request", None) is not None for t in targets)
     return True
 
 

@@ -334,6 +334,17 @@ _OA = {"model": "gpt-4o-mini", "messages": _MSG}
 _OA_STREAM = {**_OA, "stream": True, "stream_options": {"include_usage": True}}
 
 
+def _oa_responses(c: Any, chunks: list[Any]) -> Any:
+    r = c.responses.create(model="gpt-4.1", input="Hello World!")
+    return r, r
+
+
+def _oa_responses_stream(c: Any, chunks: list[Any]) -> Any:
+    s = c.responses.create(model="gpt-4.1", input="Hello World!", stream=True)
+    _drain(s, chunks)
+    return None, s
+
+
 def _oa_sync(c: Any, chunks: list[Any]) -> Any:
     r = c.chat.completions.create(**_OA)
     return r, r
@@ -396,16 +407,26 @@ def _oa_image(c: Any, chunks: list[Any]) -> Any:
 OPENAI = Provider(
     "openai", "httpx2", "openai", _openai_client,
     {
-        "sync": Shape("sync", "chat_completion", _oa_sync, stream=False, aio=False),
-        "async": Shape("async", "chat_completion", _oa_async, stream=False, aio=True),
-        "stream": Shape("stream", "chat_stream_usage", _oa_stream, stream=True, aio=False),
+        "sync": Shape("sync", "chat_completion", _oa_sync, stream=False, aio=False,
+                      adapter="openai_chat"),
+        "async": Shape("async", "chat_completion", _oa_async, stream=False, aio=True,
+                       adapter="openai_chat"),
+        "stream": Shape("stream", "chat_stream_usage", _oa_stream, stream=True, aio=False,
+                        adapter="openai_chat"),
         "async_stream": Shape(
-            "async_stream", "chat_stream_usage", _oa_astream, stream=True, aio=True
+            "async_stream", "chat_stream_usage", _oa_astream, stream=True, aio=True,
+            adapter="openai_chat",
         ),
         "helper_stream": Shape(
-            "helper_stream", "chat_stream_usage", _oa_helper, stream=True, aio=False
+            "helper_stream", "chat_stream_usage", _oa_helper, stream=True, aio=False,
+            adapter="openai_chat",
         ),
-        "helper_raw": Shape("helper_raw", "chat_completion", _oa_raw, stream=False, aio=False),
+        "helper_raw": Shape("helper_raw", "chat_completion", _oa_raw, stream=False, aio=False,
+                            adapter="openai_chat"),
+        "responses": Shape("responses", "responses_create", _oa_responses, stream=False,
+                           aio=False, adapter="openai_responses"),
+        "responses_stream": Shape("responses_stream", "responses_stream", _oa_responses_stream,
+                                  stream=True, aio=False, adapter="openai_responses"),
         "embeddings": Shape(
             "embeddings", "media/openai_embeddings", _oa_embed, stream=False, aio=False,
             adapter="openai_media",

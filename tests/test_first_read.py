@@ -19,7 +19,7 @@ import mock_sdks
 import pytest
 
 from tokenprint import EcoLogits
-from tokenprint.instrument import core
+from tokenprint.instrument import contract
 
 
 def _shapes() -> list[Any]:
@@ -34,7 +34,7 @@ def _shapes() -> list[Any]:
 @pytest.fixture(autouse=True)
 def _one_second_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     ticks = itertools.count()
-    monkeypatch.setattr(core, "_perf", lambda: float(next(ticks)))  # every latency: 1 s
+    monkeypatch.setattr(contract, "_clock", lambda: float(next(ticks)))  # every latency: 1 s
     yield
     mock_sdks.restore_globals()
 
@@ -67,18 +67,18 @@ def test_a_chat_answer_reporting_its_usage_keeps_only_a_builder_at_the_call(
     built at the call (for google-genai, nor that of its nested per-HTTP-call hop)."""
     returned: list[Any] = []
 
-    def recording(target: core.Target) -> core.Target:
+    def recording(target: contract.Target) -> contract.Target:
         usage = target.usage
         assert usage is not None
 
-        def record(call: core.Call, result: Any) -> Any:
+        def record(call: contract.Call, result: Any) -> Any:
             out = usage(call, result)
             returned.append(out)
             return out
 
         return target._replace(usage=record)
 
-    def change(target: core.Target) -> core.Target:
+    def change(target: contract.Target) -> contract.Target:
         return recording(target) if target.usage is not None else target
 
     with fault_runner._targets(provider_name, change):  # the adapter's targets, restored after

@@ -163,7 +163,7 @@ def _chunk(rid: str, prompt: int, out: int, reason: str | None) -> Any:
 
 
 def _read(chunks: list[Any]) -> Any:
-    from tokenprint.instrument.core import Call
+    from tokenprint.instrument.contract import Call
     from tokenprint.instrument.providers.google_genai import TARGETS, Chunks
 
     acc = Chunks(Call(TARGETS[0], None, (), {"model": MODEL}), None)
@@ -188,7 +188,7 @@ def test_stream_continuation_hop_replaces_the_previous_running_total() -> None:
 
 
 def test_combined_sums_counts_keeps_the_last_model_and_each_warning_once() -> None:
-    from tokenprint.instrument.core import combined
+    from tokenprint.instrument.read import combined
     from tokenprint.records import Usage
 
     w = ("output-tokens-estimated", "x")
@@ -198,7 +198,7 @@ def test_combined_sums_counts_keeps_the_last_model_and_each_warning_once() -> No
         input_tokens=30, output_tokens=5, cached_tokens=1, reasoning_tokens=1, warnings=(w,)
     )
     assert combined([]) is None
-    assert combined([last]) is last  # one HTTP call: its Usage as it is
+    assert combined([last]) == last  # one HTTP call: its Usage as it is
     twice = last._replace(warnings=(w, w))
     assert combined([twice]) == last  # ... each warning still once
     assert combined(iter([first])) == first

@@ -23,13 +23,8 @@ from tokenprint import EcoLogits, events  # noqa: E402
 from tokenprint.errors import BudgetExceeded  # noqa: E402
 from tokenprint.estimator import Estimator  # noqa: E402
 from tokenprint.instrument import _patch_target  # noqa: E402
-from tokenprint.instrument.core import (  # noqa: E402
-    Accumulator,
-    Call,
-    Target,
-    combined,
-    text_tokens,
-)
+from tokenprint.instrument.contract import Accumulator, Call, Target  # noqa: E402
+from tokenprint.instrument.read import combined, text_tokens  # noqa: E402
 from tokenprint.records import Pending, RequestRecord, Usage  # noqa: E402
 
 MESSAGES = [{"role": "user", "content": "Hello World!"}]
@@ -210,11 +205,15 @@ def outer_call(client: Any) -> Any:
     return client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
 
 
-def _outer_usage(call: Call, resp: Any) -> Usage:
-    inner = combined(call.inner)  # the nested calls' Usage, or their builders: resolved here
-    if inner is not None:
-        return Usage("litellm", "gpt-4o-mini", inner.input_tokens, 7)
+def _outer(inner: list[Any]) -> Usage:
+    summed = combined(inner)  # the nested calls' builders, run here
+    if summed is not None:
+        return Usage("litellm", "gpt-4o-mini", summed.input_tokens, 7)
     return Usage("litellm", "gpt-4o-mini", 1, 1)
+
+
+def _outer_usage(call: Call, resp: Any) -> Any:
+    return partial(_outer, call.inner)
 
 
 def test_call_inside_an_instrumented_call_is_counted_once(client: Any, records: list[Any]) -> None:
@@ -226,10 +225,8 @@ def test_call_inside_an_instrumented_call_is_counted_once(client: Any, records: 
     assert resp.impacts is records[0].impacts
 
 
-def test_collect_inner_hands_nested_usage_to_the_outer_call(
-    client: Any, records: list[Any]
-) -> None:
-    _patch_target(Target(__name__, "outer_call", "outer", _outer_usage, collect_inner=True))
+def test_nested_calls_hand_their_usage_to_the_outer_call(client: Any, records: list[Any]) -> None:
+    _patch_target(Target(__name__, "outer_call", "outer", _outer_usage))
     with use_cassette("openai", "chat_completion"):
         globals()["outer_call"](client)
     assert len(records) == 1
@@ -330,7 +327,7 @@ def test_response_that_cannot_take_an_attribute_is_still_published(records: list
             __name__,
             "text_answer",
             "text_generation",
-            lambda call, r: Usage("huggingface_hub", "gpt-4o-mini", 1, len(r)),
+            lambda call, r: partial(Usage, "huggingface_hub", "gpt-4o-mini", 1, len(r)),
         )
     )
     assert globals()["text_answer"]("abc") == "ABC"
@@ -358,6 +355,7 @@ def test_only_types_that_cannot_be_streams_or_raw_responses_skip_the_checks() ->
     import pydantic
 
     from tokenprint.instrument import core
+    from tokenprint.instrument.read import first_int
 
     class Answer(pydantic.BaseModel):
         text: str = ""
@@ -365,42 +363,27 @@ def test_only_types_that_cannot_be_streams_or_raw_responses_skip_the_checks() ->
     class Streamish:
         _iterator = iter(())
 
-    class SelfIterating:
+    class SelfIterating(pydantic.BaseModel):
         def __next__(self) -> Any:
             raise StopIteration
 
-    class APIResponse:  # the name raw_response recognises
+    class APIResponse(pydantic.BaseModel):  # the name of a Stainless raw response
         pass
 
     def gen() -> Iterator[int]:
         yield 1
 
-    def usage(call: Call, result: Any) -> None:
-        return None
-
-    def stream(call: Call, result: Any) -> Accumulator:
-        return Accumulator(call, result)
-
-    plain = Target("m", "f", "e", usage)
-    streamed = Target("m", "f", "e", usage, stream)
-    own = Target("m", "f", "e", usage, stream, iterator=core.SELF)
-    raw = Target("m", "f", "e", usage, raw=core.raw_response)
-    custom_raw = Target("m", "f", "e", usage, raw=lambda r: False)
-
-    assert core._answer_type(plain, Answer) and core._answer_type(plain, Streamish)
     # a pydantic answer is known not to be a stream from its type where pydantic names its
     # fields __pydantic_fields__ (>= 2.10); older releases: the instance is looked at
-    assert core._answer_type(streamed, Answer) == hasattr(Answer, "__pydantic_fields__")
-    assert not core._answer_type(streamed, Streamish)  # the instance's iterator decides
-    assert not core._answer_type(streamed, type(gen()))
-    assert not core._answer_type(own, SelfIterating)
-    assert core._answer_type(own, Answer)
-    assert core._answer_type(raw, Answer) and not core._answer_type(raw, APIResponse)
-    assert not core._answer_type(custom_raw, Answer)  # an adapter's own test: never cached
+    assert core._plain_type(Answer) == hasattr(Answer, "__pydantic_fields__")
+    assert not core._plain_type(Streamish)  # the instance's iterator decides
+    assert not core._plain_type(type(gen()))
+    assert not core._plain_type(SelfIterating)
+    assert not core._plain_type(APIResponse)
     # first_int caches whether a type is a Mapping: both kinds still read
-    assert core.first_int(MappingProxyType({"a": 3}), "a") == 3
-    assert core.first_int(Answer(), "missing", "text") == 0
-    assert core.first_int({"b": 2.0}, "a", "b") == 2
+    assert first_int(MappingProxyType({"a": 3}), "a") == 3
+    assert first_int(Answer(), "missing", "text") == 0
+    assert first_int({"b": 2.0}, "a", "b") == 2
 
 
 def test_a_stream_after_plain_answers_of_the_same_target_is_still_tapped(client: Any) -> None:
@@ -419,51 +402,15 @@ def test_a_stream_after_plain_answers_of_the_same_target_is_still_tapped(client:
     assert chunks[-1].impacts.basis.output_tokens > 0
 
 
-def test_the_answer_type_shortcut_tells_a_reused_target_id_apart(
-    client: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The shortcut is keyed by the target's id and checks the stored target by identity: an
-    entry under that id for another target must not make this target's streams skip the
-    tap. (The table keeps its targets alive, so this is a second guard.)"""
-    import openai
-
-    from tokenprint.instrument import core
-    from tokenprint.instrument.providers.openai import TARGETS
-
-    targets = [t for t in TARGETS if t.endpoint == "chat.completions.create"]
-    assert targets
-    for target in targets:
-        stale = target._replace(endpoint="another target")
-        monkeypatch.setitem(core._ANSWERS, (id(target), openai.Stream), stale)
-    with use_cassette("openai", "chat_stream_usage"):
-        stream = client.chat.completions.create(
-            model="gpt-4o-mini", messages=MESSAGES, stream=True, **openai_include_usage()
-        )
-        chunks = list(stream)
-    assert chunks[-1].impacts.basis.output_tokens > 0
-
-
-def test_text_usage_is_the_usage_built_by_keywords() -> None:
-    from tokenprint.instrument.core import text_usage
-
-    built = text_usage("openai", "gpt-4o", 10, 20, 3, 4, "api.openai.com", "gpt-4o", (("w", "m"),))
-    assert type(built) is Usage
-    assert built == Usage(
-        "openai", "gpt-4o", 10, 20, cached_tokens=3, reasoning_tokens=4, host="api.openai.com",
-        requested_model="gpt-4o", warnings=(("w", "m"),),
-    )  # fmt: skip
-    assert text_usage(None, None, 0, 0) == Usage(None, None)
-
-
 # -- impacts computed on first read ----------------------------------------------------------
 def test_without_hooks_impacts_are_computed_on_first_read_and_match_the_eager_ones(
     client: Any, monkeypatch: pytest.MonkeyPatch, computes: list[int]
 ) -> None:
     from tokenprint import Tracker
-    from tokenprint.instrument import core
+    from tokenprint.instrument import contract
 
     ticks = iter(range(1000))
-    monkeypatch.setattr(core, "_perf", lambda: float(next(ticks)))  # latency 1 s each call
+    monkeypatch.setattr(contract, "_clock", lambda: float(next(ticks)))  # latency 1 s each call
     with EcoLogits.site(zone="FRA"):
         with use_cassette("openai", "chat_completion"):
             lazy = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
@@ -543,7 +490,7 @@ def test_nested_usage_builders_are_collected_and_run_on_the_outer_first_read() -
     built: list[int] = []
     EcoLogits.init(providers=["openai"])
     _patch_target(Target(__name__, "answer", "answer", _late(built, 5)))
-    _patch_target(Target(__name__, "outer_answer", "outer", _summed, collect_inner=True))
+    _patch_target(Target(__name__, "outer_answer", "outer", _summed))
     resp = globals()["outer_answer"]()
     assert built == []  # neither hop built its Usage at the call
     assert resp.impacts.basis.output_tokens == 10 and built == [5, 5]
@@ -552,7 +499,7 @@ def test_nested_usage_builders_are_collected_and_run_on_the_outer_first_read() -
 def test_combined_calls_builders_and_takes_usages_as_they_are() -> None:
     first = Usage("google", "gemini-2.0-flash", 3, 4)
     last = Usage("google", "gemini-2.5-flash", 10, 20, warnings=(("w", "x"), ("v", "y")))
-    assert combined([partial(lambda: first)]) is first
+    assert combined([partial(lambda: first)]) == first
     assert combined([partial(lambda: last)]) == last
     assert combined([partial(lambda: first), last]) == last._replace(
         input_tokens=13, output_tokens=24
@@ -600,7 +547,12 @@ def test_attaching_never_resizes_what_another_thread_may_be_iterating() -> None:
     # pydantic-core panics when a dict it iterates changes size
     EcoLogits.init(providers=["openai"])
     _patch_target(
-        Target(__name__, "openai_answer", "x", lambda c, r: Usage("openai", "gpt-4o-mini", 3, 4))
+        Target(
+            __name__,
+            "openai_answer",
+            "x",
+            lambda c, r: partial(Usage, "openai", "gpt-4o-mini", 3, 4),
+        )
     )
     _HELD.clear()
     for _ in range(2):  # the first answer of a type goes through attach(), the next inlined
@@ -657,7 +609,7 @@ def _plain(**kw: Any) -> Any:
 
 @pytest.mark.parametrize("make", [_plain, _litellm_like, _Slotted], ids=["dict", "extras", "slots"])
 def test_chat_chunks_read_model_text_usage_and_end_from_any_object_layout(make: Any) -> None:
-    from tokenprint.instrument.core import ChatChunks
+    from tokenprint.instrument.read import ChatChunks
 
     acc = ChatChunks(Call(Target("m", "f", "e"), None, (), {}), None)
     usage = make(prompt_tokens=3, completion_tokens=2)
@@ -683,7 +635,7 @@ def test_chat_chunks_read_model_text_usage_and_end_from_any_object_layout(make: 
 def test_chat_chunks_count_a_chunk_once_when_a_field_is_missing_after_some_were_read() -> None:
     import types
 
-    from tokenprint.instrument.core import ChatChunks
+    from tokenprint.instrument.read import ChatChunks
 
     class Event:  # mistralai's layout: the chunk inside each event
         def __init__(self, data: Any) -> None:

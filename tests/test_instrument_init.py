@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -200,14 +201,17 @@ def test_importing_and_initialising_leaves_the_host_logging_alone() -> None:
 def test_every_target_the_installed_sdk_has_is_patched_once_its_module_loads() -> None:
     import importlib
 
-    from tokenprint.instrument.providers import anthropic as anthropic_adapter
-    from tokenprint.instrument.providers import openai as openai_adapter
-
     pytest.importorskip("openai")
     pytest.importorskip("anthropic")
     EcoLogits.init(providers=["openai", "anthropic"])
+    targets = [
+        target
+        for sdk in ("openai", "anthropic")
+        for module in instrument.SDKS[sdk].adapters
+        for target in importlib.import_module(module).TARGETS
+    ]
     seen = 0
-    for target in [*openai_adapter.TARGETS, *anthropic_adapter.TARGETS]:
+    for target in targets:
         try:
             owner: Any = importlib.import_module(target.module)  # loads it: the hook patches
         except ImportError:
@@ -309,12 +313,17 @@ def test_a_method_another_library_wraps_afterwards_still_carries_impacts() -> No
 
 def test_a_static_method_target_is_wrapped_with_wrapt_and_binds_like_the_original() -> None:
     from tokenprint.instrument import _patch_target
-    from tokenprint.instrument.core import Target
+    from tokenprint.instrument.contract import Target
     from tokenprint.records import Usage
 
     EcoLogits.init(providers=["openai"])
     _patch_target(
-        Target(__name__, "_Static.make", "make", lambda call, r: Usage("openai", "gpt-4o", 1, 2))
+        Target(
+            __name__,
+            "_Static.make",
+            "make",
+            lambda call, r: partial(Usage, "openai", "gpt-4o", 1, 2),
+        )
     )
     assert type(vars(_Static)["make"]).__name__ == "FunctionWrapper"
     assert instrument.is_patched(vars(_Static)["make"])

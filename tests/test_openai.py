@@ -446,7 +446,7 @@ def test_openai_compatible_host_uses_that_hosts_datacenter(
 )
 def test_base_url_host_picks_the_provider(base_url: str, host: str) -> None:
     from tokenprint.catalog import datacenters
-    from tokenprint.instrument.providers.openai import _where
+    from tokenprint.instrument.providers.openai import client_of as _where
 
     client = openai.OpenAI(api_key="k", base_url=base_url)
     provider, seen = _where(client.chat.completions)
@@ -460,6 +460,6 @@ def test_base_url_host_picks_the_provider(base_url: str, host: str) -> None:
 
 
 def test_official_host_is_openai() -> None:
-    from tokenprint.instrument.providers.openai import _where
+    from tokenprint.instrument.providers.openai import client_of as _where
 
     assert _where(openai.OpenAI(api_key="k").chat.completions) == ("openai", "api.openai.com")

@@ -232,23 +232,14 @@ def estimate(
     """
     if not isinstance(model, str) or not model.strip():
         raise InvalidTypeError(f"model must be a non-empty str, got {model!r}")
-    if not (  # fast path for plain valid ints; otherwise the checks that explain the error
-        type(output_tokens) is int
-        and type(input_tokens) is int
-        and type(cached_tokens) is int
-        and type(reasoning_tokens) is int
-        and output_tokens >= 0
-        and reasoning_tokens >= 0
-        and input_tokens >= cached_tokens >= 0
-    ):
-        output_tokens = check_count("output_tokens", output_tokens)
-        input_tokens = check_count("input_tokens", input_tokens)
-        cached_tokens = check_count("cached_tokens", cached_tokens)
-        reasoning_tokens = check_count("reasoning_tokens", reasoning_tokens)
-        if cached_tokens > input_tokens:
-            raise InvalidArgumentError("cached_tokens cannot exceed input_tokens")
-    lat = None if latency is None else check_latency(latency)
-    z = None if zone is None else check_zone(zone)
+    output_tokens = check_count("output_tokens", output_tokens)
+    input_tokens = check_count("input_tokens", input_tokens)
+    cached_tokens = check_count("cached_tokens", cached_tokens)
+    reasoning_tokens = check_count("reasoning_tokens", reasoning_tokens)
+    if cached_tokens > input_tokens:
+        raise InvalidArgumentError("cached_tokens cannot exceed input_tokens")
+    lat = check_latency(latency)
+    z = check_zone(zone)
     if provider is not None and not isinstance(provider, str):
         raise InvalidTypeError(f"provider must be a str, got {type(provider).__name__}")
     if isinstance(datacenter, Mapping) or any(

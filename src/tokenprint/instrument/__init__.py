@@ -51,14 +51,19 @@ class Sdk(NamedTuple):
     below: str | None
     """First unsupported version (exclusive): the next major not yet checked."""
     adapters: tuple[str, ...]
-    """Adapter modules; each exports ``TARGETS: list[core.Target]``. A module that does not
-    exist (yet) is skipped."""
+    """Provider modules; each exports ``TARGETS`` (see :mod:`tokenprint.instrument.contract`)."""
 
 
 _P = "tokenprint.instrument.providers."
 
 SDKS: dict[str, Sdk] = {
-    "openai": Sdk("openai", "openai", "1.0", "4", (_P + "openai", _P + "openai_media")),
+    "openai": Sdk(
+        "openai",
+        "openai",
+        "1.0",
+        "4",
+        (_P + "openai_chat", _P + "openai_responses", _P + "openai_media"),
+    ),
     "anthropic": Sdk("anthropic", "anthropic", "0.40", "3", (_P + "anthropic",)),
     "mistralai": Sdk(
         "mistralai", "mistralai", "1.0", "4", (_P + "mistralai", _P + "mistralai_media")
@@ -315,12 +320,10 @@ def _patch_target(target: Any, module: ModuleType | None = None) -> None:
     original = vars(owner)[attr] if own else getattr(owner, attr, None)
     if original is None or is_patched(original):
         return
-    is_async = target.is_async
-    if is_async is None:
-        func = getattr(original, "__func__", original)
-        is_async = inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
-            inspect.unwrap(func)  # decorated with functools.wraps (openai's @required_args)
-        )
+    func = getattr(original, "__func__", original)
+    is_async = inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
+        inspect.unwrap(func)  # decorated with functools.wraps (openai's @required_args)
+    )
     wrapper = _patched_function(
         original, core.make_wrapper(target, is_async), isinstance(owner, type), is_async
     )
@@ -338,9 +341,8 @@ def _patched_function(original: Any, wrapper: Any, method: bool, is_async: bool)
     signature) and kind (``async def`` for a coroutine function). A function in a class
     binds like the original. Anything that is not a plain function (a static or class
     method, another library's wrapt proxy) is wrapped with ``wrapt.FunctionWrapper``, which
-    handles every descriptor. The plain function is the fast path: timed right after a real
-    mistralai call, a bound ``FunctionWrapper`` around a pass-through wrapper cost 11-13 µs
-    more than the bound method, this function 3.5-4 µs (docs/performance.md)."""
+    handles every descriptor; the plain function is the common case because it is cheaper
+    per call than a bound ``FunctionWrapper``."""
     if type(original) is not FunctionType:  # (a wrapt proxy passes isinstance)
         import wrapt
 

@@ -1,75 +1,75 @@
 """Anthropic adapter: messages.create (stream or not), messages.stream(), messages.parse, and
 their beta variants; Anthropic, Bedrock and Vertex clients (providers ``anthropic``,
-``bedrock``, ``vertex``). Only reads SDK objects; the core does the rest.
-"""
+``bedrock``, ``vertex``)."""
 
 from __future__ import annotations
 
 from functools import partial
 from typing import Any
 
-from tokenprint.instrument.core import (
-    Accumulator,
-    Call,
-    Target,
-    first_int,
-    host_of,
-    raw_response,
-    text_tokens,
-    text_usage,
-)
-from tokenprint.records import Pending, Usage
+from tokenprint.instrument.contract import Accumulator, Builder, Call, Request, Target
+from tokenprint.instrument.read import Fields, chars_to_tokens, first_int, host_of, request_tokens
+from tokenprint.records import Usage
 
 __all__ = ["TARGETS"]
 
+_EARLY = (
+    "output-tokens-estimated",
+    "the stream was closed before its final usage: output tokens estimated from the streamed "
+    "text at about 4 characters per token",
+)
+_COUNTS = ("input_tokens", "output_tokens", "cache_read_input_tokens",
+           "cache_creation_input_tokens", "output_tokens_details")  # fmt: skip
 
-def _where(obj: Any) -> tuple[str, str | None]:
+
+def _client_of(obj: Any) -> tuple[str, str | None]:
     """(provider, host) of the client behind a resource, a Stream or a MessageStream."""
     client = getattr(obj, "_client", None)
     if client is None:  # MessageStream: the raw Stream holds the client
         client = getattr(getattr(obj, "_raw_stream", None), "_client", None)
     host = host_of(getattr(client, "_base_url", None) or getattr(client, "base_url", None))
     name = type(client).__name__
-    if "Bedrock" in name:
-        return "bedrock", host
-    if "Vertex" in name:
-        return "vertex", host
-    return "anthropic", host
+    return ("bedrock" if "Bedrock" in name else "vertex" if "Vertex" in name else "anthropic"), host
+
+
+def where(call: Call) -> tuple[str, str | None]:
+    """``Request.where``: the client the call was made on."""
+    return _client_of(call.instance)
 
 
 def _usage(where: Any, model: Any, u: Any, requested: Any) -> Usage:
-    """Usage from an Anthropic usage object, of an answer to a call on ``where``. Cache
-    reads and writes are reported apart from ``input_tokens``; all three are prompt
-    tokens."""
-    provider, host = _where(where)
+    """Usage from an Anthropic usage object, of an answer to a call on ``where``. Cache reads
+    and writes are reported apart from ``input_tokens``; all three are prompt tokens."""
+    provider, host = _client_of(where)
     cached = first_int(u, "cache_read_input_tokens")
     written = first_int(u, "cache_creation_input_tokens")
-    thinking = first_int(getattr(u, "output_tokens_details", None), "thinking_tokens")
-    return text_usage(
+    return Usage(
         provider,
         model or requested,
-        first_int(u, "input_tokens") + cached + written,
-        first_int(u, "output_tokens"),
-        cached,
-        thinking,
+        input_tokens=first_int(u, "input_tokens") + cached + written,
+        output_tokens=first_int(u, "output_tokens"),
+        cached_tokens=cached,
+        reasoning_tokens=first_int(getattr(u, "output_tokens_details", None), "thinking_tokens"),
         host=host,
         requested_model=requested,
     )
 
 
-def message_usage(call: Call, resp: Any) -> partial[Usage] | None:
-    """A ``Message`` / ``ParsedMessage`` / beta message: its Usage is built on first read
-    (``Target.usage``)."""
+def message_usage(call: Call, resp: Any) -> Builder | None:
+    """A ``Message`` / ``ParsedMessage`` / beta message."""
     if getattr(resp, "type", None) != "message" or not hasattr(resp, "usage"):
-        return None  # raw/streaming-response wrappers, managers
+        return None  # streaming-response wrappers, managers
     return partial(_usage, call.instance, resp.model, resp.usage, call.kwargs.get("model"))
 
 
 class MessageEvents(Accumulator):
-    """Raw stream events and ``MessageStream`` events. ``message_delta`` counts are
-    cumulative: they replace, never add to, those of ``message_start``."""
+    """Events of a raw ``Stream`` (``create(stream=True)``) or of a ``MessageStream`` (the
+    ``.stream()`` helper); both keep their generator in ``_iterator``. ``message_delta``
+    counts are cumulative: they replace, never add to, those of ``message_start``."""
 
     __slots__ = ("chars", "ended", "final", "model", "u")
+
+    iterator = "_iterator"
 
     def __init__(self, call: Call, stream: Any) -> None:
         super().__init__(call, stream)
@@ -82,9 +82,7 @@ class MessageEvents(Accumulator):
     def add(self, event: Any) -> bool:
         kind = getattr(event, "type", None)
         if kind == "content_block_delta":
-            text = getattr(event.delta, "text", None)
-            if text:
-                self.chars += len(text)
+            self.chars += len(getattr(event.delta, "text", None) or "")
         elif kind == "message_delta":
             self.ended = True
             self._take(event.usage)
@@ -97,28 +95,22 @@ class MessageEvents(Accumulator):
         return False
 
     def _take(self, u: Any) -> None:
-        for name in ("input_tokens", "output_tokens", "cache_read_input_tokens"):
+        for name in _COUNTS:
             v = getattr(u, name, None)
             if v is not None:
                 self.u[name] = v
-        v = getattr(u, "cache_creation_input_tokens", None)
-        if v is not None:
-            self.u["cache_creation_input_tokens"] = v
-        details = getattr(u, "output_tokens_details", None)
-        if details is not None:
-            self.u["output_tokens_details"] = details
 
     def usage(self) -> Usage | None:
         requested = self.call.kwargs.get("model")
         if self.model is None and requested is None:
             return None  # closed before message_start, request unknown: nothing to say
-        usage = _usage(self.stream, self.model, _Counts(self.u), requested)
+        usage = _usage(self.stream, self.model, Fields(self.u), requested)
         if self.ended:
             return usage
         # closed early: message_delta (the output count) never came
         return usage._replace(
-            input_tokens=usage.input_tokens or text_tokens(self.call.kwargs.get("messages")),
-            output_tokens=max(usage.output_tokens, (self.chars + 3) // 4),
+            input_tokens=usage.input_tokens or request_tokens(self.call),
+            output_tokens=max(usage.output_tokens, chars_to_tokens(self.chars)),
             warnings=(_EARLY,),
         )
 
@@ -126,70 +118,29 @@ class MessageEvents(Accumulator):
         return (self.final,) if self.final is not None else ()
 
 
-_EARLY = (
-    "output-tokens-estimated",
-    "the stream was closed before its final usage: output tokens estimated from the streamed "
-    "text at about 4 characters per token",
-)
-
-
-class _Counts:
-    """Attribute view of the accumulated counts (what ``_usage`` reads)."""
-
-    def __init__(self, counts: dict[str, Any]) -> None:
-        self.__dict__.update(counts)
-
-
-def pending(call: Call) -> Pending:
-    k = call.kwargs
-    provider, host = _where(call.instance)
-    max_out = k.get("max_tokens")
-    return Pending(
-        provider,
-        k.get("model"),
-        max_out if isinstance(max_out, int) else None,
-        text_tokens(k.get("messages"), k.get("system")),
-        host,
-        call.target.endpoint,
-    )
+REQUEST = Request(where, text=("messages", "system"), max_tokens=("max_tokens",))
 
 
 def _methods(module: str, endpoint: str) -> list[Target]:
-    """create/parse (responses, raw streams) and stream() (only the before-hook: the stream
-    itself is accounted when its manager is entered), sync and async."""
-    out = []
-    for p in ("", "Async"):
-        for method, stream in (("create", MessageEvents), ("parse", None)):
-            out.append(
-                Target(
-                    module,
-                    f"{p}Messages.{method}",
-                    f"{endpoint}.{method}",
-                    message_usage,
-                    stream,
-                    pending,
-                    raw=raw_response,
-                )
-            )
-        out.append(Target(module, f"{p}Messages.stream", f"{endpoint}.stream", pending=pending))
-    return out
+    """create/parse (answers, raw streams) and stream() (only the before-sending check: its
+    stream is tapped when the manager is entered), sync and async."""
+    kinds = (("create", message_usage, MessageEvents), ("parse", message_usage, None),
+             ("stream", None, None))  # fmt: skip
+    return [Target(module, f"{p}Messages.{m}", f"{endpoint}.{m}", usage, stream, REQUEST)
+            for p in ("", "Async") for m, usage, stream in kinds]  # fmt: skip
 
 
 def _managers(module: str, prefix: str, endpoint: str) -> list[Target]:
-    """``with client.messages.stream(...) as s``: tap the MessageStream on entry."""
-    return [
-        Target(module, f"{prefix}MessageStreamManager.__enter__", endpoint, stream=MessageEvents),
-        Target(
-            module, f"{prefix}AsyncMessageStreamManager.__aenter__", endpoint, stream=MessageEvents
-        ),
-    ]
+    """``with client.messages.stream(...) as s``: entering it returns the MessageStream to tap."""
+    enter = ("MessageStreamManager.__enter__", "AsyncMessageStreamManager.__aenter__")
+    return [Target(module, prefix + m, endpoint, stream=MessageEvents) for m in enter]
 
 
 _LIB = "anthropic.lib.streaming"
 
 TARGETS: list[Target] = [
     *_methods("anthropic.resources.messages.messages", "messages"),
-    *_methods("anthropic.resources.messages", "messages"),  # older single-module layout
+    *_methods("anthropic.resources.messages", "messages"),  # single-module layout
     *_methods("anthropic.resources.beta.messages.messages", "beta.messages"),
     *_managers(f"{_LIB}._messages", "", "messages.stream"),
     *_managers(f"{_LIB}._beta_messages", "Beta", "beta.messages.stream"),

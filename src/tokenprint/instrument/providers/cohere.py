@@ -3,8 +3,7 @@ sync and async (cohere >= 5).
 
 Cohere answers do not name the model: it comes from the request's ``model`` argument. Token
 counts arrive as floats and are cast to int (``first_int``). Streams are plain (async)
-generators; usage is on the v1 ``stream-end`` event and the v2 ``message-end`` event. Only
-reads SDK objects; the core does the rest.
+generators; usage is on the v1 ``stream-end`` event and the v2 ``message-end`` event.
 """
 
 from __future__ import annotations
@@ -12,59 +11,79 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from tokenprint.instrument.core import (
+from tokenprint.instrument.contract import Accumulator, Builder, Call, Request, Target
+from tokenprint.instrument.read import (
     ESTIMATED_OUTPUT,
-    Accumulator,
-    Call,
-    Target,
+    Fields,
     chars_to_tokens,
     first_int,
     host_of,
-    text_tokens,
-    text_usage,
+    request_tokens,
 )
-from tokenprint.records import Pending, Usage
+from tokenprint.records import Usage
 
-__all__ = ["TARGETS"]
+__all__ = ["TARGETS", "where"]
 
 
-def _host(resource: Any) -> str | None:
-    wrapper = getattr(resource, "_client_wrapper", None) or getattr(
-        getattr(resource, "_raw_client", None), "_client_wrapper", None
+def where(call: Call) -> tuple[str, str | None]:
+    """``Request.where``: the base URL of the client (or raw client) the call was made on."""
+    inst = call.instance
+    wrapper = getattr(inst, "_client_wrapper", None) or getattr(
+        getattr(inst, "_raw_client", None), "_client_wrapper", None
     )
     get = getattr(wrapper, "get_base_url", None)
-    return host_of(get()) if get is not None else None
+    return "cohere", (host_of(get()) if get is not None else None)
 
 
-def _request_tokens(call: Call) -> int:
-    k = call.kwargs
-    return text_tokens(
-        k.get("message"), k.get("messages"), k.get("preamble"), k.get("chat_history")
+def _counted(call: Call, counts: Any) -> Usage:
+    """From a v1 ``meta`` or a v2 ``usage``: ``tokens``, else ``billed_units``, and
+    ``cached_tokens``."""
+    if isinstance(counts, dict):  # early cohere 5.x keeps ``meta`` as a plain dict
+        counts = Fields(counts)
+    tokens = getattr(counts, "tokens", None) or getattr(counts, "billed_units", None)
+    provider, host = where(call)
+    model = call.kwargs.get("model")
+    return Usage(
+        provider,
+        model,
+        input_tokens=first_int(tokens, "input_tokens"),
+        output_tokens=first_int(tokens, "output_tokens"),
+        cached_tokens=first_int(counts, "cached_tokens"),
+        host=host,
+        requested_model=model,
     )
 
 
-def _field(obj: Any, name: str) -> Any:
-    """An attribute, or a key: early cohere 5.x keeps ``meta`` as a plain dict."""
-    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+def _estimated(call: Call, chars: int) -> Usage:
+    """A stream that ended before its usage: tokens estimated from the text sent and read."""
+    provider, host = where(call)
+    model = call.kwargs.get("model")
+    return Usage(
+        provider,
+        model,
+        input_tokens=request_tokens(call),
+        output_tokens=chars_to_tokens(chars),
+        host=host,
+        requested_model=model,
+        warnings=(ESTIMATED_OUTPUT,),
+    )
 
 
-def _counted(resource: Any, model: Any, counts: Any) -> Usage:
-    """From a v1 ``meta`` or a v2 ``usage`` (``tokens``, else ``billed_units``, and
-    ``cached_tokens``); ``resource``: what the method is bound to."""
-    tokens = _field(counts, "tokens") or _field(counts, "billed_units")
-    return text_usage(
-        "cohere", model, first_int(tokens, "input_tokens"), first_int(tokens, "output_tokens"),
-        first_int(counts, "cached_tokens"), host=_host(resource), requested_model=model,
-    )  # fmt: skip
-
-
-def response_usage(call: Call, resp: Any) -> partial[Usage] | None:
-    """A v1 NonStreamedChatResponse (``meta``) or a v2 chat response (``usage``): a builder
-    (``Target.usage``), called when the impacts are read."""
+def response_usage(call: Call, resp: Any) -> Builder | None:
+    """A v1 ``NonStreamedChatResponse`` (``meta``) or a v2 chat response (``usage``)."""
     counts = getattr(resp, "usage", None) or getattr(resp, "meta", None)
-    if counts is None:
-        return None
-    return partial(_counted, call.instance, call.kwargs.get("model"), counts)
+    return None if counts is None else partial(_counted, call, counts)
+
+
+def _data(http_response: Any) -> Any:
+    """What the public method hands over from the raw client's ``HttpResponse``."""
+    return getattr(http_response, "data", None)
+
+
+def raw_usage(call: Call, http_response: Any) -> Builder | None:
+    """The raw client's ``HttpResponse`` (recent cohere releases): usage of its ``.data``."""
+    data = _data(http_response)
+    return response_usage(call, data) if data is not None else None
 
 
 class Events(Accumulator):
@@ -85,8 +104,7 @@ class Events(Accumulator):
             self.chars += len(getattr(event, "text", "") or "")
         elif kind == "content-delta":  # v2
             message = getattr(getattr(event, "delta", None), "message", None)
-            content = getattr(message, "content", None)
-            self.chars += len(getattr(content, "text", "") or "")
+            self.chars += len(getattr(getattr(message, "content", None), "text", "") or "")
         elif kind == "stream-end":  # v1
             self.counts = getattr(getattr(event, "response", None), "meta", None)
             return True
@@ -98,61 +116,31 @@ class Events(Accumulator):
     def usage(self) -> Usage | None:
         if not self.started:
             return None  # the request failed before any event (HTTP error, timeout)
-        call = self.call
-        model = call.kwargs.get("model")
         if self.counts is not None:
-            return _counted(call.instance, model, self.counts)
-        return text_usage(  # the stream ended early: estimated from the streamed text
-            "cohere", model, _request_tokens(call), chars_to_tokens(self.chars),
-            host=_host(call.instance), requested_model=model, warnings=(ESTIMATED_OUTPUT,),
-        )  # fmt: skip
+            return _counted(self.call, self.counts)
+        return _estimated(self.call, self.chars)
 
 
-def pending(call: Call) -> Pending:
-    k = call.kwargs
-    return Pending(
-        "cohere", k.get("model"), k.get("max_tokens"), _request_tokens(call), _host(call.instance),
-        call.target.endpoint,
-    )  # fmt: skip
+REQUEST = Request(
+    where, text=("message", "messages", "preamble", "chat_history"), max_tokens=("max_tokens",)
+)
 
+_PUBLIC = (
+    ("cohere.base_client", ("BaseCohere", "AsyncBaseCohere"), ""),  # v1 Client
+    ("cohere.v2.client", ("V2Client", "AsyncV2Client"), "v2."),  # ClientV2, Client().v2
+)
+# Client.__init__ binds self.chat per instance (its argument checks), so a client built before
+# init() never calls the patched method: its raw client's chat is patched too (nested under the
+# public one otherwise, and then ignored, so counted once). Streams are not covered.
+_RAW = (
+    ("cohere.raw_base_client", ("RawBaseCohere", "AsyncRawBaseCohere"), ""),
+    ("cohere.v2.raw_client", ("RawV2Client", "AsyncRawV2Client"), "v2."),
+)
 
-def _data(http_response: Any) -> Any:
-    return getattr(http_response, "data", None)
-
-
-def raw_usage(call: Call, http_response: Any) -> partial[Usage] | None:
-    """The raw client's ``HttpResponse`` (recent cohere releases): usage of its ``.data``."""
-    data = _data(http_response)
-    return response_usage(call, data) if data is not None else None
-
-
-def _targets() -> list[Target]:
-    out = []
-    for module, classes, prefix in (
-        ("cohere.base_client", ("BaseCohere", "AsyncBaseCohere"), ""),  # v1 Client
-        ("cohere.v2.client", ("V2Client", "AsyncV2Client"), "v2."),  # ClientV2, Client().v2
-    ):
-        for cls in classes:
-            for method in ("chat", "chat_stream"):
-                out.append(
-                    Target(
-                        module, f"{cls}.{method}", prefix + method, response_usage, Events, pending
-                    )
-                )
-    # Client.__init__ binds self.chat per instance (its argument checks), so a client built
-    # before init() never calls the patched method: its raw client's chat is patched too
-    # (nested under the public one otherwise, so counted once). Streams are not covered.
-    for module, classes, prefix in (
-        ("cohere.raw_base_client", ("RawBaseCohere", "AsyncRawBaseCohere"), ""),
-        ("cohere.v2.raw_client", ("RawV2Client", "AsyncRawV2Client"), "v2."),
-    ):
-        for cls in classes:
-            out.append(
-                Target(
-                    module, f"{cls}.chat", prefix + "chat", raw_usage, None, pending, carrier=_data
-                )
-            )
-    return out
-
-
-TARGETS = _targets()
+TARGETS = [
+    *(Target(module, f"{cls}.{method}", prefix + method, response_usage, Events, REQUEST)
+      for module, classes, prefix in _PUBLIC for cls in classes
+      for method in ("chat", "chat_stream")),
+    *(Target(module, f"{cls}.chat", prefix + "chat", raw_usage, None, REQUEST, carrier=_data)
+      for module, classes, prefix in _RAW for cls in classes),
+]  # fmt: skip

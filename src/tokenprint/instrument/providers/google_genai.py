@@ -4,10 +4,9 @@ and ``aio`` (chats' ``send_message[_stream]`` go through them), google-genai >= 
 Output = candidates + thoughts tokens; input = prompt (+ tool-use prompt) tokens, of which
 ``cached_content_token_count`` are cached. One user call may make several HTTP calls
 (automatic function calling, automatic continuation): the private ``_generate_content`` (one
-per HTTP call) is a target too, and ``generate_content`` sums what it collected
-(``collect_inner``). In a stream, ``usage_metadata`` is a running total per HTTP call; calls
-are told apart by ``response_id``. Responses forbid extra attributes; the core attaches
-``impacts`` with ``object.__setattr__``. Only reads SDK objects; the core does the rest.
+per HTTP call) is a target too, and ``generate_content`` sums the calls nested in it. In a
+stream, ``usage_metadata`` is a running total per HTTP call; calls are told apart by
+``response_id``.
 """
 
 from __future__ import annotations
@@ -15,19 +14,11 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from tokenprint.instrument.core import (
-    Accumulator,
-    Call,
-    Target,
-    combined,
-    first_int,
-    host_of,
-    text_tokens,
-    text_usage,
-)
-from tokenprint.records import Pending, Usage
+from tokenprint.instrument.contract import Accumulator, Builder, Call, Request, Target
+from tokenprint.instrument.read import combined, first_int, host_of
+from tokenprint.records import Usage
 
-__all__ = ["TARGETS"]
+__all__ = ["REQUEST", "TARGETS", "where"]
 
 
 def _host(models: Any) -> str | None:
@@ -36,31 +27,36 @@ def _host(models: Any) -> str | None:
     return host_of(url)  # generativelanguage.googleapis.com, or *aiplatform.googleapis.com
 
 
+def where(call: Call) -> tuple[str, str | None]:
+    """``Request.where``: Google, at the base URL of the client the call was made on."""
+    return "google", _host(call.instance)
+
+
 def _usage(models: Any, requested: Any, model: Any, meta: Any) -> Usage:
     """The Usage of one HTTP call from its ``usage_metadata``; ``models``: the resource."""
+    prompt = first_int(meta, "prompt_token_count")
     thoughts = first_int(meta, "thoughts_token_count")
-    return text_usage(
+    return Usage(
         "google",
         model or requested,
-        first_int(meta, "prompt_token_count") + first_int(meta, "tool_use_prompt_token_count"),
-        first_int(meta, "candidates_token_count") + thoughts,
-        first_int(meta, "cached_content_token_count"),
-        thoughts,
+        input_tokens=prompt + first_int(meta, "tool_use_prompt_token_count"),
+        output_tokens=first_int(meta, "candidates_token_count") + thoughts,
+        cached_tokens=first_int(meta, "cached_content_token_count"),
+        reasoning_tokens=thoughts,
         host=_host(models),
         requested_model=requested,
     )
 
 
-def _total(inner: list[Usage | partial[Usage]]) -> Usage:
+def _total(inner: list[Builder]) -> Usage:
     usage = combined(inner)
     assert usage is not None  # built only for a non-empty list
     return usage
 
 
-def response_usage(call: Call, resp: Any) -> partial[Usage] | None:
-    """A GenerateContentResponse: the sum over the HTTP calls collected for this user call,
-    else its own ``usage_metadata`` (one call, or a private hop target). Both are builders:
-    the Usage is made when the impacts are read."""
+def response_usage(call: Call, resp: Any) -> Builder | None:
+    """A GenerateContentResponse: the sum over the HTTP calls nested in this user call, else
+    its own ``usage_metadata`` (one call, or a nested ``_generate_content``)."""
     if call.inner:
         return partial(_total, call.inner)
     if not hasattr(resp, "candidates"):
@@ -107,23 +103,11 @@ class Chunks(Accumulator):
         return combined(_usage(call.instance, requested, self.model, m) for m in metas)
 
 
-def pending(call: Call) -> Pending:
-    k = call.kwargs
-    config = k.get("config")
-    limit = (
-        config.get("max_output_tokens")
-        if isinstance(config, dict)
-        else getattr(config, "max_output_tokens", None)
-    )
-    return Pending(
-        "google", k.get("model"), limit, text_tokens(k.get("contents")), _host(call.instance),
-        call.target.endpoint,
-    )  # fmt: skip
-
+REQUEST = Request(where, text=("contents",), max_tokens=("config.max_output_tokens",))
 
 TARGETS = [
     Target("google.genai.models", f"{cls}.{method}", f"models.{method}", response_usage,
-           Chunks, pending, collect_inner=method == "generate_content")
+           Chunks, REQUEST)
     for cls in ("Models", "AsyncModels")
     for method in ("generate_content", "_generate_content", "generate_content_stream")
 ]  # fmt: skip

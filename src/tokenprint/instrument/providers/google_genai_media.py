@@ -3,24 +3,20 @@
 
 Embedding answers carry a token count only on Vertex AI (``statistics.token_count`` per
 embedding, or ``usage_metadata``); the Gemini Developer API returns none, so the input
-tokens are then estimated from the text (about 4 characters per token) with a warning.
-Imagen answers carry no usage: the number of images and the size (from the aspect ratio
-and ``image_size``) come from the request's config. Only reads SDK objects.
+tokens are then estimated from the text with a warning. Imagen answers carry no usage: the
+number of images and the size (from the aspect ratio and ``image_size``) come from the
+request's config.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from tokenprint.instrument.core import (
-    ESTIMATED_INPUT,
-    Call,
-    Target,
-    first_int,
-    host_of,
-    text_tokens,
-)
-from tokenprint.records import Pending, Usage
+from tokenprint.instrument.contract import Builder, Call, Request, Target
+from tokenprint.instrument.providers.google_genai import where
+from tokenprint.instrument.read import ESTIMATED_INPUT, first_int, request_tokens
+from tokenprint.records import Usage
 
 __all__ = ["TARGETS"]
 
@@ -35,12 +31,8 @@ _ASPECT_1K = {
 }
 
 
-def _host(call: Call) -> str | None:
-    api = getattr(call.instance, "_api_client", None)
-    return host_of(getattr(getattr(api, "_http_options", None), "base_url", None))
-
-
 def _model(call: Call) -> str | None:
+    """The requested model, without a resource prefix (``models/``)."""
     model = call.get("model")
     if isinstance(model, str) and model.startswith(("models/", "publishers/google/models/")):
         return model.rsplit("/", 1)[1]
@@ -49,12 +41,26 @@ def _model(call: Call) -> str | None:
 
 def _config(call: Call, name: str) -> Any:
     config = call.kwargs.get("config")
-    if isinstance(config, dict):
-        return config.get(name)
-    return getattr(config, name, None)
+    return config.get(name) if isinstance(config, dict) else getattr(config, name, None)
 
 
-def embed_usage(call: Call, resp: Any) -> Usage | None:
+def _embedding(call: Call, tokens: int) -> Usage:
+    warnings: tuple[tuple[str, str], ...] = ()
+    if not tokens:
+        tokens, warnings = request_tokens(call), (ESTIMATED_INPUT,)
+    model = _model(call)
+    return Usage(
+        "google",
+        model,
+        input_tokens=tokens,
+        host=where(call)[1],
+        modality="embedding",
+        requested_model=model,
+        warnings=warnings,
+    )
+
+
+def embed_usage(call: Call, resp: Any) -> Builder | None:
     """An ``EmbedContentResponse``: usage metadata, else per-embedding statistics, else an
     estimate from the request's text."""
     if not hasattr(resp, "embeddings"):
@@ -63,66 +69,47 @@ def embed_usage(call: Call, resp: Any) -> Usage | None:
     if not tokens:
         for emb in resp.embeddings or ():
             tokens += first_int(getattr(emb, "statistics", None), "token_count")
-    warnings: tuple[tuple[str, str], ...] = ()
-    if not tokens:
-        tokens = text_tokens(call.get("contents"))
-        warnings = (ESTIMATED_INPUT,)
-    model = _model(call)
-    return Usage(
-        "google",
-        model,
-        tokens,
-        host=_host(call),
-        modality="embedding",
-        requested_model=model,
-        warnings=warnings,
-    )
+    return partial(_embedding, call, tokens)
 
 
 def _size(call: Call) -> str | None:
-    ratio = _config(call, "aspect_ratio") or "1:1"
-    wh = _ASPECT_1K.get(ratio)
+    wh = _ASPECT_1K.get(_config(call, "aspect_ratio") or "1:1")
     if wh is None:
         return None
     scale = 2 if str(_config(call, "image_size") or "").upper() == "2K" else 1
     return f"{wh[0] * scale}x{wh[1] * scale}"
 
 
-def image_usage(call: Call, resp: Any) -> Usage | None:
-    """A ``GenerateImagesResponse``: the images returned (or requested) and their size."""
-    if not hasattr(resp, "generated_images"):
-        return None
-    n = len(resp.generated_images or ()) or _config(call, "number_of_images") or 1
+def _image(call: Call, images: int) -> Usage:
     model = _model(call)
     return Usage(
         "google",
         model,
-        text_tokens(call.get("prompt")),
-        host=_host(call),
+        input_tokens=request_tokens(call),
+        host=where(call)[1],
         modality="image",
         requested_model=model,
-        images=n,
+        images=images,
         image_size=_size(call),
     )
 
 
-def embed_pending(call: Call) -> Pending:
-    tokens = text_tokens(call.get("contents"))
-    return Pending("google", _model(call), None, tokens, _host(call), "embed_content", "embedding")
+def image_usage(call: Call, resp: Any) -> Builder | None:
+    """A ``GenerateImagesResponse``: the images returned (or requested) and their size."""
+    if not hasattr(resp, "generated_images"):
+        return None
+    n = len(resp.generated_images or ()) or _config(call, "number_of_images") or 1
+    return partial(_image, call, n)
 
 
-def image_pending(call: Call) -> Pending:
-    tokens = text_tokens(call.get("prompt"))
-    return Pending("google", _model(call), None, tokens, _host(call), "generate_images", "image")
-
-
-_M = "google.genai.models"
+EMBEDDING = Request(where, text=("contents",), modality="embedding")
+IMAGE = Request(where, text=("prompt",), modality="image")
 
 TARGETS: list[Target] = [
-    Target(_M, f"{cls}.{method}", method, usage, pending=pending)
+    Target("google.genai.models", f"{cls}.{method}", method, usage, request=request)
     for cls in ("Models", "AsyncModels")
-    for method, usage, pending in (
-        ("embed_content", embed_usage, embed_pending),
-        ("generate_images", image_usage, image_pending),
+    for method, usage, request in (
+        ("embed_content", embed_usage, EMBEDDING),
+        ("generate_images", image_usage, IMAGE),
     )
 ]

@@ -2,10 +2,9 @@
 
 Covers mistralai 3.x (``mistralai.client``, with ``mistralai.azure``/``mistralai.gcp``) and
 1.x/2.x (``mistralai``): the same targets are listed under each layout and the missing ones
-are skipped. Mistral responses forbid extra
-attributes; the core attaches ``impacts`` with ``object.__setattr__``. ``Chat.parse`` rebuilds
-its answer from ``complete``'s, so it is a target of its own (the nested ``complete`` passes
-through). Only reads SDK objects; the core does the rest.
+are skipped. ``Chat.parse`` rebuilds its answer from ``complete``'s, so it is a target of its
+own: the nested ``complete`` is collected into ``call.inner`` and ignored, the parsed answer
+read instead. Streams yield ``CompletionEvent``s holding the chunk in ``.data``.
 """
 
 from __future__ import annotations
@@ -13,103 +12,72 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from tokenprint.instrument.core import (
+from tokenprint.instrument.contract import Builder, Call, Request, Target
+from tokenprint.instrument.read import (
     ESTIMATED_OUTPUT,
-    Call,
     ChatChunks,
-    Target,
     chars_to_tokens,
+    field,
     first_int,
     host_of,
-    text_tokens,
-    text_usage,
+    request_tokens,
 )
-from tokenprint.records import Pending, Usage
+from tokenprint.records import Usage
 
-__all__ = ["TARGETS"]
-
-
-def _host(call: Call) -> str | None:
-    """Host the request went to: ``server_url=`` of the call, else the client's."""
-    return _sent_to(call.instance, call.kwargs.get("server_url"))
+__all__ = ["TARGETS", "where"]
 
 
-def _sent_to(instance: Any, server_url: Any) -> str | None:
-    """:func:`_host` of a call on ``instance`` with ``server_url``."""
+def where(call: Call) -> tuple[str, str | None]:
+    """``Request.where``: the ``server_url=`` of the call, else the client's (Azure and
+    Google Cloud hosts pick their data centre)."""
+    server_url = call.get("server_url")
     if not server_url:
-        config = getattr(instance, "sdk_configuration", None)
+        config = getattr(call.instance, "sdk_configuration", None)
         server_url = getattr(config, "server_url", None)  # set: what get_server_details() returns
         if not server_url:
             details = getattr(config, "get_server_details", None)
             server_url = details()[0] if details is not None else None
-    return host_of(server_url)
+    return "mistralai", host_of(server_url)
 
 
-def _cached(u: Any) -> int:
-    """Cached prompt tokens: not a typed field; the API's ``prompt_tokens_details`` lands in
-    the model's extras (``UsageInfo`` allows them)."""
-    extra = getattr(u, "__pydantic_extra__", None)
-    details = extra.get("prompt_tokens_details") if extra else None
-    return first_int(details, "cached_tokens") if details is not None else 0
+def _counted(call: Call, model: Any, u: Any) -> Usage:
+    """The Usage of an answer that reported its usage ``u`` (a ``UsageInfo``; zeros stay
+    zeros). Cached prompt tokens are not a typed field: the API's ``prompt_tokens_details``
+    lands in the model's extras."""
+    provider, host = where(call)
+    requested = call.get("model")
+    return Usage(
+        provider,
+        model or requested,
+        input_tokens=first_int(u, "prompt_tokens"),
+        output_tokens=first_int(u, "completion_tokens"),
+        cached_tokens=first_int(field(u, "prompt_tokens_details"), "cached_tokens"),
+        host=host,
+        requested_model=requested,
+    )
 
 
-def _counted(instance: Any, requested: Any, server_url: Any, model: Any, u: Any) -> Usage:
-    """The Usage of an answer that reported its usage ``u`` (a ``UsageInfo``, whose fields
-    sit in its ``__dict__``: read there, with :func:`first_int` for anything else)."""
-    counts = getattr(u, "__dict__", None)
-    inp = counts.get("prompt_tokens") if counts is not None else None
-    out = counts.get("completion_tokens") if counts is not None else None
-    if type(inp) is not int:
-        inp = first_int(u, "prompt_tokens")
-    if type(out) is not int:
-        out = first_int(u, "completion_tokens")
-    return text_usage(
-        "mistralai", model or requested, inp, out, _cached(u),
-        host=_sent_to(instance, server_url), requested_model=requested,
-    )  # fmt: skip
+def _estimated(call: Call, model: Any, chars: int) -> Usage:
+    """A stream that ended before its usage: tokens estimated from the text sent and read."""
+    provider, host = where(call)
+    requested = call.get("model")
+    return Usage(
+        provider,
+        model or requested,
+        input_tokens=request_tokens(call),
+        output_tokens=chars_to_tokens(chars),
+        host=host,
+        requested_model=requested,
+        warnings=(ESTIMATED_OUTPUT,),
+    )
 
 
-def _usage(call: Call, model: Any, u: Any, chars: int = -1) -> Usage:
-    k = call.kwargs
-    requested = k.get("model")
-    if u is not None:
-        return _counted(call.instance, requested, k.get("server_url"), model, u)
-    estimated = chars >= 0  # a stream without usage: estimated from the texts
-    return text_usage(
-        "mistralai", model or requested, _request_tokens(call) if estimated else 0,
-        chars_to_tokens(chars) if estimated else 0, host=_host(call),
-        requested_model=requested, warnings=(ESTIMATED_OUTPUT,) if estimated else (),
-    )  # fmt: skip
-
-
-def _request_tokens(call: Call) -> int:
-    k = call.kwargs
-    return text_tokens(k.get("messages"), k.get("prompt"), k.get("suffix"))
-
-
-def response_usage(call: Call, resp: Any) -> Usage | partial[Usage] | None:
-    """A ChatCompletionResponse (parsed or not) or FIMCompletionResponse.
-
-    Its fields are read from the model's ``__dict__``: each ``hasattr``/``getattr`` on it
-    looks the name up along the class's MRO, and a mistralai call builds pydantic model
-    classes (``create_model``) that leave CPython's type-lookup cache cold. When it reports
-    its usage, the Usage is built on first read (:class:`~tokenprint.instrument.core.Target`,
-    ``usage``): the call only takes references. Both measured with
-    ``bench_providers.bench_cold``-style timing right after real calls: about 4 µs and 15 µs
-    less per request."""
-    d = getattr(resp, "__dict__", None) or {}
-    u = d.get("usage", _ABSENT)
-    if u is _ABSENT or "choices" not in d:  # not a pydantic answer: by attribute
-        if not hasattr(resp, "usage") or not hasattr(resp, "choices"):
-            return None
-        return _usage(call, getattr(resp, "model", None), resp.usage)
-    if u is None:
-        return _usage(call, d.get("model"), None)
-    k = call.kwargs
-    return partial(_counted, call.instance, k.get("model"), k.get("server_url"), d.get("model"), u)
-
-
-_ABSENT = object()
+def response_usage(call: Call, resp: Any) -> Builder | None:
+    """A ChatCompletionResponse (parsed or not) or FIMCompletionResponse. ``call.inner`` (the
+    ``complete`` nested in ``parse``) is ignored: the parsed answer carries the same usage."""
+    if not hasattr(resp, "usage") or not hasattr(resp, "choices"):
+        return None
+    return partial(_counted, call, field(resp, "model"), field(resp, "usage"))
 
 
 class Chunks(ChatChunks):
@@ -119,51 +87,32 @@ class Chunks(ChatChunks):
     __slots__ = ()
 
     inside = "data"
+    iterator = "generator"  # EventStream[Async] (3.x); 1.x returns plain generators
 
     def extra(self) -> tuple[Any, ...]:
         return (self.inner,) if self.inner is not None else ()
 
-    def usage(self) -> Usage | None:
-        return _usage(self.call, self.model, self.u, self.chars)
+    def usage(self) -> Usage:
+        if self.u is not None:
+            return _counted(self.call, self.model, self.u)
+        return _estimated(self.call, self.model, self.chars)
 
 
-def pending(call: Call) -> Pending:
-    k = call.kwargs
-    return Pending(
-        "mistralai", k.get("model"), k.get("max_tokens"), _request_tokens(call),
-        _host(call), call.target.endpoint,
-    )  # fmt: skip
+REQUEST = Request(where, text=("messages", "prompt", "suffix"), max_tokens=("max_tokens",))
 
+# 3.x, 1.x/2.x, then 3.x's Azure and Google Cloud clients (chat only)
+_PACKAGES = ("mistralai.client", "mistralai", "mistralai.azure.client", "mistralai.gcp.client")
+_RESOURCES = (
+    ("chat", "Chat", ("complete", "stream", "parse")),
+    ("fim", "Fim", ("complete", "stream")),
+    ("agents", "Agents", ("complete", "stream")),
+)
 
-def _targets() -> list[Target]:
-    out = []
-    # 3.x, 1.x/2.x, then 3.x's Azure and Google Cloud clients (chat only; their host picks
-    # the data centre)
-    for package in (
-        "mistralai.client",
-        "mistralai",
-        "mistralai.azure.client",
-        "mistralai.gcp.client",
-    ):
-        for module, cls, methods in (
-            ("chat", "Chat", ("complete", "stream", "parse")),
-            ("fim", "Fim", ("complete", "stream")),
-            ("agents", "Agents", ("complete", "stream")),
-        ):
-            for name in methods:
-                for suffix in ("", "_async"):
-                    out.append(
-                        Target(
-                            f"{package}.{module}",
-                            f"{cls}.{name}{suffix}",
-                            f"{module}.{name}{suffix}",
-                            response_usage,
-                            Chunks,
-                            pending,
-                            iterator="generator",  # EventStream[Async] (3.x); 1.x: generators
-                        )
-                    )
-    return out
-
-
-TARGETS = _targets()
+TARGETS = [
+    Target(f"{package}.{module}", f"{cls}.{name}{suffix}", f"{module}.{name}{suffix}",
+           response_usage, Chunks, REQUEST)
+    for package in _PACKAGES
+    for module, cls, methods in _RESOURCES
+    for name in methods
+    for suffix in ("", "_async")
+]  # fmt: skip

@@ -1,8 +1,9 @@
-"""OpenAI adapter: chat completions (create/parse/stream), Responses API, legacy completions.
+"""The OpenAI SDK's clients and answers, as the OpenAI modules (:mod:`.openai_chat`,
+:mod:`.openai_responses`, :mod:`.openai_media`) read them.
 
-Also serves AzureOpenAI clients (provider ``azure``) and OpenAI-compatible hosts, recognised
-by the client's base URL (provider = the catalogued data centre of that host, else
-``openai-compatible``). Only reads SDK objects; the core does the rest.
+OpenAI clients, AzureOpenAI clients (provider ``azure``) and OpenAI-compatible hosts,
+recognised by the client's base URL (provider = the catalogued data centre of that host, else
+``openai-compatible``); usage in chat or Responses field names, or estimated from the text.
 """
 
 from __future__ import annotations
@@ -10,30 +11,38 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from tokenprint.instrument.core import (
-    Accumulator,
-    Call,
-    Target,
+from tokenprint.instrument.contract import Builder, Call, Final, Follow, Request, Target
+from tokenprint.instrument.read import (
+    ESTIMATED_OUTPUT,
+    Fields,
+    chars_to_tokens,
     first_int,
     host_of,
     provider_for_host,
-    raw_response,
-    text_tokens,
-    text_usage,
+    request_tokens,
 )
-from tokenprint.records import Pending, Usage
+from tokenprint.records import Usage
 
-__all__ = ["TARGETS"]
+__all__ = [
+    "REQUEST",
+    "answer_usage",
+    "both",
+    "client_of",
+    "estimated",
+    "stream_helper",
+    "usage_of",
+    "where",
+]
 
 _AZURE = frozenset({"AzureOpenAI", "AsyncAzureOpenAI"})
-_ESTIMATED = (
+_NO_STREAM_USAGE = (
     "output-tokens-estimated",
     "the stream reported no usage (set stream_options={'include_usage': True}): output "
     "tokens estimated from the streamed text at about 4 characters per token",
 )
 
 
-def _where(obj: Any) -> tuple[str, str | None]:
+def client_of(obj: Any) -> tuple[str, str | None]:
     """(provider, host) of the client behind a resource or a stream."""
     client = getattr(obj, "_client", None)
     # ``_base_url`` (every release): openai 3.x's ``base_url`` property imports per access
@@ -45,30 +54,17 @@ def _where(obj: Any) -> tuple[str, str | None]:
     return provider_for_host(host, "openai-compatible"), host
 
 
-def _request_text(call: Call) -> int:
-    k = call.kwargs
-    return text_tokens(k.get("messages"), k.get("input"), k.get("prompt"), k.get("instructions"))
-
-
-def _usage(call: Call, where: Any, model: Any, u: Any, text_chars: int = -1) -> Usage:
-    """Usage from an OpenAI usage object (chat or Responses field names), or estimated."""
-    requested = call.kwargs.get("model")
-    if u is not None:
-        return _counted(where, requested, model, u)
-    provider, host = _where(where)
-    out = (text_chars + 3) // 4 if text_chars >= 0 else 0
-    warn = _ESTIMATED if text_chars >= 0 else ("usage-missing", "the answer had no usage")
-    return text_usage(
-        provider, model or requested, _request_text(call), out, host=host,
-        requested_model=requested, warnings=(warn,),
-    )  # fmt: skip
+def where(call: Call) -> tuple[str, str | None]:
+    """``Request.where``: the client the call was made on."""
+    return client_of(call.instance)
 
 
 def _counted(where: Any, requested: Any, model: Any, u: Any) -> Usage:
-    """Usage from the usage object ``u`` of an answer to a call on ``where`` (a resource)."""
-    provider, host = _where(where)
+    """The Usage of an answer to a call on ``where`` that reported its usage ``u`` (chat or
+    Responses field names)."""
+    provider, host = client_of(where)
     if type(u) is dict:  # a field this openai release does not know is kept as a dict
-        u = _Fields(u)
+        u = Fields(u)
     inp = getattr(u, "prompt_tokens", None)
     if inp is not None:  # chat and legacy completions
         out = u.completion_tokens
@@ -78,29 +74,48 @@ def _counted(where: Any, requested: Any, model: Any, u: Any) -> Usage:
         inp, out = getattr(u, "input_tokens", 0), getattr(u, "output_tokens", 0)
         in_details = getattr(u, "input_tokens_details", None)
         out_details = getattr(u, "output_tokens_details", None)
-    cached = first_int(in_details, "cached_tokens") if in_details is not None else 0
-    reasoning = first_int(out_details, "reasoning_tokens") if out_details is not None else 0
-    return text_usage(
-        provider, model or requested, inp or 0, out or 0, cached, reasoning, host, requested
+    return Usage(
+        provider,
+        model or requested,
+        input_tokens=inp or 0,
+        output_tokens=out or 0,
+        cached_tokens=first_int(in_details, "cached_tokens"),
+        reasoning_tokens=first_int(out_details, "reasoning_tokens"),
+        host=host,
+        requested_model=requested,
     )
 
 
-class _Fields:
-    """Attribute view of a usage dict (older releases keep unknown fields as dicts)."""
+def estimated(call: Call, where: Any, model: Any, chars: int, warning: tuple[str, str]) -> Usage:
+    """The Usage of an answer without usage: the request's and the answer's text counted."""
+    provider, host = client_of(where)
+    requested = call.kwargs.get("model")
+    return Usage(
+        provider,
+        model or requested,
+        input_tokens=request_tokens(call),
+        output_tokens=chars_to_tokens(chars),
+        host=host,
+        requested_model=requested,
+        warnings=(warning,),
+    )
 
-    def __init__(self, d: dict[str, Any]) -> None:
-        self.__dict__.update(d)
+
+def usage_of(call: Call, where: Any, model: Any, u: Any, chars: int) -> Usage:
+    """The Usage of a streamed answer: counted when it reported usage, else estimated."""
+    if u is not None:
+        return _counted(where, call.kwargs.get("model"), model, u)
+    return estimated(call, where, model, chars, _NO_STREAM_USAGE)
 
 
-def response_usage(call: Call, resp: Any) -> Usage | partial[Usage] | None:
-    """A ChatCompletion, Completion or Responses ``Response`` (parsed variants included).
-    When it reports its usage, the Usage is built on first read (``Target.usage``)."""
+def answer_usage(call: Call, resp: Any) -> Builder | None:
+    """A ChatCompletion, Completion or Responses ``Response`` (parsed variants included)."""
     if not hasattr(resp, "usage") or not hasattr(resp, "model"):
         return None  # with_streaming_response's APIResponse and other wrappers
-    u = resp.usage
-    if u is None:
-        return _usage(call, call.instance, resp.model, None, _answer_chars(resp))
-    return partial(_counted, call.instance, call.kwargs.get("model"), resp.model, u)
+    if resp.usage is None:
+        chars = _answer_chars(resp)
+        return partial(estimated, call, call.instance, resp.model, chars, ESTIMATED_OUTPUT)
+    return partial(_counted, call.instance, call.kwargs.get("model"), resp.model, resp.usage)
 
 
 def _answer_chars(resp: Any) -> int:
@@ -115,148 +130,27 @@ def _answer_chars(resp: Any) -> int:
     return n
 
 
-class ChatStream(Accumulator):
-    """Chat and legacy completion chunks: usage from the final ``choices=[]`` chunk
-    (``stream_options.include_usage``), else output estimated from the streamed text (also
-    when the stream is closed before its usage chunk)."""
-
-    __slots__ = ("chars", "model", "u")
-
-    def __init__(self, call: Call, stream: Any) -> None:
-        super().__init__(call, stream)
-        self.chars = 0
-        self.model: str | None = None
-        self.u: Any = None
-
-    def add(self, chunk: Any) -> bool:
-        if not self.model:
-            self.model = getattr(chunk, "model", None) or None  # Azure: first chunk has ""
-        choices = getattr(chunk, "choices", None)
-        if choices:
-            for choice in choices:
-                delta = getattr(choice, "delta", None)
-                text = getattr(delta, "content", None) if delta is not None else choice.text
-                if text:
-                    self.chars += len(text)
-        u = getattr(chunk, "usage", None)
-        if u is not None:
-            self.u = u
-            return not choices
-        return False
-
-    def usage(self) -> Usage:
-        return _usage(self.call, self.stream, self.model, self.u, self.chars)
+REQUEST = Request(
+    where,
+    text=("messages", "input", "prompt", "instructions"),
+    max_tokens=("max_completion_tokens", "max_tokens", "max_output_tokens"),
+)
 
 
-_DONE = frozenset({"response.completed", "response.incomplete", "response.failed"})
-
-
-class ResponsesStream(Accumulator):
-    """Responses API events: usage from the terminal event's ``response.usage``."""
-
-    __slots__ = ("chars", "final", "model")
-
-    def __init__(self, call: Call, stream: Any) -> None:
-        super().__init__(call, stream)
-        self.chars = 0
-        self.model: str | None = None
-        self.final: Any = None
-
-    def add(self, event: Any) -> bool:
-        kind = getattr(event, "type", None)
-        if kind == "response.output_text.delta":
-            self.chars += len(event.delta or "")
-        elif kind in _DONE:
-            self.final = event.response
-            return True
-        elif kind == "response.created":
-            self.model = event.response.model
-        return False
-
-    def usage(self) -> Usage:
-        r = self.final
-        u = getattr(r, "usage", None)
-        model = getattr(r, "model", None) or self.model
-        return _usage(self.call, self.stream, model, u, -1 if u is not None else self.chars)
-
-
-def pending(call: Call) -> Pending:
-    k = call.kwargs
-    provider, host = _where(call.instance)
-    max_out = k.get("max_completion_tokens") or k.get("max_tokens") or k.get("max_output_tokens")
-    return Pending(
-        provider,
-        k.get("model"),
-        max_out if isinstance(max_out, int) else None,
-        _request_text(call),
-        host,
-        call.target.endpoint,
-    )
-
-
-_is_raw = raw_response  # kept for openai_media, which imports it
-
-
-def _pair(module: str, cls: str, method: str, endpoint: str, stream: Any) -> list[Target]:
+def both(module: str, cls: str, method: str, endpoint: str, stream: Any) -> list[Target]:
     """The sync and async variants of one method."""
-    return [
-        Target(
-            module,
-            f"{p}{cls}.{method}",
-            endpoint,
-            response_usage,
-            stream,
-            pending,
-            raw=raw_response,
-        )
-        for p in ("", "Async")
-    ]
+    variants = (f"{cls}.{method}", f"Async{cls}.{method}")
+    return [Target(module, m, endpoint, answer_usage, stream, REQUEST) for m in variants]
 
 
-def _helper(module: str, cls: str, endpoint: str, final: str) -> list[Target]:
-    """A ``.stream()`` manager: its ``__enter__`` calls ``create(stream=True)`` (instrumented);
-    the helper stream it returns then gets the impacts and closes the accounting too, and
-    the final object its ``final`` method builds gets them as well."""
+def stream_helper(module: str, cls: str, endpoint: str, final: str) -> list[Follow | Final]:
+    """A ``.stream()`` manager: its ``__enter__`` calls ``create(stream=True)`` (a target);
+    the helper stream it returns shares that stream's impacts and end, and so does the final
+    object its ``final`` method builds."""
     stream = cls.replace("Manager", "")
     return [
-        Target(module, f"{cls}.__enter__", endpoint, follow="_raw_stream"),
-        Target(module, f"Async{cls}.__aenter__", endpoint, follow="_raw_stream"),
-        Target(module, f"{stream}.{final}", endpoint, inherit=True),
-        Target(module, f"Async{stream}.{final}", endpoint, inherit=True),
+        Follow(module, f"{cls}.__enter__", endpoint, "_raw_stream"),
+        Follow(module, f"Async{cls}.__aenter__", endpoint, "_raw_stream"),
+        Final(module, f"{stream}.{final}", endpoint),
+        Final(module, f"Async{stream}.{final}", endpoint),
     ]
-
-
-# Modules that define the classes (patched when the SDK imports them, never imported by us).
-# Newer releases split resources into packages; the older single-module paths follow.
-_CHAT = "openai.resources.chat.completions.completions"
-_CHAT_OLD = "openai.resources.chat.completions"
-_BETA_CHAT = "openai.resources.beta.chat.completions"  # parse() lived here before openai 1.92
-_RESP = "openai.resources.responses.responses"
-_RESP_OLD = "openai.resources.responses"
-_LEGACY = "openai.resources.completions"
-_LIB = "openai.lib.streaming"
-
-TARGETS: list[Target] = [
-    *_pair(_CHAT, "Completions", "create", "chat.completions.create", ChatStream),
-    *_pair(_CHAT_OLD, "Completions", "create", "chat.completions.create", ChatStream),
-    *_pair(_CHAT, "Completions", "parse", "chat.completions.parse", None),
-    *_pair(_CHAT_OLD, "Completions", "parse", "chat.completions.parse", None),
-    *_pair(_BETA_CHAT, "Completions", "parse", "chat.completions.parse", None),
-    *_pair(_RESP, "Responses", "create", "responses.create", ResponsesStream),
-    *_pair(_RESP_OLD, "Responses", "create", "responses.create", ResponsesStream),
-    *_pair(_RESP, "Responses", "parse", "responses.parse", None),
-    *_pair(_RESP_OLD, "Responses", "parse", "responses.parse", None),
-    *_pair(_LEGACY, "Completions", "create", "completions.create", ChatStream),
-    *_helper(
-        f"{_LIB}.chat._completions",
-        "ChatCompletionStreamManager",
-        "chat.completions.stream",
-        "get_final_completion",
-    ),
-    *_helper(
-        f"{_LIB}.responses._responses",
-        "ResponseStreamManager",
-        "responses.stream",
-        "get_final_response",
-    ),
-]

@@ -4,16 +4,18 @@
 Embeddings report ``usage.prompt_tokens``. GPT Image models report token usage (the image
 tokens are the output tokens), also on the ``*.completed`` event of a ``stream=True`` call;
 DALL·E responses carry none, so the count, size and quality of the request are recorded and
-the impact model uses its tables. Only reads SDK objects; the core does the rest.
+the impact model uses its tables.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from tokenprint.instrument.core import Accumulator, Call, Target, first_int, text_tokens
-from tokenprint.instrument.providers.openai import _is_raw, _where
-from tokenprint.records import Pending, Usage
+from tokenprint.instrument.contract import Accumulator, Builder, Call, Request, Target
+from tokenprint.instrument.providers.openai import client_of, where
+from tokenprint.instrument.read import first_int
+from tokenprint.records import Usage
 
 __all__ = ["TARGETS"]
 
@@ -21,16 +23,20 @@ _DEFAULT_IMAGE_MODEL = "dall-e-2"
 """What the Images API uses when no model is sent (its documented default)."""
 
 
-def embedding_usage(call: Call, resp: Any) -> Usage | None:
+def embedding_usage(call: Call, resp: Any) -> Builder | None:
     """A ``CreateEmbeddingResponse``."""
     if not hasattr(resp, "data") or not hasattr(resp, "model"):
         return None  # with_streaming_response's APIResponse
-    provider, host = _where(call.instance)
+    return partial(_embedding_usage, call, resp.model, getattr(resp, "usage", None))
+
+
+def _embedding_usage(call: Call, model: Any, u: Any) -> Usage:
+    provider, host = where(call)
     requested = call.kwargs.get("model")
     return Usage(
         provider,
-        resp.model or requested,
-        first_int(getattr(resp, "usage", None), "prompt_tokens", "total_tokens"),
+        model or requested,
+        first_int(u, "prompt_tokens", "total_tokens"),
         host=host,
         modality="embedding",
         requested_model=requested,
@@ -38,7 +44,7 @@ def embedding_usage(call: Call, resp: Any) -> Usage | None:
 
 
 def _image_usage(call: Call, where: Any, u: Any, images: int, size: Any, quality: Any) -> Usage:
-    provider, host = _where(where)
+    provider, host = client_of(where)
     model = call.kwargs.get("model") or _DEFAULT_IMAGE_MODEL
     return Usage(
         provider,
@@ -54,7 +60,7 @@ def _image_usage(call: Call, where: Any, u: Any, images: int, size: Any, quality
     )
 
 
-def image_usage(call: Call, resp: Any) -> Usage | None:
+def image_usage(call: Call, resp: Any) -> Builder | None:
     """An ``ImagesResponse``: images returned, size and quality (response first, else the
     request), token usage for GPT Image models."""
     if not hasattr(resp, "created") or not hasattr(resp, "data"):
@@ -63,7 +69,8 @@ def image_usage(call: Call, resp: Any) -> Usage | None:
     n = len(resp.data or ()) or k.get("n") or 1
     size = getattr(resp, "size", None) or k.get("size")
     quality = getattr(resp, "quality", None) or k.get("quality")
-    return _image_usage(call, call.instance, getattr(resp, "usage", None), n, size, quality)
+    u = getattr(resp, "usage", None)
+    return partial(_image_usage, call, call.instance, u, n, size, quality)
 
 
 class ImageStream(Accumulator):
@@ -98,67 +105,26 @@ class ImageStream(Accumulator):
         return _image_usage(self.call, self.stream, u, n, self.size, self.quality)
 
 
-def _input_tokens(value: Any) -> int:
-    """Tokens of an embeddings ``input``: text (about 4 characters per token) or token ids."""
-    if isinstance(value, list) and value and isinstance(value[0], int):
-        return len(value)
-    if isinstance(value, list) and value and isinstance(value[0], list):
-        return sum(_input_tokens(v) for v in value)
-    return text_tokens(value)
+EMBEDDING = Request(where, text=("input",), modality="embedding")
+IMAGE = Request(where, text=("prompt",), modality="image", default_model=_DEFAULT_IMAGE_MODEL)
+"""Before sending, an image request counts as one image of the model's default size and
+quality range."""
 
 
-def embedding_pending(call: Call) -> Pending:
-    provider, host = _where(call.instance)
-    tokens = _input_tokens(call.kwargs.get("input"))
-    model = call.kwargs.get("model")
-    return Pending(provider, model, None, tokens, host, call.target.endpoint, "embedding")
-
-
-def image_pending(call: Call) -> Pending:
-    """Before sending: one image of the model's default size and quality range (a Pending
-    has no image count)."""
-    provider, host = _where(call.instance)
-    model = call.kwargs.get("model") or _DEFAULT_IMAGE_MODEL
-    tokens = text_tokens(call.kwargs.get("prompt"))
-    return Pending(provider, model, None, tokens, host, call.target.endpoint, "image")
-
-
-def _pair(
-    module: str, cls: str, method: str, endpoint: str, usage: Any, stream: Any, pending: Any
+def _both(
+    module: str, cls: str, method: str, endpoint: str, usage: Any, stream: Any, request: Request
 ) -> list[Target]:
-    # is_async explicit: AsyncImages.generate/edit are wrapped by openai's @required_args,
-    # which hides the coroutine function from inspection.
-    return [
-        Target(
-            module, f"{p}{cls}.{method}", endpoint, usage, stream, pending, raw=_is_raw, is_async=a
-        )
-        for p, a in (("", None), ("Async", True))
-    ]
+    return [Target(module, f"{p}{cls}.{method}", endpoint, usage, stream, request)
+            for p in ("", "Async")]  # fmt: skip
 
 
 _IMAGES = "openai.resources.images"
 
 TARGETS: list[Target] = [
-    *_pair(
-        "openai.resources.embeddings",
-        "Embeddings",
-        "create",
-        "embeddings.create",
-        embedding_usage,
-        None,
-        embedding_pending,
-    ),
-    *_pair(
-        _IMAGES, "Images", "generate", "images.generate", image_usage, ImageStream, image_pending
-    ),
-    *_pair(_IMAGES, "Images", "edit", "images.edit", image_usage, ImageStream, image_pending),
-    *_pair(
-        _IMAGES,
-        "Images",
-        "create_variation",
-        "images.create_variation",
-        image_usage,
-        None,
-        image_pending,
-    ),
-]
+    *_both("openai.resources.embeddings", "Embeddings", "create", "embeddings.create",
+           embedding_usage, None, EMBEDDING),
+    *_both(_IMAGES, "Images", "generate", "images.generate", image_usage, ImageStream, IMAGE),
+    *_both(_IMAGES, "Images", "edit", "images.edit", image_usage, ImageStream, IMAGE),
+    *_both(_IMAGES, "Images", "create_variation", "images.create_variation", image_usage, None,
+           IMAGE),
+]  # fmt: skip

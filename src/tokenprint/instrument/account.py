@@ -1,0 +1,179 @@
+"""Accounting a finished request: its Usage completed and checked, its Impacts (computed at
+once when a subscriber waits, else on first read), attached to the SDK's own objects, and the
+record handed to the subscribers of the context the request was made in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+from tokenprint import context, events
+from tokenprint.impacts.results import ErrorMessage, Impacts
+from tokenprint.instrument.contract import Builder, Call
+from tokenprint.records import RequestRecord, Usage
+
+__all__ = ["Scene", "attach", "failed", "impacts_of"]
+
+
+class Scene:
+    """What a request's accounting needs from the moment it was made: the runtime in effect
+    and the context's labels and site overrides (a stream may end in another context)."""
+
+    __slots__ = ("labels", "overrides", "runtime")
+
+    def __init__(self, runtime: events.Runtime) -> None:
+        self.runtime = runtime
+        self.overrides = context.overrides()
+        base, own = runtime.labels, context.labels()
+        self.labels: Mapping[str, str] = ({**base, **own} if base else own) if own else base
+
+
+def impacts_of(scene: Scene, call: Call, usage: Usage | Builder) -> tuple[Impacts, Usage | None]:
+    """The Impacts of a finished call, and the Usage to publish when some subscriber waits
+    (then computed at once; else None, and the Impacts compute on first read)."""
+    if events.AFTER:
+        done = complete(call, usage)
+        return estimate(scene, done), done
+    return Impacts.deferred(partial(_later, scene, call.target.endpoint, call.latency, usage)), None
+
+
+def publish(scene: Scene, usage: Usage, impacts: Impacts) -> None:
+    """Hand the finished request to the after-subscribers; BudgetExceeded propagates."""
+    events.run_after(RequestRecord.now(usage, impacts, scene.labels))
+
+
+def complete(call: Call, usage: Usage | Builder) -> Usage:
+    """The Usage built, with the core's fields (latency, endpoint) filled and its token
+    counts checked."""
+    if not isinstance(usage, Usage):
+        usage = usage()
+    return _checked(_filled(usage, call.latency, call.target.endpoint))
+
+
+def estimate(scene: Scene, usage: Usage) -> Impacts:
+    over = scene.overrides
+    if over:
+        return scene.runtime.estimator.compute(usage, over.get("zone"), over.get("datacenter"))
+    return scene.runtime.estimator.compute(usage)
+
+
+def _later(scene: Scene, endpoint: str, latency: float | None, usage: Usage | Builder) -> Impacts:
+    """A deferred computation (on first read): never raises, except under pytest, where
+    :func:`tokenprint.events.report` raises so that tests see the failure."""
+    try:
+        if not isinstance(usage, Usage):
+            usage = usage()
+        return estimate(scene, _checked(_filled(usage, latency, endpoint)))
+    except Exception as exc:
+        events.report(exc, endpoint)
+        return failed(exc)
+
+
+def _filled(usage: Usage, latency: float | None, endpoint: str) -> Usage:
+    if usage.latency_s is None or not usage.endpoint:
+        return usage._replace(
+            latency_s=latency if usage.latency_s is None else usage.latency_s,
+            endpoint=usage.endpoint or endpoint,
+        )
+    return usage
+
+
+def failed(exc: BaseException) -> Impacts:
+    return Impacts.failed(
+        ErrorMessage(
+            "instrumentation-error",
+            f"tokenprint could not compute impacts: {type(exc).__name__}: {exc}",
+        )
+    )
+
+
+# -- token counts ----------------------------------------------------------------------------
+_MAX = 2**53
+"""Largest token count taken as such (floats hold integers exactly up to here)."""
+_INVALID = (
+    "usage-invalid",
+    "the answer reported token counts that are not counts (negative, NaN, infinite, beyond "
+    "2**53 or not a number); they are counted as 0",
+)
+
+
+def _count(v: Any) -> tuple[int, bool]:
+    """(a valid token count, whether ``v`` was already one); floats are truncated."""
+    if type(v) is int and 0 <= v <= _MAX:
+        return v, True
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return 0, False
+    if v != v or not 0 <= v <= _MAX:  # NaN, negative, infinite, absurd
+        return 0, False
+    return int(v), True
+
+
+def _checked(usage: Usage) -> Usage:
+    """Token counts an adapter could not read cleanly become non-negative ints (0 for
+    anything that is not a number), with a warning when one was invalid."""
+    counts = (usage.input_tokens, usage.output_tokens, usage.cached_tokens, usage.reasoning_tokens)
+    if all(type(v) is int and 0 <= v <= _MAX for v in counts):
+        return usage
+    (i, ok_i), (o, ok_o), (c, ok_c), (r, ok_r) = map(_count, counts)
+    fixed = usage._replace(input_tokens=i, output_tokens=o, cached_tokens=c, reasoning_tokens=r)
+    if ok_i and ok_o and ok_c and ok_r:
+        return fixed
+    return fixed._replace(warnings=(*usage.warnings, _INVALID))
+
+
+# -- attaching -------------------------------------------------------------------------------
+_EXTRA, _SLOT, _PLAIN = 1, 2, 3
+_ATTACH: dict[type, int] = {}
+"""How :func:`attach` sets ``impacts`` on objects of a type (decided once per type)."""
+_IMPACTS = frozenset({"impacts"})
+
+
+def attach(obj: Any, impacts: Impacts) -> bool:
+    """Set ``obj.impacts`` in place; False when the object cannot take an attribute."""
+    cls = type(obj)
+    how = _ATTACH.get(cls)
+    if how is None:
+        how = _attach_kind(obj)
+        if len(_ATTACH) < 1024:
+            _ATTACH[cls] = how
+    if how == _EXTRA:
+        extra = obj.__pydantic_extra__
+        if type(extra) is dict:
+            # a pydantic model with extra="allow" (openai, anthropic, cohere, litellm): what
+            # its __setattr__ does for an unknown name, except that the extras and the set of
+            # fields are swapped for copies, never grown in place: another thread may be
+            # serializing the answer (LiteLLM's logging thread does), and pydantic-core
+            # panics when a dict it iterates changes size
+            object.__setattr__(obj, "__pydantic_extra__", {**extra, "impacts": impacts})
+            fields_set = obj.__pydantic_fields_set__ | _IMPACTS
+            object.__setattr__(obj, "__pydantic_fields_set__", fields_set)
+            return True
+    if how == _SLOT:
+        # a pydantic model without extras (mistral, google): its __setattr__ would raise
+        object.__setattr__(obj, "impacts", impacts)
+        return True
+    try:
+        obj.impacts = impacts
+        return True
+    except Exception:
+        try:
+            object.__setattr__(obj, "impacts", impacts)
+            return True
+        except Exception:
+            return False
+
+
+def _attach_kind(obj: Any) -> int:
+    extra = getattr(obj, "__pydantic_extra__", None)
+    if not hasattr(obj, "__pydantic_extra__") or "impacts" in _fields_of(type(obj)):
+        return _PLAIN
+    return _EXTRA if type(extra) is dict else _SLOT if extra is None else _PLAIN
+
+
+def _fields_of(cls: type) -> Any:
+    """A pydantic model class's fields: ``__pydantic_fields__`` (pydantic >= 2.10), else
+    ``model_fields`` (older 2.x, e.g. litellm's ModelResponse on pydantic 2.8)."""
+    fields = getattr(cls, "__pydantic_fields__", None)
+    return fields if fields is not None else getattr(cls, "model_fields", ())

@@ -1,0 +1,279 @@
+"""Readers every adapter shares: fields of SDK objects, hosts, token counts from text, the
+warnings that say a count was estimated, and the accumulator of OpenAI-shaped chat chunks.
+
+Pure functions of SDK objects: nothing here patches, computes impacts or keeps state beyond
+small per-type and per-URL caches.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from tokenprint.instrument.contract import Accumulator, Builder, Call
+from tokenprint.records import Usage
+
+__all__ = [
+    "ESTIMATED_INPUT",
+    "ESTIMATED_OUTPUT",
+    "ChatChunks",
+    "Fields",
+    "chars_to_tokens",
+    "combined",
+    "field",
+    "first_int",
+    "host_of",
+    "is_raw_response",
+    "provider_for_host",
+    "request_tokens",
+    "text_tokens",
+]
+
+ESTIMATED_OUTPUT = (
+    "output-tokens-estimated",
+    "the answer reported no token usage: output tokens estimated from its text at about "
+    "4 characters per token",
+)
+"""The warning of a Usage whose output tokens come from :func:`chars_to_tokens`."""
+ESTIMATED_INPUT = (
+    "input-tokens-estimated",
+    "the answer did not report prompt tokens: input tokens estimated from the request text at "
+    "about 4 characters per token",
+)
+"""The warning of a Usage whose input tokens come from :func:`text_tokens`."""
+
+
+# -- fields of SDK objects -------------------------------------------------------------------
+_ABSENT = object()
+_ON_CLASS: dict[tuple[type, str], bool] = {}
+_MAPPINGS: dict[type, bool] = {}
+
+
+def field(obj: Any, name: str) -> Any:
+    """``getattr(obj, name, None)``, cheap on pydantic models: an attribute they lack makes
+    their ``__getattr__`` raise and catch, so the instance ``__dict__`` and the extras are
+    read first, and a name the class does not define either (checked once per class) is
+    absent."""
+    d = getattr(obj, "__dict__", None)
+    if d is not None:
+        value = d.get(name, _ABSENT)
+        if value is not _ABSENT:
+            return value
+        extra = getattr(obj, "__pydantic_extra__", _ABSENT)
+        if extra is not _ABSENT:
+            if extra and name in extra:
+                return extra[name]
+            key = (type(obj), name)
+            on_class = _ON_CLASS.get(key)
+            if on_class is None:
+                on_class = _ON_CLASS[key] = hasattr(type(obj), name)
+            if not on_class:
+                return None
+    return getattr(obj, name, None)
+
+
+def _is_mapping(obj: Any) -> bool:
+    """``isinstance(obj, Mapping)``, decided once per type."""
+    cls = type(obj)
+    known = _MAPPINGS.get(cls)
+    if known is None:
+        known = isinstance(obj, Mapping)
+        if len(_MAPPINGS) < 1024:
+            _MAPPINGS[cls] = known
+    return known
+
+
+def first_int(obj: Any, *names: str) -> int:
+    """The first attribute (or key) among ``names`` that holds a number, as an int; else 0.
+    NaN and infinities are skipped; negative counts are kept (the core flags them)."""
+    if obj is None:
+        return 0
+    mapping = _is_mapping(obj)
+    for name in names:
+        v = obj.get(name) if mapping else field(obj, name)
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            continue
+        if isinstance(v, int) or math.isfinite(v):
+            return int(v)
+    return 0
+
+
+class Fields:
+    """Attribute view of a dict of counts (an SDK release that keeps an unknown usage field
+    as a dict; counts accumulated from stream events)."""
+
+    def __init__(self, counts: Mapping[str, Any]) -> None:
+        self.__dict__.update(counts)
+
+
+# -- where a request goes --------------------------------------------------------------------
+_hosts: dict[int, tuple[Any, str | None]] = {}
+
+
+def host_of(url: Any) -> str | None:
+    """Host of a base URL (``httpx.URL``, str or None); cached per URL object."""
+    if url is None:
+        return None
+    hit = _hosts.get(id(url))
+    if hit is not None and hit[0] is url:
+        return hit[1]
+    host = _parse_host(url)
+    if len(_hosts) < 256:
+        _hosts[id(url)] = (url, host)  # the entry keeps ``url`` alive, so its id stays its own
+    return host
+
+
+def _parse_host(url: Any) -> str | None:
+    host = getattr(url, "host", None)
+    if isinstance(host, str):
+        return host or None
+    s = str(url)
+    if "://" in s:
+        s = s.split("://", 1)[1]
+    s = s.split("/", 1)[0].rsplit("@", 1)[-1]
+    if s.startswith("["):
+        return s.split("]", 1)[0] + "]"
+    return s.split(":", 1)[0] or None
+
+
+_host_providers: dict[tuple[str | None, str], str] = {}
+
+
+def provider_for_host(host: str | None, default: str) -> str:
+    """The catalogued data-centre name serving ``host`` (``groq``...), else ``default``."""
+    key = (host, default)
+    hit = _host_providers.get(key)
+    if hit is None:
+        from tokenprint.catalog import datacenters
+
+        dc = datacenters.for_host(host)
+        hit = dc.name if dc is not None else default
+        if len(_host_providers) < 1024:
+            _host_providers[key] = hit
+    return hit
+
+
+_RAW_TYPES = frozenset({"LegacyAPIResponse", "APIResponse", "AsyncAPIResponse"})
+
+
+def is_raw_response(result: Any) -> bool:
+    """True for what a Stainless-generated SDK's ``with_raw_response`` returns (openai,
+    anthropic): its ``parse()`` gives the answer. False for ``with_streaming_response``
+    (left untouched; it sends the ``X-Stainless-Raw-Response: stream`` header)."""
+    if type(result).__name__ not in _RAW_TYPES:
+        return False
+    headers = getattr(getattr(result, "_options", None), "headers", None)
+    mode = headers.get("X-Stainless-Raw-Response") if isinstance(headers, Mapping) else None
+    return mode != "stream"
+
+
+def raw_response_type(cls: type) -> bool:
+    """True when objects of ``cls`` may be raw responses (:func:`is_raw_response`)."""
+    return cls.__name__ in _RAW_TYPES
+
+
+# -- tokens from text ------------------------------------------------------------------------
+_SKIP_KEYS = frozenset({"role", "type", "id", "name", "cache_control"})
+
+
+def _chars(value: Any, depth: int = 0) -> int:
+    if isinstance(value, str):
+        return len(value)
+    if depth > 6 or value is None:
+        return 0
+    if isinstance(value, Mapping):
+        return sum(_chars(v, depth + 1) for k, v in value.items() if k not in _SKIP_KEYS)
+    if isinstance(value, (list, tuple)):
+        if value and all(type(v) is int for v in value):
+            return 4 * len(value)  # token ids (embeddings input): one token each
+        return sum(_chars(v, depth + 1) for v in value)
+    d = getattr(value, "__dict__", None)
+    return _chars(d, depth + 1) if isinstance(d, dict) else 0
+
+
+def text_tokens(*values: Any) -> int:
+    """Rough token count of request text: about 4 characters per token (OpenAI's rule of
+    thumb for English, https://platform.openai.com/tokenizer); a list of ints is token ids.
+    Used before a request is sent (budgets) and when an answer reports no usage."""
+    return chars_to_tokens(sum(_chars(v) for v in values))
+
+
+def request_tokens(call: Call) -> int:
+    """Tokens of the text a call sends: the arguments its target's ``Request.text`` names."""
+    request = call.target.request
+    return text_tokens(*(call.get(name) for name in request.text)) if request else 0
+
+
+def chars_to_tokens(chars: int) -> int:
+    """Tokens in ``chars`` characters of text, rounded up (the rule of :func:`text_tokens`)."""
+    return (chars + 3) // 4
+
+
+# -- several calls as one --------------------------------------------------------------------
+def combined(usages: Iterable[Usage | Builder]) -> Usage | None:
+    """One Usage for several HTTP calls made by one user call (tool-call loops, continuation
+    hops, ``call.inner``): token counts summed; the other fields of the last call (the model
+    that answered last); warnings of all, once each. Builders are called. None for an empty
+    input."""
+    last: Usage | None = None
+    inp = out = cached = reasoning = 0
+    warnings: dict[tuple[str, str], None] = {}
+    for item in usages:
+        u = item if isinstance(item, Usage) else item()
+        last = u
+        inp += u.input_tokens
+        out += u.output_tokens
+        cached += u.cached_tokens
+        reasoning += u.reasoning_tokens
+        warnings.update(dict.fromkeys(u.warnings))
+    if last is None:
+        return None
+    return last._replace(
+        input_tokens=inp,
+        output_tokens=out,
+        cached_tokens=cached,
+        reasoning_tokens=reasoning,
+        warnings=tuple(warnings),
+    )
+
+
+# -- OpenAI-shaped chat streams --------------------------------------------------------------
+class ChatChunks(Accumulator):
+    """Accumulator for OpenAI-shaped chat chunks (mistral, huggingface, litellm...): the model
+    of the first chunk that names one, ``usage`` of the last chunk that carries it, and the
+    characters of the streamed text (``choices[].delta.content``) for an estimate when no
+    usage comes. Subclasses write :meth:`usage` from ``model``, ``u`` and ``chars``, and set
+    :attr:`inside` when the chunk sits inside an event (mistral ``event.data``)."""
+
+    __slots__ = ("chars", "inner", "model", "u")
+
+    inside: str | None = None
+    """The attribute of each event that holds the chunk (mistral: ``"data"``); None: the
+    events are the chunks."""
+
+    def __init__(self, call: Call, stream: Any) -> None:
+        super().__init__(call, stream)
+        self.chars = 0
+        self.model: str | None = None
+        self.u: Any = None
+        self.inner: Any = None
+        """The last chunk read inside an event (when :attr:`inside` is set)."""
+
+    def add(self, chunk: Any) -> bool:
+        c = chunk if self.inside is None else field(chunk, self.inside)
+        if self.inside is not None:
+            self.inner = c
+        if not self.model:
+            self.model = field(c, "model") or None
+        ended = True  # a usage chunk ends the stream when it has no choices or a reason
+        for choice in field(c, "choices") or ():
+            text = field(field(choice, "delta"), "content")
+            if isinstance(text, str):
+                self.chars += len(text)
+            ended = field(choice, "finish_reason") is not None
+        u = field(c, "usage")
+        if u is None:
+            return False
+        self.u = u
+        return ended

@@ -1,0 +1,257 @@
+"""Streams: tap a streamed answer without replacing it, account it once when it ends.
+
+The SDK's stream object is kept (its type, context manager, ``.response``, ``close()``); its
+internal iterator is swapped for one that shows each chunk to the target's
+:class:`~tokenprint.instrument.contract.Accumulator` on its way to the caller. A stream that
+is its own iterator gets a subclass of its class whose ``__next__``/``__anext__`` do the same.
+Whatever ends the stream (exhaustion, ``close()``, leaving ``with``, an error, the last chunk
+recognised) finishes the tap exactly once: the usage is read, the impacts attached to the last
+chunk and to the stream, and the request published in the scene it was made in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import sys
+import types
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from tokenprint import events
+from tokenprint.errors import BudgetExceeded
+from tokenprint.impacts.results import Impacts
+from tokenprint.instrument.account import Scene, attach, failed, impacts_of, publish
+from tokenprint.instrument.contract import Accumulator, Call
+from tokenprint.records import Usage
+
+__all__ = ["NOT_A_STREAM", "Tap", "follow", "set_attribute", "tap"]
+
+
+class Tap:
+    """The state of one tapped stream: fed chunk by chunk, finished exactly once."""
+
+    __slots__ = ("acc", "breach", "broken", "call", "done", "last", "owners", "scene")
+
+    def __init__(self, scene: Scene, call: Call, acc: Accumulator) -> None:
+        self.scene = scene
+        self.call = call
+        self.acc = acc
+        self.last: Any = None
+        self.done = False
+        self.broken = False
+        self.breach: BudgetExceeded | None = None
+        self.owners: list[Any] = []
+
+    def feed(self, chunk: Any) -> None:
+        """Show a chunk to the accumulator; finish when it says the chunk is the last. An
+        accumulator that raises is reported and not fed again; the chunks still pass."""
+        self.last = chunk
+        if self.broken:
+            return
+        try:
+            if self.acc.add(chunk):
+                self.finish()
+        except Exception as exc:
+            self.broken = True
+            events.report(exc, f"{self.call.target.endpoint} (stream chunk)")
+
+    def finish(self) -> None:
+        """Compute, attach and publish, once; a budget breach is kept for :meth:`reraise`."""
+        if self.done:
+            return
+        self.done = True
+        if sys.is_finalizing():  # a stream left open until the interpreter exits: imports
+            return  # and exporters are gone, and nobody will read the impacts
+        call = self.call
+        call.end()
+        done: Usage | None = None
+        try:
+            usage = self.acc.usage()
+            if usage is None:
+                return
+            impacts, done = impacts_of(self.scene, call, usage)
+            self._attach(impacts)
+        except Exception as exc:
+            with contextlib.suppress(Exception):  # best effort: reported just below
+                self._attach(failed(exc))
+            events.report(exc, f"{call.target.endpoint} (stream end)")
+            return
+        if done is not None:
+            try:
+                publish(self.scene, done, impacts)
+            except BudgetExceeded as exc:
+                self.breach = exc
+
+    def _attach(self, impacts: Impacts) -> None:
+        if self.last is not None:
+            attach(self.last, impacts)
+        for owner in self.owners:
+            attach(owner, impacts)
+        for obj in self.acc.extra():
+            attach(obj, impacts)
+
+    def reraise(self) -> None:
+        """Raise the budget breach of :meth:`finish`, once, where the caller can see it."""
+        breach, self.breach = self.breach, None
+        if breach is not None:
+            raise breach
+
+    def end(self) -> None:
+        self.finish()
+        self.reraise()
+
+
+def _iter(tap: Tap, inner: Iterator[Any]) -> Iterator[Any]:
+    try:
+        for chunk in inner:
+            tap.feed(chunk)
+            yield chunk
+    except BaseException:  # closed early (GeneratorExit), SDK error, cancelled...
+        tap.finish()
+        raise
+    tap.end()
+
+
+async def _aiter(tap: Tap, inner: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    try:
+        async for chunk in inner:
+            tap.feed(chunk)
+            yield chunk
+    except BaseException:  # closed early (GeneratorExit), SDK error, cancelled...
+        tap.finish()
+        raise
+    tap.end()
+
+
+_TAP = "_tokenprint_tap"
+NOT_A_STREAM = object()
+"""What :func:`tap` returns for an answer that is not a stream."""
+
+
+def tap(scene: Scene, call: Call, result: Any) -> Any:
+    """Tap a streamed answer: the object to return (the SDK's stream object itself, or a new
+    generator for a plain generator), or :data:`NOT_A_STREAM`."""
+    make = call.target.stream
+    assert make is not None
+    iterator = getattr(make, "iterator", "_iterator")
+    inner: Any = None
+    if isinstance(result, (types.GeneratorType, types.AsyncGeneratorType)):
+        inner, owner = result, None
+    elif iterator is None:
+        if not (hasattr(type(result), "__next__") or hasattr(type(result), "__anext__")):
+            return NOT_A_STREAM
+        owner = result
+    else:
+        if hasattr(type(result), "__pydantic_fields__"):
+            return NOT_A_STREAM  # an answer model (a cheap test: no failing getattr on it)
+        inner = getattr(result, iterator, None)
+        if inner is None or not (hasattr(inner, "__next__") or hasattr(inner, "__anext__")):
+            return NOT_A_STREAM
+        owner = result
+    acc = make(call, result)
+    if acc is None:
+        return NOT_A_STREAM
+    t = Tap(scene, call, acc)
+    if inner is None:  # a stream object that is its own iterator
+        assert owner is not None
+        t.owners.append(owner)
+        set_attribute(owner, _TAP, t)
+        owner.__class__ = _tapped_class(type(owner))
+        _hook_close(owner, t)
+        return owner
+    wrapped = _aiter(t, inner) if hasattr(inner, "__anext__") else _iter(t, inner)
+    if owner is None:
+        return wrapped  # a plain generator cannot be patched in place: the caller gets ours
+    t.owners.append(owner)
+    set_attribute(owner, iterator, wrapped)
+    set_attribute(owner, _TAP, t)
+    _hook_close(owner, t)
+    return owner
+
+
+_tapped_classes: dict[type, type] = {}
+
+
+def _tapped_class(cls: type) -> type:
+    """A subclass of a self-iterating stream class whose ``__next__``/``__anext__`` feed the
+    instance's tap: the object keeps its identity, attributes and ``isinstance``."""
+    sub = _tapped_classes.get(cls)
+    if sub is not None:
+        return sub
+
+    def __next__(self: Any) -> Any:
+        t: Tap = getattr(self, _TAP)
+        try:
+            chunk = cls.__next__(self)  # type: ignore[attr-defined]
+        except StopIteration:
+            t.end()
+            raise
+        except BaseException:
+            t.finish()
+            raise
+        t.feed(chunk)
+        return chunk
+
+    async def __anext__(self: Any) -> Any:
+        t: Tap = getattr(self, _TAP)
+        try:
+            chunk = await cls.__anext__(self)  # type: ignore[attr-defined]
+        except StopAsyncIteration:
+            t.end()
+            raise
+        except BaseException:
+            t.finish()
+            raise
+        t.feed(chunk)
+        return chunk
+
+    ns: dict[str, Any] = {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
+    if hasattr(cls, "__next__"):
+        ns["__next__"] = __next__
+    if hasattr(cls, "__anext__"):
+        ns["__anext__"] = __anext__
+    sub = _tapped_classes[cls] = type(cls.__name__, (cls,), ns)
+    return sub
+
+
+def _hook_close(owner: Any, t: Tap) -> None:
+    """Closing the stream (``close()``, ``with``/``async with`` exit) finishes the tap."""
+    original = getattr(owner, "close", None)
+    if original is None:
+        return
+    if inspect.iscoroutinefunction(original):
+
+        async def aclose() -> Any:
+            try:
+                return await original()
+            finally:
+                t.end()
+
+        set_attribute(owner, "close", aclose)
+    else:
+
+        def close() -> Any:
+            try:
+                return original()
+            finally:
+                t.end()
+
+        set_attribute(owner, "close", close)
+
+
+def follow(helper: Any, attribute: str) -> None:
+    """A helper object wrapping a tapped stream gets that stream's impacts and close."""
+    inner = getattr(helper, attribute, None)
+    t = getattr(inner, _TAP, None) if inner is not None else None
+    if isinstance(t, Tap):
+        t.owners.append(helper)
+        _hook_close(helper, t)
+
+
+def set_attribute(obj: Any, name: str, value: Any) -> None:
+    """``setattr``, falling back to ``object.__setattr__`` for models that forbid extras."""
+    try:
+        setattr(obj, name, value)
+    except Exception:
+        object.__setattr__(obj, name, value)
