@@ -10,9 +10,9 @@ import pytest
 
 anthropic = pytest.importorskip("anthropic")
 
-from cassette_support import request_id, sdk_method, use_cassette  # noqa: E402
 from pydantic import BaseModel  # noqa: E402
 
+from tests.support.cassettes import request_id, sdk_method, use_cassette  # noqa: E402
 from tokenprint import EcoLogits  # noqa: E402
 from tokenprint.impacts.results import Impacts  # noqa: E402
 from tokenprint.records import Pending  # noqa: E402

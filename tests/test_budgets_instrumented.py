@@ -17,9 +17,8 @@ import pytest
 openai = pytest.importorskip("openai")
 httpx2 = pytest.importorskip("httpx2")
 
-from cassette_support import use_cassette  # noqa: E402
-
 import tokenprint  # noqa: E402
+from tests.support.cassettes import use_cassette  # noqa: E402
 from tokenprint import Budget, BudgetExceeded, BudgetWarning, EcoLogits, Tracker  # noqa: E402
 from tokenprint.impacts.results import Impacts  # noqa: E402
 from tokenprint.records import RequestRecord  # noqa: E402

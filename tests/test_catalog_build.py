@@ -10,7 +10,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from script_support import load_script
+
+from tests.support.scripts import load_script
 
 ECO = "ecologits-0.11.3-py3-none-any.whl"
 CC = "codecarbon-3.3.2-py3-none-any.whl"

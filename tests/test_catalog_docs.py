@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from script_support import load_script
+from tests.support.scripts import load_script
 
 
 def _generator() -> ModuleType:

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cassette_support import use_cassette
 
 import tokenprint
+from tests.support.cassettes import use_cassette
 from tokenprint import EcoLogits
 from tokenprint.catalog import hub, models
 

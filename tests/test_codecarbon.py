@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from exporter_records import make_record
 
+from tests.support.exporter_records import make_record
 from tokenprint import EcoLogits, events
 from tokenprint.exporters.codecarbon import COLUMNS, CodeCarbonExporter
 

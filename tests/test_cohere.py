@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from cassette_support import cassette, records
 
+from tests.support.cassettes import cassette, records
 from tokenprint import EcoLogits
 from tokenprint.impacts.results import Impacts
 

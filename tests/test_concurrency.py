@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx2
-import mock_sdks
 import pytest
 
+from tests.support import sdk_matrix
 from tokenprint import Budget, EcoLogits, Impacts
 from tokenprint.tracking import Tracker
 
@@ -30,8 +30,8 @@ openai = pytest.importorskip("openai")
 THREADS = 16
 TASKS = 200
 TOTAL = 1000
-CHAT = mock_sdks._load("openai", "chat_completion")[""][2]
-STREAM = mock_sdks._load("openai", "chat_stream_usage")[""][2]
+CHAT = sdk_matrix._load("openai", "chat_completion")[""][2]
+STREAM = sdk_matrix._load("openai", "chat_stream_usage")[""][2]
 
 
 def _number(request: Any) -> tuple[int, bool]:
@@ -47,10 +47,10 @@ def _answer(request: Any) -> Any:
         return counts.get(key, 0)
 
     if stream:
-        body = mock_sdks.edit_tokens(STREAM, value)
+        body = sdk_matrix.edit_tokens(STREAM, value)
         headers = {"content-type": "text/event-stream"}
     else:
-        body = mock_sdks.edit_tokens(CHAT, value)
+        body = sdk_matrix.edit_tokens(CHAT, value)
         headers = {"content-type": "application/json"}
     return httpx2.Response(200, headers=headers, content=body, request=request)
 

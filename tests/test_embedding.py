@@ -9,9 +9,9 @@ import subprocess
 import sys
 
 import pytest
-from science_support import ACC, MIX, POINT_SITE, SERVER
 
 import tokenprint
+from tests.support.profiles import ACC, MIX, POINT_SITE, SERVER
 from tokenprint import Range, register_model
 from tokenprint.catalog import models
 from tokenprint.errors import InvalidArgumentError, InvalidTypeError, ModelNotRegisteredError

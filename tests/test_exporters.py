@@ -7,8 +7,8 @@ import logging
 from pathlib import Path
 
 import pytest
-from exporter_records import make_record
 
+from tests.support.exporter_records import make_record
 from tokenprint import EcoLogits, events, exporters
 from tokenprint.errors import InvalidArgumentError, InvalidTypeError
 from tokenprint.exporters.codecarbon import CodeCarbonExporter

@@ -13,8 +13,7 @@ import pytest
 
 openai = pytest.importorskip("openai")
 
-from cassette_support import use_cassette  # noqa: E402
-
+from tests.support.cassettes import use_cassette  # noqa: E402
 from tokenprint import EcoLogits  # noqa: E402
 from tokenprint.impacts.results import Impacts  # noqa: E402
 

@@ -16,11 +16,11 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-import mock_sdks
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support import sdk_matrix
 from tokenprint import EcoLogits, TokenprintError, estimate
 from tokenprint.impacts.results import Impacts
 
@@ -31,7 +31,7 @@ HOSTILE_COUNT = st.one_of(
     st.none(),
     st.booleans(),
     st.text(max_size=4),
-    st.just(mock_sdks.DROP),
+    st.just(sdk_matrix.DROP),
 )
 MODEL_NAMES = st.one_of(
     st.sampled_from(["gpt-4o-mini", "claude-3-5-sonnet-latest", "mistral-large-2407", ""]),
@@ -100,8 +100,8 @@ def test_estimate_refuses_wrong_types_with_a_tokenprint_error(
 # -- adapter extractors on generated answers -------------------------------------------------
 def _shapes() -> list[Any]:
     out = []
-    for name in mock_sdks.available():
-        provider = mock_sdks.PROVIDERS[name]
+    for name in sdk_matrix.available():
+        provider = sdk_matrix.PROVIDERS[name]
         for shape in provider.covered().values():
             if shape.name in ("sync", "stream", "embeddings", "embed"):
                 out.append(pytest.param(name, shape.name, id=f"{name}-{shape.name}"))
@@ -112,10 +112,10 @@ def _shapes() -> list[Any]:
 def instrumented() -> Iterator[None]:
     EcoLogits.init()
     yield
-    mock_sdks.restore_globals()
+    sdk_matrix.restore_globals()
 
 
-def _call(shape: mock_sdks.Shape, client: Any) -> Any:
+def _call(shape: sdk_matrix.Shape, client: Any) -> Any:
     if shape.aio:
         return asyncio.run(shape.run(client, []))
     return shape.run(client, [])
@@ -127,7 +127,7 @@ def _call(shape: mock_sdks.Shape, client: Any) -> Any:
 def test_adapter_fed_hostile_token_counts_never_breaks_the_call(
     provider_name: str, shape_name: str
 ) -> None:
-    provider = mock_sdks.PROVIDERS[provider_name]
+    provider = sdk_matrix.PROVIDERS[provider_name]
     shape = provider.shapes[shape_name]
     wire = provider.wire(shape)
     answers = dict(wire.answers)
@@ -142,7 +142,11 @@ def test_adapter_fed_hostile_token_counts_never_breaks_the_call(
     @given(data=st.data())
     def run(data: st.DataObject) -> None:
         wire.answers = {
-            path: (status, headers, mock_sdks.edit_tokens(body, lambda k: data.draw(HOSTILE_COUNT)))
+            path: (
+                status,
+                headers,
+                sdk_matrix.edit_tokens(body, lambda k: data.draw(HOSTILE_COUNT)),
+            )
             for path, (status, headers, body) in answers.items()
         }
         with EcoLogits.track() as tracker:

@@ -8,9 +8,10 @@ complete result and every chunk in order, and tokenprint logs exactly one line. 
 (HTTP 400/500, timeouts, a connection reset mid-stream) must reach the user unchanged, and a
 stream cut mid-way is still accounted.
 
-The calls run in a subprocess (``tests/fault_runner.py``) with ``TOKENPRINT_STRICT=0``: under
-pytest our internal errors raise on purpose, so only a separate process shows the production
-behaviour. One process per provider runs the whole matrix; the tests below read its report.
+The calls run in a subprocess (``tests/support/fault_runner.py``) with
+``TOKENPRINT_STRICT=0``: under pytest our internal errors raise on purpose, so only a separate
+process shows the production behaviour. One process per provider runs the whole matrix; the
+tests below read its report.
 """
 
 from __future__ import annotations
@@ -22,15 +23,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import fault_runner
-import mock_sdks
 import pytest
+
+from tests.support import fault_runner, sdk_matrix
 
 pytestmark = pytest.mark.timeout(600)
 
-HERE = Path(__file__).parent
-PROVIDERS = mock_sdks.available()
-SHAPES = [(p, s) for p in PROVIDERS for s in mock_sdks.PROVIDERS[p].covered().values()]
+ROOT = Path(__file__).resolve().parents[1]
+"""The checkout: the subprocesses import ``tests.support`` from it."""
+PROVIDERS = sdk_matrix.available()
+SHAPES = [(p, s) for p in PROVIDERS for s in sdk_matrix.PROVIDERS[p].covered().values()]
 Row = dict[str, Any]
 _procs: dict[str, subprocess.Popen[str]] = {}
 _reports: dict[str, dict[tuple[str, str, str | None], Row]] = {}
@@ -43,7 +45,8 @@ def _start_all() -> None:
     for name in PROVIDERS:
         if name not in _procs:
             _procs[name] = subprocess.Popen(
-                [sys.executable, str(HERE / "fault_runner.py"), name],
+                [sys.executable, "-m", "tests.support.fault_runner", name],
+                cwd=ROOT,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
@@ -72,7 +75,7 @@ def _cells() -> list[Any]:
     out = []
     for p, s in SHAPES:
         for fault in fault_runner.FAULTS:
-            if not fault_runner.applies(mock_sdks.PROVIDERS[p], s, fault):
+            if not fault_runner.applies(sdk_matrix.PROVIDERS[p], s, fault):
                 continue
             out.append(pytest.param(p, s.name, fault, id=f"{p}-{s.name}-{fault}"))
     return out
@@ -87,7 +90,7 @@ def _shapes(stream_only: bool = False) -> list[Any]:
 
 
 def test_every_adapter_in_place_has_fault_scenarios() -> None:
-    assert mock_sdks.adapters_without_scenarios() == []
+    assert sdk_matrix.adapters_without_scenarios() == []
 
 
 def test_every_provider_with_an_adapter_is_in_the_matrix() -> None:
@@ -96,7 +99,7 @@ def test_every_provider_with_an_adapter_is_in_the_matrix() -> None:
     with_adapter = [
         name
         for name, sdk in SDKS.items()
-        if mock_sdks._installed(sdk.module) and any(mock_sdks._installed(a) for a in sdk.adapters)
+        if sdk_matrix._installed(sdk.module) and any(sdk_matrix._installed(a) for a in sdk.adapters)
     ]
     assert sorted(PROVIDERS) == sorted(with_adapter)
     assert len(SHAPES) >= len(PROVIDERS) * 4
@@ -166,7 +169,7 @@ def test_cohere_client_built_before_init_is_instrumented() -> None:
     # through its raw client (non-streamed chat; streams of such a client stay unaccounted)
     from tokenprint import EcoLogits
 
-    provider = mock_sdks.PROVIDERS["cohere"]
+    provider = sdk_matrix.PROVIDERS["cohere"]
     shape = provider.shapes["sync"]
     client = provider.client_for(provider.wire(shape), aio=False)  # built first
     EcoLogits.init(providers=["cohere"])
@@ -180,12 +183,12 @@ import json, sys
 sys.path.insert(0, sys.argv[1])
 from tokenprint import EcoLogits
 EcoLogits.init()  # before any SDK is imported, as an application does at start-up
-import mock_sdks
+from tests.support import sdk_matrix
 counts = {}
 for name in sys.argv[2:]:
-    provider = mock_sdks.PROVIDERS[name]
+    provider = sdk_matrix.PROVIDERS[name]
     with EcoLogits.track() as tracker:
-        out = mock_sdks.run_shape(provider, provider.shapes["sync"])
+        out = sdk_matrix.run_shape(provider, provider.shapes["sync"])
     counts[name] = [out.error, len(tracker)]
 print(fault_mark + json.dumps(counts))
 """
@@ -198,7 +201,7 @@ def test_init_before_the_sdks_are_imported_instruments_every_adapter() -> None:
     env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
     code = _INIT_FIRST.replace("fault_mark", repr(fault_runner.MARK))
     done = subprocess.run(
-        [sys.executable, "-c", code, str(HERE), *PROVIDERS],
+        [sys.executable, "-c", code, str(ROOT), *PROVIDERS],
         capture_output=True,
         text=True,
         env=env,

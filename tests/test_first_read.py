@@ -14,10 +14,9 @@ import itertools
 from collections.abc import Iterator
 from typing import Any
 
-import fault_runner
-import mock_sdks
 import pytest
 
+from tests.support import fault_runner, sdk_matrix
 from tokenprint import EcoLogits
 from tokenprint.instrument import core
 
@@ -25,8 +24,8 @@ from tokenprint.instrument import core
 def _shapes() -> list[Any]:
     return [
         pytest.param(p, s.name, id=f"{p}-{s.name}")
-        for p in mock_sdks.available()
-        for s in mock_sdks.PROVIDERS[p].covered().values()
+        for p in sdk_matrix.available()
+        for s in sdk_matrix.PROVIDERS[p].covered().values()
         if not s.stream
     ]
 
@@ -36,20 +35,20 @@ def _one_second_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     ticks = itertools.count()
     monkeypatch.setattr(core, "_perf", lambda: float(next(ticks)))  # every latency: 1 s
     yield
-    mock_sdks.restore_globals()
+    sdk_matrix.restore_globals()
 
 
 @pytest.mark.parametrize(("provider_name", "shape_name"), _shapes())
 def test_impacts_read_later_equal_impacts_computed_at_the_call(
     provider_name: str, shape_name: str, computes: list[int]
 ) -> None:
-    provider = mock_sdks.PROVIDERS[provider_name]
+    provider = sdk_matrix.PROVIDERS[provider_name]
     shape = provider.shapes[shape_name]
     EcoLogits.init(providers=[provider_name])
     with EcoLogits.track() as tracker:
-        eager = mock_sdks.run_shape(provider, shape)
+        eager = sdk_matrix.run_shape(provider, shape)
     assert len(tracker.requests) == 1 and computes == [1]
-    lazy = mock_sdks.run_shape(provider, shape)  # its snapshot reads the impacts
+    lazy = sdk_matrix.run_shape(provider, shape)  # its snapshot reads the impacts
     assert lazy.error is None and eager.error is None
     if eager.impacts is None:
         assert lazy.impacts is None  # a result that cannot carry impacts (a numpy array)
@@ -59,7 +58,7 @@ def test_impacts_read_later_equal_impacts_computed_at_the_call(
     assert computes == [1, 1]
 
 
-@pytest.mark.parametrize("provider_name", mock_sdks.available())
+@pytest.mark.parametrize("provider_name", sdk_matrix.available())
 def test_a_chat_answer_reporting_its_usage_keeps_only_a_builder_at_the_call(
     provider_name: str,
 ) -> None:
@@ -83,8 +82,8 @@ def test_a_chat_answer_reporting_its_usage_keeps_only_a_builder_at_the_call(
 
     with fault_runner._targets(provider_name, change):  # the adapter's targets, restored after
         EcoLogits.init(providers=[provider_name])
-        provider = mock_sdks.PROVIDERS[provider_name]
-        out = mock_sdks.run_shape(provider, provider.shapes["sync"])
+        provider = sdk_matrix.PROVIDERS[provider_name]
+        out = sdk_matrix.run_shape(provider, provider.shapes["sync"])
     assert out.error is None
     assert returned, "the adapter's usage function was never called"
     assert all(isinstance(r, functools.partial) for r in returned), returned

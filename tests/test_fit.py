@@ -5,8 +5,8 @@ from __future__ import annotations
 from types import ModuleType
 
 import pytest
-from script_support import load_script
 
+from tests.support.scripts import load_script
 from tokenprint.impacts import image, llm, serving
 
 

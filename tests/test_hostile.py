@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import mock_sdks
 import pytest
 
+from tests.support import sdk_matrix
 from tokenprint import EcoLogits, TokenprintError, estimate
 from tokenprint.impacts.results import Impacts
 
@@ -53,7 +53,7 @@ def _drop_usage(null: bool) -> Callable[[bytes], bytes]:
 
 
 def _counts(value: Any) -> Callable[[bytes], bytes]:
-    return lambda body: mock_sdks.edit_tokens(body, lambda key: value)
+    return lambda body: sdk_matrix.edit_tokens(body, lambda key: value)
 
 
 CASES: dict[str, Callable[[bytes], bytes]] = {
@@ -70,8 +70,8 @@ CASES: dict[str, Callable[[bytes], bytes]] = {
 def _shapes() -> list[Any]:
     return [
         pytest.param(p, s.name, case, id=f"{p}-{s.name}-{case}")
-        for p in mock_sdks.available()
-        for s in mock_sdks.PROVIDERS[p].covered().values()
+        for p in sdk_matrix.available()
+        for s in sdk_matrix.PROVIDERS[p].covered().values()
         if s.name in ("sync", "stream")
         for case in CASES
     ]
@@ -89,7 +89,7 @@ def check_impacts(impacts: Impacts) -> None:
 @pytest.fixture
 def _restore() -> Iterator[None]:
     yield
-    mock_sdks.restore_globals()
+    sdk_matrix.restore_globals()
 
 
 @pytest.mark.usefixtures("_restore")
@@ -97,12 +97,12 @@ def _restore() -> Iterator[None]:
 def test_odd_usage_gives_the_sdk_result_and_sane_impacts(
     provider_name: str, shape_name: str, case: str
 ) -> None:
-    provider = mock_sdks.PROVIDERS[provider_name]
+    provider = sdk_matrix.PROVIDERS[provider_name]
     shape = provider.shapes[shape_name]
-    ref = mock_sdks.run_shape(provider, shape, edit=CASES[case])
+    ref = sdk_matrix.run_shape(provider, shape, edit=CASES[case])
     EcoLogits.init()
     with EcoLogits.track() as tracker:
-        out = mock_sdks.run_shape(provider, shape, edit=CASES[case])
+        out = sdk_matrix.run_shape(provider, shape, edit=CASES[case])
     # the SDK's own result, or its own exception (LiteLLM's messages carry timings)
     assert (out.result, out.chunks) == (ref.result, ref.chunks)
     assert (out.error and out.error[0]) == (ref.error and ref.error[0])
@@ -145,7 +145,7 @@ def _with_model(name: str) -> Callable[[bytes], bytes]:
 
 @pytest.mark.parametrize("name", list(NAMES.values()), ids=list(NAMES))
 def test_odd_model_name_answered_gives_an_error_in_impacts_not_an_exception(name: str) -> None:
-    provider = mock_sdks.PROVIDERS["openai"]
+    provider = sdk_matrix.PROVIDERS["openai"]
     wire = provider.wire(provider.shapes["sync"])
     wire.answers = {p: (s, h, _with_model(name)(b)) for p, (s, h, b) in wire.answers.items()}
     EcoLogits.init(providers=["openai"])
@@ -173,11 +173,11 @@ def test_non_ascii_labels_reach_the_record_the_exporter_and_the_tracker_report(
     tmp_path: Path,
 ) -> None:
     out = tmp_path / "requests.jsonl"
-    provider = mock_sdks.PROVIDERS["openai"]
+    provider = sdk_matrix.PROVIDERS["openai"]
     shape = provider.shapes["sync"]
     EcoLogits.init(providers=["openai"], labels={"équipe": "R&D ☕"}, exporters=[f"jsonl:{out}"])
     with EcoLogits.label(用户="测试", emoji="🚀" * 100), EcoLogits.track() as tracker:
-        result = mock_sdks.run_shape(provider, shape)
+        result = sdk_matrix.run_shape(provider, shape)
     assert result.error is None
     [request] = tracker.requests
     assert dict(request.labels) == {"équipe": "R&D ☕", "用户": "测试", "emoji": "🚀" * 100}
@@ -216,6 +216,6 @@ def test_malformed_models_file_is_refused_at_init_and_calls_still_work(
     from tokenprint.catalog import models
 
     assert models.resolve("acme-1").record is None  # nothing half-registered
-    provider = mock_sdks.PROVIDERS["openai"]
-    out = mock_sdks.run_shape(provider, provider.shapes["sync"])
+    provider = sdk_matrix.PROVIDERS["openai"]
+    out = sdk_matrix.run_shape(provider, provider.shapes["sync"])
     assert out.error is None

@@ -7,8 +7,8 @@ import inspect
 from typing import Any
 
 import pytest
-from cassette_support import cassette, records
 
+from tests.support.cassettes import cassette, records
 from tokenprint import EcoLogits
 from tokenprint.impacts.results import Impacts
 

@@ -17,8 +17,7 @@ import pytest
 
 openai = pytest.importorskip("openai")
 
-from cassette_support import openai_include_usage, use_cassette  # noqa: E402
-
+from tests.support.cassettes import openai_include_usage, use_cassette  # noqa: E402
 from tokenprint import EcoLogits, events  # noqa: E402
 from tokenprint.errors import BudgetExceeded  # noqa: E402
 from tokenprint.estimator import Estimator  # noqa: E402

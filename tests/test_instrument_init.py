@@ -16,15 +16,15 @@ import pytest
 from tokenprint import EcoLogits, TokenprintError, instrument
 from tokenprint.instrument import SDKS, parse_version
 
-TESTS = Path(__file__).parent
-SRC = TESTS.parent / "src"
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src"
 
 
 def _run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Run ``code`` in a fresh interpreter, outside pytest (no PYTEST_CURRENT_TEST)."""
     clean = {k: v for k, v in os.environ.items() if k not in ("PYTEST_CURRENT_TEST",)}
     clean.update(env)
-    clean["PYTHONPATH"] = os.pathsep.join([str(SRC), str(TESTS)])
+    clean["PYTHONPATH"] = os.pathsep.join([str(SRC), str(ROOT)])  # tokenprint, tests.support
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         capture_output=True,
@@ -147,7 +147,7 @@ def test_instrumentation_error_swallowed_outside_pytest() -> None:
         """
         import logging
         import openai
-        from cassette_support import use_cassette
+        from tests.support.cassettes import use_cassette
         from tokenprint import EcoLogits
         from tokenprint.estimator import Estimator
 
@@ -261,8 +261,9 @@ def test_a_method_another_library_wrapped_first_is_wrapped_around_and_both_run()
     # OpenTelemetry's and Langfuse's instrumentors patch with wrapt too
     openai = pytest.importorskip("openai")
     import wrapt
-    from cassette_support import use_cassette
     from openai.resources.chat.completions import Completions
+
+    from tests.support.cassettes import use_cassette
 
     original = vars(Completions)["create"]
     seen: list[Any] = []
@@ -287,8 +288,9 @@ def test_a_method_another_library_wrapped_first_is_wrapped_around_and_both_run()
 def test_a_method_another_library_wraps_afterwards_still_carries_impacts() -> None:
     openai = pytest.importorskip("openai")
     import wrapt
-    from cassette_support import use_cassette
     from openai.resources.chat.completions import Completions
+
+    from tests.support.cassettes import use_cassette
 
     original = vars(Completions)["create"]
     seen: list[Any] = []

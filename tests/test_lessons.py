@@ -14,14 +14,13 @@ import pytest
 openai = pytest.importorskip("openai")
 anthropic = pytest.importorskip("anthropic")
 
-from cassette_support import (  # noqa: E402
+from tests.support.cassettes import (  # noqa: E402
     closable,
     openai_include_usage,
     request_id,
     sdk_method,
     use_cassette,
 )
-
 from tokenprint import EcoLogits, events  # noqa: E402
 from tokenprint.instrument import SDKS  # noqa: E402
 from tokenprint.records import RequestRecord  # noqa: E402

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from science_support import ACC, MIX, SERVER
 
+from tests.support.profiles import ACC, MIX, SERVER
 from tokenprint.impacts import llm, serving
 from tokenprint.impacts.llm import coefficients, parts, request, terms
 from tokenprint.impacts.profiles import (

@@ -7,9 +7,9 @@ import warnings
 from typing import Any
 
 import pytest
-from cassette_support import cassette, records
 
 import tokenprint
+from tests.support.cassettes import cassette, records
 from tokenprint import EcoLogits
 from tokenprint.impacts.results import Impacts
 

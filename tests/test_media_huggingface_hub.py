@@ -4,9 +4,9 @@ hand-written cassettes."""
 from __future__ import annotations
 
 import pytest
-from cassette_support import cassette, records
 
 import tokenprint
+from tests.support.cassettes import cassette, records
 from tokenprint import EcoLogits
 from tokenprint.impacts.results import Impacts
 

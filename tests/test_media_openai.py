@@ -10,8 +10,7 @@ import pytest
 
 openai = pytest.importorskip("openai")
 
-from cassette_support import cassette, records  # noqa: E402
-
+from tests.support.cassettes import cassette, records  # noqa: E402
 from tokenprint import EcoLogits  # noqa: E402
 from tokenprint.impacts.results import Impacts  # noqa: E402
 

@@ -6,9 +6,9 @@ import types
 from typing import Any
 
 import pytest
-from cassette_support import cassette, records
 from pydantic import BaseModel
 
+from tests.support.cassettes import cassette, records
 from tokenprint import EcoLogits
 from tokenprint.impacts.results import Impacts
 

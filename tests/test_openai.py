@@ -10,15 +10,15 @@ import pytest
 
 openai = pytest.importorskip("openai")
 
-from cassette_support import (  # noqa: E402
+from pydantic import BaseModel  # noqa: E402
+
+from tests.support.cassettes import (  # noqa: E402
     closable,
     openai_include_usage,
     request_id,
     sdk_method,
     use_cassette,
 )
-from pydantic import BaseModel  # noqa: E402
-
 from tokenprint import EcoLogits  # noqa: E402
 from tokenprint.impacts.results import Impacts  # noqa: E402
 

@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import pytest
-from exporter_records import make_record
 
+from tests.support.exporter_records import make_record
 from tokenprint import EcoLogits, events
 
 pytest.importorskip("opentelemetry.sdk")

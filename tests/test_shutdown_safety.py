@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx2
-import mock_sdks
 import pytest
 
+from tests.support import sdk_matrix
 from tokenprint import EcoLogits, instrument
 from tokenprint.instrument import SDKS
 
@@ -37,8 +37,8 @@ class _ShutdownAt(list[Any]):
 def _stream_shapes() -> list[Any]:
     return [
         pytest.param(p, s.name, id=f"{p}-{s.name}")
-        for p in mock_sdks.available()
-        for s in mock_sdks.PROVIDERS[p].covered().values()
+        for p in sdk_matrix.available()
+        for s in sdk_matrix.PROVIDERS[p].covered().values()
         if s.stream
     ]
 
@@ -62,7 +62,7 @@ def _wrapped_now() -> list[str]:
 @pytest.fixture
 def _restore() -> Iterator[None]:
     yield
-    mock_sdks.restore_globals()
+    sdk_matrix.restore_globals()
 
 
 @pytest.mark.usefixtures("_restore")
@@ -70,9 +70,9 @@ def _restore() -> Iterator[None]:
 def test_shutdown_while_a_stream_is_open_keeps_every_chunk_and_unpatches(
     provider_name: str, shape_name: str
 ) -> None:
-    provider = mock_sdks.PROVIDERS[provider_name]
+    provider = sdk_matrix.PROVIDERS[provider_name]
     shape = provider.shapes[shape_name]
-    ref = mock_sdks.run_shape(provider, shape)
+    ref = sdk_matrix.run_shape(provider, shape)
     assert len(ref.chunks) >= 3
     EcoLogits.init(providers=[provider_name])
     wire = provider.wire(shape)
@@ -83,15 +83,15 @@ def test_shutdown_while_a_stream_is_open_keeps_every_chunk_and_unpatches(
     else:
         value, _ = shape.run(client, chunks)
     assert list(chunks) == ref.chunks
-    assert mock_sdks.snapshot(value) == ref.result
+    assert sdk_matrix.snapshot(value) == ref.result
     assert instrument.patched() == []
     assert _wrapped_now() == []
 
 
 def _answer(request: Any) -> Any:
-    status, headers, body = mock_sdks._load("openai", "chat_completion")[""]
+    status, headers, body = sdk_matrix._load("openai", "chat_completion")[""]
     if b'"stream": true' in request.content or b'"stream":true' in request.content:
-        status, headers, body = mock_sdks._load("openai", "chat_stream_usage")[""]
+        status, headers, body = sdk_matrix._load("openai", "chat_stream_usage")[""]
     return httpx2.Response(status, headers=headers, content=body, request=request)
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from script_support import load_script
-
 import tokenprint
+from tests.support.scripts import load_script
 from tokenprint.catalog._files import read_csv
 
 CRITERIA = {"energy", "gwp", "wcf", "adpe"}

@@ -1,5 +1,10 @@
 """Real SDK clients on a mock transport, for the reliability suite and the benchmarks.
 
+:data:`PROVIDERS` is the provider matrix: every SDK with an adapter, with its client factory
+and its call shapes. The fault, hostile-input, shutdown, first-read and generated-token-count
+tests run every shape of every provider here (``available()``), and
+``tests/test_faults.py`` fails when an adapter module has no shape here.
+
 Each provider's wire answers are the hand-written cassettes under ``tests/cassettes/`` (the
 first interaction's status, headers and body), served by an ``httpx2``/``httpx``
 ``MockTransport`` plugged into the SDK's own client, so the SDK parses real bytes. A
@@ -42,7 +47,7 @@ __all__ = [
     "snapshot",
 ]
 
-CASSETTES = Path(__file__).parent / "cassettes"
+CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
 MODES = ("ok", "http_400", "http_500", "timeout", "cut")
 """How a Wire answers: as recorded, an HTTP 400 or 500, a read timeout, or (streams) the
 connection reset after the first events."""

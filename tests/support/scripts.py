@@ -8,7 +8,7 @@ from types import ModuleType
 
 __all__ = ["load_script"]
 
-SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
 def load_script(name: str) -> ModuleType:

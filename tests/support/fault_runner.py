@@ -1,11 +1,12 @@
 """Fault-injection runner, executed in a subprocess by ``tests/test_faults.py``.
 
-``python tests/fault_runner.py <provider>`` runs, for every call shape of the provider
-(``mock_sdks.PROVIDERS``): the call uninstrumented (the reference), then instrumented with
-each internal step made to fail in turn (:data:`FAULTS`), then instrumented against each SDK
-failure (HTTP 400/500, timeout, connection reset mid-stream). It prints one JSON object per
-run. It runs outside pytest, with ``TOKENPRINT_STRICT=0``: the production behaviour (log once,
-hand back the SDK's result) is what gets tested, not the strict mode of the test suite.
+``python -m tests.support.fault_runner <provider>`` (from the checkout) runs, for every call
+shape of the provider (``sdk_matrix.PROVIDERS``): the call uninstrumented (the reference),
+then instrumented with each internal step made to fail in turn (:data:`FAULTS`), then
+instrumented against each SDK failure (HTTP 400/500, timeout, connection reset mid-stream).
+It prints one JSON object per run. It runs outside pytest, with ``TOKENPRINT_STRICT=0``: the
+production behaviour (log once, hand back the SDK's result) is what gets tested, not the
+strict mode of the test suite.
 """
 
 from __future__ import annotations
@@ -16,13 +17,9 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import mock_sdks
-
+from tests.support import sdk_matrix
 from tokenprint import events
 
 __all__ = ["FAULTS", "IMPACTS_FAILED", "STREAM_ONLY", "applies", "main"]
@@ -282,7 +279,7 @@ IMPACTS_FAILED = frozenset({"extract", "extract_late", "catalog", "compute", "im
 """Faults after which the answer carries impacts with an ``instrumentation-error``."""
 
 
-def applies(provider: mock_sdks.Provider, shape: mock_sdks.Shape, fault: str) -> bool:
+def applies(provider: sdk_matrix.Provider, shape: sdk_matrix.Shape, fault: str) -> bool:
     """Whether the fault's step exists for this shape (streams accumulate; only targets that
     declare ``pending`` estimate before sending)."""
     if fault in STREAM_ONLY:
@@ -306,7 +303,7 @@ class _Lines(logging.Handler):
         self.lines.append(record.getMessage().splitlines()[0])
 
 
-def _impacts(out: mock_sdks.Outcome) -> Any:
+def _impacts(out: sdk_matrix.Outcome) -> Any:
     imp = out.impacts
     if imp is None:
         return None
@@ -314,8 +311,8 @@ def _impacts(out: mock_sdks.Outcome) -> Any:
 
 
 def _instrumented(
-    provider: mock_sdks.Provider,
-    shape: mock_sdks.Shape,
+    provider: sdk_matrix.Provider,
+    shape: sdk_matrix.Shape,
     mode: str,
     fault: Fault | None,
     hits: list[int],
@@ -330,7 +327,7 @@ def _instrumented(
         with (fault or _no_fault)(provider.name, hits) as init_kw:
             EcoLogits.init(providers=[provider.name], **init_kw)
             with EcoLogits.track() as t:
-                out = mock_sdks.run_shape(provider, shape, mode)
+                out = sdk_matrix.run_shape(provider, shape, mode)
             EcoLogits.shutdown()
     finally:
         log.removeHandler(lines)
@@ -350,12 +347,12 @@ def _no_fault(provider: str, hits: list[int]) -> Iterator[dict[str, Any]]:
 
 def main(name: str) -> None:
     logging.getLogger("tokenprint").propagate = False
-    provider = mock_sdks.PROVIDERS[name]
+    provider = sdk_matrix.PROVIDERS[name]
     emit = sys.stdout.write
     for shape in provider.shapes.values():
-        modes = [m for m in mock_sdks.MODES if shape.stream or m != "cut"]
+        modes = [m for m in sdk_matrix.MODES if shape.stream or m != "cut"]
         for mode in modes:
-            ref = mock_sdks.run_shape(provider, shape, mode).as_json()
+            ref = sdk_matrix.run_shape(provider, shape, mode).as_json()
             row = _instrumented(provider, shape, mode, None, [])
             emit(
                 MARK

@@ -17,7 +17,7 @@ from tokenprint.records import RequestRecord
 
 __all__ = ["CASSETTES", "Records", "cassette", "records", "use_cassette"]
 
-CASSETTES = Path(__file__).parent / "cassettes"
+CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
 
 
 def _upper_method(request: Any) -> Any:
