@@ -1,4 +1,4 @@
-"""Fault-injection runner, executed in a subprocess by ``tests/test_faults.py``.
+"""Fault-injection runner, executed in a subprocess by ``tests/reliability/test_faults.py``.
 
 ``python -m tests.support.fault_runner <provider>`` (from the checkout) runs, for every call
 shape of the provider (``sdk_matrix.PROVIDERS``): the call uninstrumented (the reference),

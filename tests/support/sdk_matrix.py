@@ -3,7 +3,7 @@
 :data:`PROVIDERS` is the provider matrix: every SDK with an adapter, with its client factory
 and its call shapes. The fault, hostile-input, shutdown, first-read and generated-token-count
 tests run every shape of every provider here (``available()``), and
-``tests/test_faults.py`` fails when an adapter module has no shape here.
+``tests/reliability/test_faults.py`` fails when an adapter module has no shape here.
 
 Each provider's wire answers are the hand-written cassettes under ``tests/cassettes/`` (the
 first interaction's status, headers and body), served by an ``httpx2``/``httpx``

@@ -16,7 +16,7 @@ import pytest
 from tokenprint import EcoLogits, TokenprintError, instrument
 from tokenprint.instrument import SDKS, parse_version
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src"
 
 

@@ -20,9 +20,9 @@ from tokenprint.instrument import SDKS
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # litellm: no network at import
 
-SRC = Path(__file__).parent.parent / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 ADAPTED = ("mistralai", "cohere", "huggingface_hub", "google_genai", "litellm")
-"""The SDKs of the adapters tested here (openai/anthropic: tests/test_instrument_init.py)."""
+"""The SDKs of the adapters tested here (openai/anthropic: test_instrument_init.py)."""
 
 EXPECTED = {
     "mistralai": (

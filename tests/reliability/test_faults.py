@@ -29,7 +29,7 @@ from tests.support import fault_runner, sdk_matrix
 
 pytestmark = pytest.mark.timeout(600)
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 """The checkout: the subprocesses import ``tests.support`` from it."""
 PROVIDERS = sdk_matrix.available()
 SHAPES = [(p, s) for p in PROVIDERS for s in sdk_matrix.PROVIDERS[p].covered().values()]

@@ -356,7 +356,7 @@ def test_plugin_is_registered_as_a_pytest11_entry_point() -> None:
 
 def test_marker_and_fixture_on_an_instrumented_openai_call(pytester: pytest.Pytester) -> None:
     pytest.importorskip("openai")
-    cassette = Path(__file__).parent / "cassettes" / "budgets" / "chat_one.yaml"
+    cassette = Path(__file__).parents[1] / "cassettes" / "budgets" / "chat_one.yaml"
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile(
         test_inner=f"""

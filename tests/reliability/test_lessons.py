@@ -57,7 +57,7 @@ def test_init_with_a_provider_whose_sdk_moved_or_lacks_an_extra_does_not_raise(
 def test_sdk_extras_are_not_pinned_narrowly() -> None:
     # ecologits pinned openai<2 and anthropic<0.46, conflicting with users' stacks
     tomllib = pytest.importorskip("tomllib")  # Python 3.11+
-    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
     extras = pyproject["project"]["optional-dependencies"]
     assert extras["openai"] == ["openai>=1.0"]
     assert extras["anthropic"] == ["anthropic>=0.40"]

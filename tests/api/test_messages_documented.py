@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # A code is the first argument of a WarningMessage/ErrorMessage, or the first item of a
 # (code, message) constant such as ``ESTIMATED_OUTPUT = ("output-tokens-estimated", "...")``.
 _MESSAGE = re.compile(r'(?:WarningMessage|ErrorMessage)\(\s*"([a-z]+(?:-[a-z]+)+)"')
