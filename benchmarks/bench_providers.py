@@ -1,6 +1,6 @@
 """Overhead of the instrumentation for every adapter, and memory over 100,000 calls.
 
-For each provider with an adapter in place (the scenarios of ``tests/mock_sdks.py``: the
+For each provider with an adapter in place (the scenarios of ``tests/sdk_matrix.py``: the
 real SDK client on a mock transport answering from our cassettes), prints:
 
 * **per call, end to end**: the SDK's chat call with its original methods and with
@@ -47,10 +47,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
-import mock_sdks  # noqa: E402  (the scenarios live with the tests)
 from _processes import in_processes  # noqa: E402
+
+from tests.support import sdk_matrix  # noqa: E402  (the scenarios live with the tests)
 
 __all__ = ["main"]
 
@@ -70,7 +71,7 @@ class Captured(NamedTuple):
     chunks: list[Any]
 
 
-def capture(provider: mock_sdks.Provider, shape: mock_sdks.Shape) -> Captured:
+def capture(provider: sdk_matrix.Provider, shape: sdk_matrix.Shape) -> Captured:
     """Run ``shape`` instrumented once and keep what the core received (the answer, or the
     stream's chunk objects)."""
     from tokenprint import EcoLogits
@@ -111,7 +112,7 @@ def capture(provider: mock_sdks.Provider, shape: mock_sdks.Shape) -> Captured:
     streams.Tap.__init__ = spy_init  # type: ignore[method-assign]
     try:
         EcoLogits.init(providers=[provider.name])
-        out = mock_sdks.run_shape(provider, shape)
+        out = sdk_matrix.run_shape(provider, shape)
         assert out.error is None, out.error
     finally:
         core._handle = handle  # type: ignore[assignment]
@@ -138,8 +139,8 @@ def _switch(switches: list[Switch], on: bool) -> None:
 
 
 def _pairs(
-    provider: mock_sdks.Provider,
-    shape: mock_sdks.Shape,
+    provider: sdk_matrix.Provider,
+    shape: sdk_matrix.Shape,
     wires: list[Any],
     n: int,
     budget: float = math.inf,
@@ -156,7 +157,7 @@ def _pairs(
     from tokenprint import EcoLogits
 
     EcoLogits.init(providers=[provider.name])
-    mock_sdks.run_shape(provider, shape)  # imports what the call needs: its targets get patched
+    sdk_matrix.run_shape(provider, shape)  # imports what the call needs: its targets get patched
     switches = _switches()
     assert switches, provider.name
     try:
@@ -168,7 +169,7 @@ def _pairs(
 
         ticks: list[float] = []
         if gaps is not None:
-            mock_sdks.on_chunk = partial(_tick, ticks.append)
+            sdk_matrix.on_chunk = partial(_tick, ticks.append)
 
         def run(k: int, on: bool) -> float:
             _switch(switches, on)
@@ -201,7 +202,7 @@ def _pairs(
             if i >= 20 and time.monotonic() - start > budget:
                 break
     finally:
-        mock_sdks.on_chunk = None
+        sdk_matrix.on_chunk = None
         gc.enable()
         gc.unfreeze()
         _switch(switches, True)
@@ -227,7 +228,7 @@ def e2e(name: str, n: int, budget: float) -> dict[str, float]:
     measured with ``litellm.disable_streaming_logging``: by default it hands every chunk to a
     logging thread, whose turns at the GIL move the per-chunk difference by +-15 us either
     way, far above tokenprint's share (its calls keep their logging)."""
-    provider = mock_sdks.PROVIDERS[name]
+    provider = sdk_matrix.PROVIDERS[name]
     shape = provider.shapes["sync"]
     (call,) = _pairs(provider, shape, [provider.wire(shape)], n)
     out = {"call_plain": statistics.median(p for p, _ in call), "call_added": _added(call)}
@@ -271,7 +272,7 @@ def _numbered(event: bytes, k: int) -> bytes:
     return "\n".join(lines).encode()
 
 
-def _stretched(wire: mock_sdks.Wire, extra: int) -> None:
+def _stretched(wire: sdk_matrix.Wire, extra: int) -> None:
     """Add ``extra`` copies of the stream's middle (content) event to every answer."""
     out = {}
     for path, (status, headers, body) in wire.answers.items():
@@ -333,7 +334,7 @@ def bench_isolated(cap: Captured, stream: Captured | None, n: int) -> tuple[floa
     return t_inst - t_plain, per_chunk
 
 
-def bench_cold(provider: mock_sdks.Provider, cap: Captured, n: int) -> float:
+def bench_cold(provider: sdk_matrix.Provider, cap: Captured, n: int) -> float:
     """Added seconds per call of the patched method around a ready answer, each call timed
     right after a real, uninstrumented call of the same SDK method on the same resource,
     whose fresh answer it is handed: the caches as the SDK leaves them, as in an
@@ -403,7 +404,7 @@ class _Box:
         return self.chunk
 
 
-def bench_chunk_cold(provider: mock_sdks.Provider, cap: Captured, streams: int) -> float:
+def bench_chunk_cold(provider: sdk_matrix.Provider, cap: Captured, streams: int) -> float:
     """Added seconds per chunk of the stream tap, each chunk timed right after the SDK made
     it: the long stream run uninstrumented, and every chunk, as it reaches the caller, passed
     through the tap the adapter's target gets (the core's generator around the SDK's
@@ -444,11 +445,11 @@ def bench_chunk_cold(provider: mock_sdks.Provider, cap: Captured, streams: int) 
                 next(step)
                 out.append(_clock() - t)
 
-            mock_sdks.on_chunk = tick
+            sdk_matrix.on_chunk = tick
             client = provider.client_for(wire, False)
             shape.run(client, None)
     finally:
-        mock_sdks.on_chunk = None
+        sdk_matrix.on_chunk = None
         events.set_current(None)
     return statistics.median(times[1]) - statistics.median(times[0])
 
@@ -492,13 +493,13 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(e2e(child, int(pairs), float(seconds))))
         return
     quick = "--quick" in args
-    wanted = [a for a in args if not a.startswith("-")] or mock_sdks.available()
+    wanted = [a for a in args if not a.startswith("-")] or sdk_matrix.available()
     processes, n, budget = (2, 100, 3.0) if quick else (5, 1500, 20.0)
     calls = 20_000 if quick else 100_000
     rows = []
     for name in wanted:
         runs = bench_e2e(name, processes, n, budget)
-        provider = mock_sdks.PROVIDERS[name]
+        provider = sdk_matrix.PROVIDERS[name]
         cap = capture(provider, provider.shapes["sync"])
         stream_shape = provider.shapes.get("stream")
         scap = capture(provider, stream_shape) if stream_shape is not None else None
@@ -509,7 +510,7 @@ def main(argv: list[str] | None = None) -> None:
             chunk_cold = bench_chunk_cold(provider, scap, 10 if quick else 50)
         early, late = bench_memory(cap, calls)
         rows.append((name, runs, cold, iso_call, chunk_cold, iso_chunk, early, late))
-        mock_sdks.restore_globals()
+        sdk_matrix.restore_globals()
         print(f"{name} done", file=sys.stderr, flush=True)
 
     def us(v: float | None, digits: int = 1) -> str:

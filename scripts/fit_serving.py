@@ -7,7 +7,7 @@ by least squares on the logarithms of the measured energy per output token and i
 latency of the text tasks; prints them and the fit's quality (share of configurations within
 x1.5 and x2, per task and per model). :func:`fit_diffusion` does the same for image and video
 generation on ``data/mlenergy_diffusion.csv`` and ``data/diffusion_architectures.csv``
-(the constants of tokenprint.impacts.image). ``tests/test_fit.py`` re-runs both and checks
+(the constants of tokenprint.impacts.image). ``tests/science/test_fit.py`` re-runs both and checks
 the constants in the code are their output.
 
     python scripts/fit_serving.py            # constants and quality

@@ -2,7 +2,7 @@
 
 Run ``python scripts/gen_catalog_docs.py`` after changing data/models.csv or
 data/electricity_mixes.csv; ``--check`` exits 1 when the committed pages are out of date
-(tests/test_catalog_docs.py runs the same comparison).
+(tests/catalog/test_catalog_docs.py runs the same comparison).
 """
 
 from __future__ import annotations

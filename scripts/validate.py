@@ -1,7 +1,7 @@
 """Compare tokenprint's estimates with every published figure in data/validation.csv (dev only).
 
 ``python scripts/validate.py`` rewrites the tables and the summary in docs/validation.md;
-``--check`` exits 1 when they are stale (tests/test_validation_doc.py runs the same check);
+``--check`` exits 1 when they are stale (tests/science/test_validation_doc.py runs the same check);
 ``--plot`` also rewrites docs/img/validation.png.
 """
 

@@ -1,0 +1,192 @@
+"""OpenTelemetry exporter: metrics (in-memory reader, and real OTLP/HTTP to a loopback
+receiver) and span attributes on the current span."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+import pytest
+
+from tests.support.exporter_records import make_record
+from tokenprint import EcoLogits, events
+
+pytest.importorskip("opentelemetry.sdk")
+
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
+    ExportMetricsServiceResponse,
+)
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
+    InMemorySpanExporter,
+)
+
+CRITERIA = ("energy", "gwp", "adpe", "pe", "wcf")
+
+
+def _points(reader: InMemoryMetricReader) -> dict[str, list[Any]]:
+    """metric name -> its data points, from one collection."""
+    data = reader.get_metrics_data()
+    out: dict[str, list[Any]] = {}
+    assert data is not None
+    for rm in data.resource_metrics:
+        for sm in rm.scope_metrics:
+            for m in sm.metrics:
+                out.setdefault(m.name, []).extend(m.data.data_points)
+    return out
+
+
+def test_counters_and_histograms_per_criterion_with_attributes() -> None:
+    reader = InMemoryMetricReader()
+    EcoLogits.init(meter_provider=MeterProvider(metric_readers=[reader]))
+    a = make_record(labels={"task": "summarise"})
+    b = make_record(labels={"task": "summarise"}, output_tokens=500)
+    events.run_after(a)
+    events.run_after(b)
+    points = _points(reader)
+    for name in CRITERIA:
+        (total,) = points[f"tokenprint.{name}"]
+        ia, ib = a.impacts.criterion(name), b.impacts.criterion(name)
+        assert ia is not None and ib is not None
+        lo_a, hi_a, lo_b, hi_b = ia.min, ia.max, ib.min, ib.max
+        assert total.value == pytest.approx(ia.central + ib.central, rel=1e-12)
+        (low,) = points[f"tokenprint.{name}.min"]
+        (high,) = points[f"tokenprint.{name}.max"]
+        assert low.value == pytest.approx(lo_a + lo_b) and high.value == pytest.approx(hi_a + hi_b)
+        (hist,) = points[f"tokenprint.request.{name}"]
+        assert hist.count == 2
+        assert hist.sum == pytest.approx(ia.central + ib.central, rel=1e-12)
+    (requests,) = points["tokenprint.requests"]
+    assert requests.value == 2
+    assert dict(requests.attributes) == {
+        "provider": "openai",
+        "model": "gpt-4o-mini",
+        "endpoint": "chat.completions.create",
+        "task": "summarise",
+    }
+
+
+def test_labels_split_series() -> None:
+    reader = InMemoryMetricReader()
+    EcoLogits.init(meter_provider=MeterProvider(metric_readers=[reader]))
+    events.run_after(make_record(labels={"task": "a"}))
+    events.run_after(make_record(labels={"task": "b"}))
+    tasks = {p.attributes["task"] for p in _points(reader)["tokenprint.gwp"]}
+    assert tasks == {"a", "b"}
+
+
+def test_impacts_become_attributes_of_the_current_span() -> None:
+    spans = InMemorySpanExporter()
+    tp = TracerProvider()
+    tp.add_span_processor(SimpleSpanProcessor(spans))
+    EcoLogits.init(exporters="opentelemetry")
+    record = make_record()
+    with tp.get_tracer("test").start_as_current_span("chat gpt-4o-mini"):
+        events.run_after(record)
+    (span,) = spans.get_finished_spans()
+    attrs = dict(span.attributes or {})
+    gwp = record.impacts.gwp
+    assert gwp is not None
+    assert attrs["tokenprint.impacts.gwp"] == gwp.central
+    assert attrs["tokenprint.impacts.gwp.min"] == gwp.min
+    assert attrs["tokenprint.impacts.gwp.max"] == gwp.max
+    assert attrs["tokenprint.methodology_version"] == record.impacts.methodology_version
+    assert {f"tokenprint.impacts.{c}" for c in CRITERIA} <= set(attrs)
+
+
+def test_no_current_span_is_fine() -> None:
+    reader = InMemoryMetricReader()
+    EcoLogits.init(meter_provider=MeterProvider(metric_readers=[reader]))
+    events.run_after(make_record())  # no span: metrics only, no error
+    assert "tokenprint.gwp" in _points(reader)
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    bodies: list[tuple[str, bytes]]
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).bodies.append((self.path, body))
+        reply = ExportMetricsServiceResponse().SerializeToString()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, list[tuple[str, bytes]]]]:
+    bodies: list[tuple[str, bytes]] = []
+    handler = type("Handler", (_Receiver,), {"bodies": bodies})
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", bodies
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_otlp_http_endpoint_receives_the_metrics_on_shutdown(
+    receiver: tuple[str, list[tuple[str, bytes]]],
+) -> None:
+    url, bodies = receiver
+    EcoLogits.init(opentelemetry_endpoint=url, labels={"team": "search"})
+    record = make_record(labels={"team": "search"})
+    events.run_after(record)
+    EcoLogits.shutdown()  # flushes the periodic reader
+    assert bodies, "nothing was POSTed to the receiver"
+    assert {path for path, _ in bodies} == {"/v1/metrics"}
+    values: dict[str, float] = {}
+    attributes: dict[str, str] = {}
+    service = ""
+    for _, body in bodies:
+        req = ExportMetricsServiceRequest()
+        req.ParseFromString(body)
+        for rm in req.resource_metrics:
+            for kv in rm.resource.attributes:
+                if kv.key == "service.name":
+                    service = kv.value.string_value
+            for sm in rm.scope_metrics:
+                assert sm.scope.name == "tokenprint"
+                for m in sm.metrics:
+                    if m.HasField("sum"):
+                        for p in m.sum.data_points:
+                            values[m.name] = p.as_double or float(p.as_int)
+                            attributes = {a.key: a.value.string_value for a in p.attributes}
+    gwp = record.impacts.gwp
+    assert gwp is not None
+    assert values["tokenprint.gwp"] == pytest.approx(gwp.central, rel=1e-12)
+    assert values["tokenprint.requests"] == 1
+    assert attributes["model"] == "gpt-4o-mini" and attributes["team"] == "search"
+    assert service == "tokenprint"
+
+
+def test_otel_service_name_from_the_environment_wins(
+    receiver: tuple[str, list[tuple[str, bytes]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "chatbot")
+    url, bodies = receiver
+    EcoLogits.init(opentelemetry_endpoint=url)
+    events.run_after(make_record())
+    EcoLogits.shutdown()
+    req = ExportMetricsServiceRequest()
+    req.ParseFromString(bodies[0][1])
+    names = [
+        kv.value.string_value
+        for rm in req.resource_metrics
+        for kv in rm.resource.attributes
+        if kv.key == "service.name"
+    ]
+    assert names == ["chatbot"]
