@@ -189,3 +189,17 @@ def test_chat_stream_closed_early_is_accounted_with_an_estimate() -> None:
     assert first.choices[0].delta.content == "One"
     assert recs.usage.output_tokens == 1
     assert [w[0] for w in recs.usage.warnings] == ["output-tokens-estimated"]
+
+
+def test_a_blocking_budget_sees_the_model_set_on_the_client() -> None:
+    from tokenprint import Budget, BudgetExceeded
+
+    with (
+        Budget(per_request={"gwp": "0 g"}, mode="block"),
+        cassette("huggingface_hub", "chat"),
+        records() as recs,
+        pytest.raises(BudgetExceeded, match="refused before sending") as refused,
+    ):
+        _client(MODEL, token="hf_test").chat_completion(MESSAGES, max_tokens=20)
+    assert MODEL in str(refused.value)  # the worst case of the client's model, not of none
+    assert list(recs) == []  # nothing was sent

@@ -155,15 +155,13 @@ def accumulate(provider: str, hits: list[int]) -> Iterator[dict[str, Any]]:
 def pending(provider: str, hits: list[int]) -> Iterator[dict[str, Any]]:
     """Reading the request before sending raises, while a blocking budget wants to see it."""
     from tokenprint import EcoLogits
+    from tokenprint.instrument import core
 
     def fail(call: Any) -> Any:
         raise _boom(hits, "pending")
 
-    def change(t: Any) -> Any:
-        return t._replace(request=t.request._replace(where=fail) if t.request else None)
-
     with (
-        _targets(provider, change),
+        _setattr(core, "pending", fail),
         EcoLogits.budget(total={"energy": "1 GWh"}, mode="block"),
     ):
         yield {}

@@ -27,7 +27,13 @@ from tokenprint.impacts.results import Impacts
 from tokenprint.instrument import streams
 from tokenprint.instrument.account import Scene, attach, failed, impacts_of, publish
 from tokenprint.instrument.contract import Call, Final, Follow, Patch, Target
-from tokenprint.instrument.read import field, is_raw_response, raw_response_type, request_tokens
+from tokenprint.instrument.read import (
+    field,
+    is_raw_response,
+    raw_response_type,
+    request_tokens,
+    requested_model,
+)
 from tokenprint.records import Pending
 
 __all__ = ["make_wrapper", "pending"]
@@ -42,7 +48,7 @@ def pending(call: Call) -> Pending | None:
     if request is None:
         return None
     provider, host = request.where(call)
-    model = request.model(call) if callable(request.model) else call.get(request.model)
+    model = requested_model(call)
     cap: int | None = None
     for name in request.max_tokens:
         value = _argument(call, name)

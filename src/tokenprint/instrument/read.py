@@ -21,13 +21,17 @@ __all__ = [
     "Fields",
     "chars_to_tokens",
     "combined",
+    "counted",
+    "estimated",
     "field",
     "first_int",
     "host_of",
     "is_raw_response",
     "provider_for_host",
     "request_tokens",
+    "requested_model",
     "text_tokens",
+    "usage_for",
 ]
 
 ESTIMATED_OUTPUT = (
@@ -51,10 +55,14 @@ _MAPPINGS: dict[type, bool] = {}
 
 
 def field(obj: Any, name: str) -> Any:
-    """``getattr(obj, name, None)``, cheap on pydantic models: an attribute they lack makes
-    their ``__getattr__`` raise and catch, so the instance ``__dict__`` and the extras are
-    read first, and a name the class does not define either (checked once per class) is
-    absent."""
+    """``getattr(obj, name, None)`` (a key for a mapping), cheap on pydantic models: an
+    attribute they lack makes their ``__getattr__`` raise and catch, so the instance
+    ``__dict__`` and the extras are read first, and a name the class does not define either
+    (checked once per class) is absent."""
+    if obj is None:
+        return None
+    if _is_mapping(obj):
+        return obj.get(name)
     d = getattr(obj, "__dict__", None)
     if d is not None:
         value = d.get(name, _ABSENT)
@@ -197,6 +205,45 @@ def text_tokens(*values: Any) -> int:
     thumb for English, https://platform.openai.com/tokenizer); a list of ints is token ids.
     Used before a request is sent (budgets) and when an answer reports no usage."""
     return chars_to_tokens(sum(_chars(v) for v in values))
+
+
+def requested_model(call: Call) -> Any:
+    """The model a call asks for, as its target's ``Request.model`` names it."""
+    request = call.target.request
+    if request is None:
+        return call.get("model")
+    return request.model(call) if callable(request.model) else call.get(request.model)
+
+
+def usage_for(call: Call, model: Any, **fields: Any) -> Usage:
+    """A Usage of the provider, host and requested model of ``call`` (its target's
+    ``Request``), answered by ``model`` (else the requested one), with ``fields``."""
+    request = call.target.request
+    provider, host = request.where(call) if request is not None else (None, None)
+    requested = requested_model(call)
+    return Usage(provider, model or requested, host=host, requested_model=requested, **fields)
+
+
+def estimated(
+    call: Call, model: Any, chars: int, warning: tuple[str, str] = ESTIMATED_OUTPUT
+) -> Usage:
+    """The Usage of an answer that reported no usage: input tokens from the request's text,
+    output tokens from the ``chars`` characters of the answer, and ``warning``."""
+    tokens = {"input_tokens": request_tokens(call), "output_tokens": chars_to_tokens(chars)}
+    return usage_for(call, model, warnings=(warning,), **tokens)
+
+
+def counted(call: Call, model: Any, u: Any) -> Usage:
+    """The Usage of an answer that reported OpenAI-shaped usage ``u`` (``prompt_tokens``,
+    ``completion_tokens``, their ``*_details``), an object or a mapping."""
+    return usage_for(
+        call,
+        model,
+        input_tokens=first_int(u, "prompt_tokens"),
+        output_tokens=first_int(u, "completion_tokens"),
+        cached_tokens=first_int(field(u, "prompt_tokens_details"), "cached_tokens"),
+        reasoning_tokens=first_int(field(u, "completion_tokens_details"), "reasoning_tokens"),
+    )
 
 
 def request_tokens(call: Call) -> int:

@@ -98,30 +98,42 @@ class Tap:
             raise breach
 
     def end(self) -> None:
+        """The stream ended normally or was closed: finish, then raise a budget breach."""
         self.finish()
         self.reraise()
 
+    @contextlib.contextmanager
+    def watching(self) -> Iterator[None]:
+        """Around the iteration of the stream's chunks: its end, whatever ends it (closed
+        early: ``GeneratorExit``, an SDK error, a cancellation...)."""
+        try:
+            yield
+        except BaseException:
+            self.finish()
+            raise
+        self.end()
+
+    def stopped(self, exc: BaseException) -> None:
+        """The stream's iterator raised ``exc``: its end (a breach is raised on an
+        exhausted stream, where the caller sees it) or an error."""
+        if isinstance(exc, (StopIteration, StopAsyncIteration)):
+            self.end()
+        else:
+            self.finish()
+
 
 def _iter(tap: Tap, inner: Iterator[Any]) -> Iterator[Any]:
-    try:
+    with tap.watching():
         for chunk in inner:
             tap.feed(chunk)
             yield chunk
-    except BaseException:  # closed early (GeneratorExit), SDK error, cancelled...
-        tap.finish()
-        raise
-    tap.end()
 
 
 async def _aiter(tap: Tap, inner: AsyncIterator[Any]) -> AsyncIterator[Any]:
-    try:
+    with tap.watching():
         async for chunk in inner:
             tap.feed(chunk)
             yield chunk
-    except BaseException:  # closed early (GeneratorExit), SDK error, cancelled...
-        tap.finish()
-        raise
-    tap.end()
 
 
 _TAP = "_tokenprint_tap"
@@ -184,11 +196,8 @@ def _tapped_class(cls: type) -> type:
         t: Tap = getattr(self, _TAP)
         try:
             chunk = cls.__next__(self)  # type: ignore[attr-defined]
-        except StopIteration:
-            t.end()
-            raise
-        except BaseException:
-            t.finish()
+        except BaseException as exc:
+            t.stopped(exc)
             raise
         t.feed(chunk)
         return chunk
@@ -197,11 +206,8 @@ def _tapped_class(cls: type) -> type:
         t: Tap = getattr(self, _TAP)
         try:
             chunk = await cls.__anext__(self)  # type: ignore[attr-defined]
-        except StopAsyncIteration:
-            t.end()
-            raise
-        except BaseException:
-            t.finish()
+        except BaseException as exc:
+            t.stopped(exc)
             raise
         t.feed(chunk)
         return chunk

@@ -13,12 +13,10 @@ from typing import Any
 
 from tokenprint.instrument.contract import Accumulator, Builder, Call, Request, Target
 from tokenprint.instrument.read import (
-    ESTIMATED_OUTPUT,
     Fields,
-    chars_to_tokens,
+    estimated,
     first_int,
     host_of,
-    request_tokens,
 )
 from tokenprint.records import Usage
 
@@ -51,21 +49,6 @@ def _counted(call: Call, counts: Any) -> Usage:
         cached_tokens=first_int(counts, "cached_tokens"),
         host=host,
         requested_model=model,
-    )
-
-
-def _estimated(call: Call, chars: int) -> Usage:
-    """A stream that ended before its usage: tokens estimated from the text sent and read."""
-    provider, host = where(call)
-    model = call.kwargs.get("model")
-    return Usage(
-        provider,
-        model,
-        input_tokens=request_tokens(call),
-        output_tokens=chars_to_tokens(chars),
-        host=host,
-        requested_model=model,
-        warnings=(ESTIMATED_OUTPUT,),
     )
 
 
@@ -118,7 +101,7 @@ class Events(Accumulator):
             return None  # the request failed before any event (HTTP error, timeout)
         if self.counts is not None:
             return _counted(self.call, self.counts)
-        return _estimated(self.call, self.chars)
+        return estimated(self.call, None, self.chars)
 
 
 REQUEST = Request(

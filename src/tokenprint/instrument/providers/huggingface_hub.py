@@ -15,9 +15,8 @@ from typing import Any
 from tokenprint.instrument.contract import Accumulator, Builder, Call, Request, Target
 from tokenprint.instrument.read import (
     ESTIMATED_INPUT,
-    ESTIMATED_OUTPUT,
     ChatChunks,
-    chars_to_tokens,
+    estimated,
     first_int,
     host_of,
     provider_for_host,
@@ -63,10 +62,6 @@ def _usage(call: Call, answered: Any, inp: int, out: int, *warnings: tuple[str, 
                  host=host, requested_model=model, warnings=warnings)  # fmt: skip
 
 
-def _estimated(call: Call, answered: Any, chars: int) -> Usage:
-    return _usage(call, answered, request_tokens(call), chars_to_tokens(chars), ESTIMATED_OUTPUT)
-
-
 def _generated(call: Call, inp: int, out: int) -> Usage:
     if inp:  # else the server did not count the prompt: estimated from the request
         return _usage(call, None, inp, out)
@@ -76,7 +71,7 @@ def _generated(call: Call, inp: int, out: int) -> Usage:
 def _chat(call: Call, answered: Any, u: Any, chars: int) -> Usage:
     """Counted when the answer reported its usage ``u``, else estimated from its text."""
     if u is None:
-        return _estimated(call, answered, chars)
+        return estimated(call, _name(answered), chars)
     return _usage(call, answered, first_int(u, "prompt_tokens"), first_int(u, "completion_tokens"))
 
 
@@ -103,7 +98,7 @@ class ChatStream(ChatChunks):
 def generation_usage(call: Call, resp: Any) -> Builder | None:
     """A TextGenerationOutput (``details=True``) or the bare generated ``str``."""
     if isinstance(resp, str):
-        return partial(_estimated, call, None, len(resp))
+        return partial(estimated, call, None, len(resp))
     details = getattr(resp, "details", None)
     if details is None:
         return None
@@ -133,7 +128,7 @@ class TextStream(Accumulator):
     def usage(self) -> Usage:
         d = self.details
         if d is None:
-            return _estimated(self.call, None, self.chars)
+            return estimated(self.call, None, self.chars)
         return _generated(self.call, first_int(d, "input_length"), first_int(d, "generated_tokens"))
 
 

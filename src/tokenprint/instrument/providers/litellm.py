@@ -15,14 +15,12 @@ from typing import Any
 
 from tokenprint.instrument.contract import Builder, Call, Request, Target
 from tokenprint.instrument.read import (
-    ESTIMATED_OUTPUT,
     ChatChunks,
-    chars_to_tokens,
+    counted,
+    estimated,
     field,
-    first_int,
     host_of,
     provider_for_host,
-    request_tokens,
 )
 from tokenprint.records import Usage
 
@@ -65,22 +63,7 @@ def where(call: Call) -> tuple[str | None, str | None]:
 def _usage(call: Call, model: Any, u: Any, chars: int) -> Usage:
     """Counted when the answer reported its usage ``u``, else estimated from the request's
     text and the ``chars`` of the answer."""
-    provider, host = where(call)
-    requested = call.get("model")
-    if u is None:
-        return Usage(provider, model or requested, input_tokens=request_tokens(call),
-                     output_tokens=chars_to_tokens(chars), host=host, requested_model=requested,
-                     warnings=(ESTIMATED_OUTPUT,))  # fmt: skip
-    return Usage(
-        provider,
-        model or requested,
-        input_tokens=first_int(u, "prompt_tokens"),
-        output_tokens=first_int(u, "completion_tokens"),
-        cached_tokens=first_int(field(u, "prompt_tokens_details"), "cached_tokens"),
-        reasoning_tokens=first_int(field(u, "completion_tokens_details"), "reasoning_tokens"),
-        host=host,
-        requested_model=requested,
-    )
+    return estimated(call, model, chars) if u is None else counted(call, model, u)
 
 
 def response_usage(call: Call, resp: Any) -> Builder | None:

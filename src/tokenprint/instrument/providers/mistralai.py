@@ -13,15 +13,7 @@ from functools import partial
 from typing import Any
 
 from tokenprint.instrument.contract import Builder, Call, Request, Target
-from tokenprint.instrument.read import (
-    ESTIMATED_OUTPUT,
-    ChatChunks,
-    chars_to_tokens,
-    field,
-    first_int,
-    host_of,
-    request_tokens,
-)
+from tokenprint.instrument.read import ChatChunks, counted, estimated, field, host_of
 from tokenprint.records import Usage
 
 __all__ = ["TARGETS", "where"]
@@ -40,44 +32,12 @@ def where(call: Call) -> tuple[str, str | None]:
     return "mistralai", host_of(server_url)
 
 
-def _counted(call: Call, model: Any, u: Any) -> Usage:
-    """The Usage of an answer that reported its usage ``u`` (a ``UsageInfo``; zeros stay
-    zeros). Cached prompt tokens are not a typed field: the API's ``prompt_tokens_details``
-    lands in the model's extras."""
-    provider, host = where(call)
-    requested = call.get("model")
-    return Usage(
-        provider,
-        model or requested,
-        input_tokens=first_int(u, "prompt_tokens"),
-        output_tokens=first_int(u, "completion_tokens"),
-        cached_tokens=first_int(field(u, "prompt_tokens_details"), "cached_tokens"),
-        host=host,
-        requested_model=requested,
-    )
-
-
-def _estimated(call: Call, model: Any, chars: int) -> Usage:
-    """A stream that ended before its usage: tokens estimated from the text sent and read."""
-    provider, host = where(call)
-    requested = call.get("model")
-    return Usage(
-        provider,
-        model or requested,
-        input_tokens=request_tokens(call),
-        output_tokens=chars_to_tokens(chars),
-        host=host,
-        requested_model=requested,
-        warnings=(ESTIMATED_OUTPUT,),
-    )
-
-
 def response_usage(call: Call, resp: Any) -> Builder | None:
     """A ChatCompletionResponse (parsed or not) or FIMCompletionResponse. ``call.inner`` (the
     ``complete`` nested in ``parse``) is ignored: the parsed answer carries the same usage."""
     if not hasattr(resp, "usage") or not hasattr(resp, "choices"):
         return None
-    return partial(_counted, call, field(resp, "model"), field(resp, "usage"))
+    return partial(counted, call, field(resp, "model"), field(resp, "usage"))
 
 
 class Chunks(ChatChunks):
@@ -94,8 +54,8 @@ class Chunks(ChatChunks):
 
     def usage(self) -> Usage:
         if self.u is not None:
-            return _counted(self.call, self.model, self.u)
-        return _estimated(self.call, self.model, self.chars)
+            return counted(self.call, self.model, self.u)
+        return estimated(self.call, self.model, self.chars)
 
 
 REQUEST = Request(where, text=("messages", "prompt", "suffix"), max_tokens=("max_tokens",))

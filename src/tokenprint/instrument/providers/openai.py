@@ -11,26 +11,31 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from tokenprint.instrument.contract import Builder, Call, Final, Follow, Request, Target
+from tokenprint.instrument.contract import (
+    Accumulator,
+    Builder,
+    Call,
+    Final,
+    Follow,
+    Request,
+    Target,
+)
 from tokenprint.instrument.read import (
-    ESTIMATED_OUTPUT,
     Fields,
-    chars_to_tokens,
+    estimated,
     first_int,
     host_of,
     provider_for_host,
-    request_tokens,
 )
 from tokenprint.records import Usage
 
 __all__ = [
     "REQUEST",
+    "TextStream",
     "answer_usage",
     "both",
     "client_of",
-    "estimated",
     "stream_helper",
-    "usage_of",
     "where",
 ]
 
@@ -86,26 +91,23 @@ def _counted(where: Any, requested: Any, model: Any, u: Any) -> Usage:
     )
 
 
-def estimated(call: Call, where: Any, model: Any, chars: int, warning: tuple[str, str]) -> Usage:
-    """The Usage of an answer without usage: the request's and the answer's text counted."""
-    provider, host = client_of(where)
-    requested = call.kwargs.get("model")
-    return Usage(
-        provider,
-        model or requested,
-        input_tokens=request_tokens(call),
-        output_tokens=chars_to_tokens(chars),
-        host=host,
-        requested_model=requested,
-        warnings=(warning,),
-    )
+class TextStream(Accumulator):
+    """What an OpenAI stream's accumulator keeps: the model, the usage object when the stream
+    reports one, and the characters of the streamed text for an estimate when it does not
+    (``stream_options={'include_usage': True}`` unset, or the stream closed early)."""
 
+    __slots__ = ("chars", "model", "u")
 
-def usage_of(call: Call, where: Any, model: Any, u: Any, chars: int) -> Usage:
-    """The Usage of a streamed answer: counted when it reported usage, else estimated."""
-    if u is not None:
-        return _counted(where, call.kwargs.get("model"), model, u)
-    return estimated(call, where, model, chars, _NO_STREAM_USAGE)
+    def __init__(self, call: Call, stream: Any) -> None:
+        super().__init__(call, stream)
+        self.chars = 0
+        self.model: str | None = None
+        self.u: Any = None
+
+    def usage(self) -> Usage:
+        if self.u is not None:
+            return _counted(self.stream, self.call.kwargs.get("model"), self.model, self.u)
+        return estimated(self.call, self.model, self.chars, _NO_STREAM_USAGE)
 
 
 def answer_usage(call: Call, resp: Any) -> Builder | None:
@@ -114,7 +116,7 @@ def answer_usage(call: Call, resp: Any) -> Builder | None:
         return None  # with_streaming_response's APIResponse and other wrappers
     if resp.usage is None:
         chars = _answer_chars(resp)
-        return partial(estimated, call, call.instance, resp.model, chars, ESTIMATED_OUTPUT)
+        return partial(estimated, call, resp.model, chars)
     return partial(_counted, call.instance, call.kwargs.get("model"), resp.model, resp.usage)
 
 

@@ -4,25 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from tokenprint.instrument.contract import Accumulator, Call
-from tokenprint.instrument.providers.openai import both, stream_helper, usage_of
-from tokenprint.records import Usage
+from tokenprint.instrument.providers.openai import TextStream, both, stream_helper
 
 __all__ = ["TARGETS"]
 
 
-class ChatStream(Accumulator):
-    """Chat and legacy completion chunks: usage from the final ``choices=[]`` chunk
-    (``stream_options.include_usage``), else output estimated from the streamed text (also
-    when the stream is closed before its usage chunk)."""
+class ChatStream(TextStream):
+    """Chat and legacy completion chunks: usage from the final ``choices=[]`` chunk."""
 
-    __slots__ = ("chars", "model", "u")
-
-    def __init__(self, call: Call, stream: Any) -> None:
-        super().__init__(call, stream)
-        self.chars = 0
-        self.model: str | None = None
-        self.u: Any = None
+    __slots__ = ()
 
     def add(self, chunk: Any) -> bool:
         if not self.model:
@@ -38,9 +28,6 @@ class ChatStream(Accumulator):
             self.u = u
             return not choices
         return False
-
-    def usage(self) -> Usage:
-        return usage_of(self.call, self.stream, self.model, self.u, self.chars)
 
 
 # Modules that define the classes (patched when the SDK imports them, never imported by us).

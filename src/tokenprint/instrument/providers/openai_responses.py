@@ -5,41 +5,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from tokenprint.instrument.contract import Accumulator, Call
-from tokenprint.instrument.providers.openai import both, stream_helper, usage_of
-from tokenprint.records import Usage
+from tokenprint.instrument.providers.openai import TextStream, both, stream_helper
 
 __all__ = ["TARGETS"]
 
 _DONE = frozenset({"response.completed", "response.incomplete", "response.failed"})
 
 
-class ResponsesStream(Accumulator):
+class ResponsesStream(TextStream):
     """Responses API events: usage from the terminal event's ``response.usage``."""
 
-    __slots__ = ("chars", "final", "model")
-
-    def __init__(self, call: Call, stream: Any) -> None:
-        super().__init__(call, stream)
-        self.chars = 0
-        self.model: str | None = None
-        self.final: Any = None
+    __slots__ = ()
 
     def add(self, event: Any) -> bool:
         kind = getattr(event, "type", None)
         if kind == "response.output_text.delta":
             self.chars += len(event.delta or "")
         elif kind in _DONE:
-            self.final = event.response
+            self.model = getattr(event.response, "model", None) or self.model
+            self.u = getattr(event.response, "usage", None)
             return True
         elif kind == "response.created":
             self.model = event.response.model
         return False
-
-    def usage(self) -> Usage:
-        r = self.final
-        model = getattr(r, "model", None) or self.model
-        return usage_of(self.call, self.stream, model, getattr(r, "usage", None), self.chars)
 
 
 _RESP = "openai.resources.responses.responses"
