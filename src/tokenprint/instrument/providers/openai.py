@@ -21,11 +21,13 @@ from tokenprint.instrument.contract import (
     Target,
 )
 from tokenprint.instrument.read import (
-    Fields,
+    counted,
     estimated,
+    field,
     first_int,
     host_of,
     provider_for_host,
+    usage_for,
 )
 from tokenprint.records import Usage
 
@@ -64,30 +66,18 @@ def where(call: Call) -> tuple[str, str | None]:
     return client_of(call.instance)
 
 
-def _counted(where: Any, requested: Any, model: Any, u: Any) -> Usage:
-    """The Usage of an answer to a call on ``where`` that reported its usage ``u`` (chat or
-    Responses field names)."""
-    provider, host = client_of(where)
-    if type(u) is dict:  # a field this openai release does not know is kept as a dict
-        u = Fields(u)
-    inp = getattr(u, "prompt_tokens", None)
-    if inp is not None:  # chat and legacy completions
-        out = u.completion_tokens
-        in_details = getattr(u, "prompt_tokens_details", None)  # absent in old releases
-        out_details = getattr(u, "completion_tokens_details", None)
-    else:  # Responses API
-        inp, out = getattr(u, "input_tokens", 0), getattr(u, "output_tokens", 0)
-        in_details = getattr(u, "input_tokens_details", None)
-        out_details = getattr(u, "output_tokens_details", None)
-    return Usage(
-        provider,
-        model or requested,
-        input_tokens=inp or 0,
-        output_tokens=out or 0,
-        cached_tokens=first_int(in_details, "cached_tokens"),
-        reasoning_tokens=first_int(out_details, "reasoning_tokens"),
-        host=host,
-        requested_model=requested,
+def _counted(call: Call, model: Any, u: Any) -> Usage:
+    """The Usage of an answer that reported its usage ``u``, in chat or Responses names (a
+    field this openai release does not know is kept as a dict: both are read)."""
+    if field(u, "prompt_tokens") is not None:  # chat and legacy completions
+        return counted(call, model, u)
+    return usage_for(
+        call,
+        model,
+        input_tokens=first_int(u, "input_tokens"),
+        output_tokens=first_int(u, "output_tokens"),
+        cached_tokens=first_int(field(u, "input_tokens_details"), "cached_tokens"),
+        reasoning_tokens=first_int(field(u, "output_tokens_details"), "reasoning_tokens"),
     )
 
 
@@ -106,7 +96,7 @@ class TextStream(Accumulator):
 
     def usage(self) -> Usage:
         if self.u is not None:
-            return _counted(self.stream, self.call.kwargs.get("model"), self.model, self.u)
+            return _counted(self.call, self.model, self.u)
         return estimated(self.call, self.model, self.chars, _NO_STREAM_USAGE)
 
 
@@ -117,7 +107,7 @@ def answer_usage(call: Call, resp: Any) -> Builder | None:
     if resp.usage is None:
         chars = _answer_chars(resp)
         return partial(estimated, call, resp.model, chars)
-    return partial(_counted, call.instance, call.kwargs.get("model"), resp.model, resp.usage)
+    return partial(_counted, call, resp.model, resp.usage)
 
 
 def _answer_chars(resp: Any) -> int:
