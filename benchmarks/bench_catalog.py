@@ -1,6 +1,6 @@
 """Benchmark of the model catalogue: loading it once, and a name look-up.
 
-Run: ``.venv/bin/python benchmarks/bench_catalog.py [--runs N]``. Targets (issue 3): loading
+Run: ``.venv/bin/python benchmarks/bench_catalog.py [--runs N]``. Targets: loading
 the whole catalogue (reading and indexing every model row) <= 20 ms once, in a fresh
 process (wall and CPU time are both printed: on a busy machine the wall time counts
 waits); a look-up <= 2 µs (a repeated name is one dict hit). Numbers are printed, never

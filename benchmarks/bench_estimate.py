@@ -1,6 +1,6 @@
 """Benchmark of the hot path and of ``import tokenprint``; prints a table.
 
-Run: ``.venv/bin/python benchmarks/bench_estimate.py [--quick]``. Targets (issue 2): one
+Run: ``.venv/bin/python benchmarks/bench_estimate.py [--quick]``. Targets: one
 ``estimate()`` of a catalogued model <= 10 µs median after the first call; ``import
 tokenprint`` loads no SDK, no pint and no data file. Numbers are printed, never asserted.
 """

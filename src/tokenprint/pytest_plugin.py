@@ -279,7 +279,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if state is None or not state.tests:
         return
     from tokenprint.budgets import bound_of
-    from tokenprint.commands._table import fmt_range, table
+    from tokenprint.cli._table import fmt_range, table
     from tokenprint.impacts.results import Impacts
 
     def cells(total: Impacts) -> list[str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import tokenprint
-from tokenprint.commands._table import fmt_range
+from tokenprint.cli._table import fmt_range
 
 CONSOLE = str(Path(sys.executable).parent / "tokenprint")
 RUNNERS = {"console-script": [CONSOLE], "python-m": [sys.executable, "-m", "tokenprint"]}

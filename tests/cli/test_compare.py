@@ -10,7 +10,7 @@ import pytest
 
 import tokenprint
 from tokenprint.cli import main
-from tokenprint.commands.compare import compare
+from tokenprint.cli.compare import compare
 
 MODELS = ["gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet-latest"]
 

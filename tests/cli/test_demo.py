@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tokenprint.commands import demo
+from tokenprint.cli import demo
 
 pytest.importorskip("openai")
 pytest.importorskip("anthropic")

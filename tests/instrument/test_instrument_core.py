@@ -144,6 +144,17 @@ def test_labels_from_config_and_context_are_merged(records: list[Any]) -> None:
     assert dict(records[0].labels) == {"app": "demo", "team": "b", "task": "x"}
 
 
+def test_a_stream_keeps_the_labels_of_where_it_was_made(client: Any, records: list[Any]) -> None:
+    with use_cassette("openai", "chat_stream_usage"):
+        with EcoLogits.label(task="made-here"):
+            stream = client.chat.completions.create(
+                model="gpt-4o-mini", messages=MESSAGES, stream=True, **openai_include_usage()
+            )
+        with EcoLogits.label(task="read-there"):
+            list(stream)
+    assert dict(records[0].labels) == {"task": "made-here"}
+
+
 def test_site_override_sets_the_zone_of_the_request(client: Any) -> None:
     with use_cassette("openai", "chat_completion"), EcoLogits.site(zone="FRA"):
         resp = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)

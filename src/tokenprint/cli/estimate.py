@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tokenprint.commands._table import fmt_range, table
+from tokenprint.cli._table import fmt_range, table
 from tokenprint.impacts.results import CRITERIA, Impact, Impacts
 
 __all__ = ["SUBCOMMANDS", "impacts_table"]

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 
-from tokenprint.commands._table import fmt_range, table
+from tokenprint.cli._table import fmt_range, table
 from tokenprint.records import RequestRecord
 
 __all__ = ["SUBCOMMANDS", "DemoServer", "Scenario", "run_demo"]

@@ -12,7 +12,7 @@ import argparse
 import json
 from typing import NamedTuple
 
-from tokenprint.commands._table import fmt, fmt_range, table
+from tokenprint.cli._table import fmt, fmt_range, table
 from tokenprint.errors import InvalidArgumentError
 from tokenprint.impacts.results import Impact, Impacts
 

@@ -1,29 +1,20 @@
 """The ``tokenprint`` command line (also ``python -m tokenprint``).
 
-Each subcommand is a module of :mod:`tokenprint.commands` with ``NAME``, ``HELP``,
-``add_arguments(parser)`` and ``run(args) -> int``; list it in ``COMMANDS`` to add it.
+Each module of this package exports ``SUBCOMMANDS``: (name, help, add_arguments(parser),
+run(args) -> int) for each subcommand it holds; :func:`build_parser` lists the modules.
 Bad input exits with status 2 and a one-line message.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 
 from tokenprint import __version__
 from tokenprint.errors import TokenprintError
 
-__all__ = ["COMMANDS", "main"]
-
-COMMANDS: tuple[str, ...] = (
-    "tokenprint.commands.estimate",
-    "tokenprint.commands.catalog",
-    "tokenprint.commands.compare",
-    "tokenprint.commands.demo",
-    "tokenprint.commands.check",
-)
+__all__ = ["build_parser", "main"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,9 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"tokenprint {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for path in COMMANDS:
-        mod = importlib.import_module(path)
-        for name, help_, add, run in getattr(mod, "SUBCOMMANDS", ()):
+    from tokenprint.cli import catalog, check, compare, demo, estimate  # on first use
+
+    for mod in (estimate, catalog, compare, demo, check):
+        for name, help_, add, run in mod.SUBCOMMANDS:
             p = sub.add_parser(name, help=help_, description=help_)
             add(p)
             p.set_defaults(_run=run)

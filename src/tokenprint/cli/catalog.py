@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tokenprint.commands._table import fmt, table
+from tokenprint.cli._table import fmt, table
 from tokenprint.impacts.ranges import Range, Value
 
 __all__ = ["SUBCOMMANDS"]

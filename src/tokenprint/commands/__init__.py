@@ -1,1 +1,0 @@
-"""CLI subcommands. Each module exports ``SUBCOMMANDS``: (name, help, add_arguments, run)."""
