@@ -59,25 +59,24 @@ def field(obj: Any, name: str) -> Any:
     attribute they lack makes their ``__getattr__`` raise and catch, so the instance
     ``__dict__`` and the extras are read first, and a name the class does not define either
     (checked once per class) is absent."""
-    if obj is None:
-        return None
-    if _is_mapping(obj):
-        return obj.get(name)
     d = getattr(obj, "__dict__", None)
-    if d is not None:
-        value = d.get(name, _ABSENT)
-        if value is not _ABSENT:
-            return value
-        extra = getattr(obj, "__pydantic_extra__", _ABSENT)
-        if extra is not _ABSENT:
-            if extra and name in extra:
-                return extra[name]
-            key = (type(obj), name)
-            on_class = _ON_CLASS.get(key)
-            if on_class is None:
-                on_class = _ON_CLASS[key] = hasattr(type(obj), name)
-            if not on_class:
-                return None
+    if d is None:
+        if obj is None:
+            return None
+        return obj.get(name) if _is_mapping(obj) else getattr(obj, name, None)
+    value = d.get(name, _ABSENT)
+    if value is not _ABSENT:
+        return value
+    extra = getattr(obj, "__pydantic_extra__", _ABSENT)
+    if extra is not _ABSENT:
+        if extra and name in extra:
+            return extra[name]
+        key = (type(obj), name)
+        on_class = _ON_CLASS.get(key)
+        if on_class is None:
+            on_class = _ON_CLASS[key] = hasattr(type(obj), name)
+        if not on_class:
+            return None
     return getattr(obj, name, None)
 
 
@@ -308,13 +307,16 @@ class ChatChunks(Accumulator):
         """The last chunk read inside an event (when :attr:`inside` is set)."""
 
     def add(self, chunk: Any) -> bool:
-        c = chunk if self.inside is None else field(chunk, self.inside)
+        # the chunk's own fields are plain attribute reads; a choice's and a delta's, and
+        # ``usage`` (absent from most chunks), go through field(): LiteLLM keeps the former
+        # among pydantic extras, and a pydantic model raises and catches for a missing name
+        c = chunk if self.inside is None else getattr(chunk, self.inside)
         if self.inside is not None:
             self.inner = c
         if not self.model:
-            self.model = field(c, "model") or None
+            self.model = getattr(c, "model", None) or None
         ended = True  # a usage chunk ends the stream when it has no choices or a reason
-        for choice in field(c, "choices") or ():
+        for choice in getattr(c, "choices", None) or ():
             text = field(field(choice, "delta"), "content")
             if isinstance(text, str):
                 self.chars += len(text)

@@ -12,12 +12,7 @@ from functools import partial
 from typing import Any
 
 from tokenprint.instrument.contract import Accumulator, Builder, Call, Request, Target
-from tokenprint.instrument.read import (
-    Fields,
-    estimated,
-    first_int,
-    host_of,
-)
+from tokenprint.instrument.read import estimated, field, first_int, host_of, usage_for
 from tokenprint.records import Usage
 
 __all__ = ["TARGETS", "where"]
@@ -34,21 +29,15 @@ def where(call: Call) -> tuple[str, str | None]:
 
 
 def _counted(call: Call, counts: Any) -> Usage:
-    """From a v1 ``meta`` or a v2 ``usage``: ``tokens``, else ``billed_units``, and
-    ``cached_tokens``."""
-    if isinstance(counts, dict):  # early cohere 5.x keeps ``meta`` as a plain dict
-        counts = Fields(counts)
-    tokens = getattr(counts, "tokens", None) or getattr(counts, "billed_units", None)
-    provider, host = where(call)
-    model = call.kwargs.get("model")
-    return Usage(
-        provider,
-        model,
+    """From a v1 ``meta`` or a v2 ``usage`` (an object, or a dict in early cohere 5.x):
+    ``tokens``, else ``billed_units``, and ``cached_tokens``."""
+    tokens = field(counts, "tokens") or field(counts, "billed_units")
+    return usage_for(
+        call,
+        None,
         input_tokens=first_int(tokens, "input_tokens"),
         output_tokens=first_int(tokens, "output_tokens"),
         cached_tokens=first_int(counts, "cached_tokens"),
-        host=host,
-        requested_model=model,
     )
 
 

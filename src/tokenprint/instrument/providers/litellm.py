@@ -80,17 +80,34 @@ def response_usage(call: Call, resp: Any) -> Builder | None:
 
 class Chunks(ChatChunks):
     """``ModelResponseStream`` chunks of a ``CustomStreamWrapper`` (its own iterator); usage
-    with ``stream_options={"include_usage": True}``."""
+    with ``stream_options={"include_usage": True}``. LiteLLM keeps a chunk's fields among
+    pydantic extras, slow to read: each chunk is only checked for ``usage`` as it passes and
+    kept (LiteLLM's stream keeps them too); the chunks are read at the end, once."""
 
-    __slots__ = ()
+    __slots__ = ("kept",)
     iterator = None
 
+    def __init__(self, call: Call, stream: Any) -> None:
+        super().__init__(call, stream)
+        self.kept: list[Any] = []
+
     def add(self, chunk: Any) -> bool:
-        super().add(chunk)
-        # the usage chunk is the last (LiteLLM 1.53 gives it a choice without finish_reason)
-        return self.u is not None
+        self.kept.append(chunk)
+        if field(chunk, "usage") is None:
+            return False
+        self._read_kept()
+        return True  # the usage chunk is the last (1.53's has a choice without finish_reason)
+
+    def _read_kept(self) -> None:
+        """The model of the first chunk kept; the usage of the last, else the text of all."""
+        kept, self.kept = self.kept, []
+        if kept and self.u is None:
+            super().add(kept[0])
+            for chunk in kept[1:] if field(kept[-1], "usage") is None else kept[-1:]:
+                super().add(chunk)
 
     def usage(self) -> Usage:
+        self._read_kept()
         return _usage(self.call, self.model, self.u, self.chars)
 
 
