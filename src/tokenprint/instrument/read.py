@@ -15,8 +15,10 @@ from tokenprint.instrument.contract import Accumulator, Builder, Call
 from tokenprint.records import Usage
 
 __all__ = [
+    "CHAT_COUNTS",
     "ESTIMATED_INPUT",
     "ESTIMATED_OUTPUT",
+    "RESPONSES_COUNTS",
     "ChatChunks",
     "Fields",
     "chars_to_tokens",
@@ -232,16 +234,26 @@ def estimated(
     return usage_for(call, model, warnings=(warning,), **tokens)
 
 
-def counted(call: Call, model: Any, u: Any) -> Usage:
-    """The Usage of an answer that reported OpenAI-shaped usage ``u`` (``prompt_tokens``,
-    ``completion_tokens``, their ``*_details``), an object or a mapping."""
+CHAT_COUNTS = ("prompt_tokens", "completion_tokens", "prompt_tokens_details",
+               "completion_tokens_details")  # fmt: skip
+"""OpenAI chat usage: input, output, input details, output details."""
+RESPONSES_COUNTS = ("input_tokens", "output_tokens", "input_tokens_details",
+                    "output_tokens_details")  # fmt: skip
+"""The same in OpenAI Responses API names."""
+
+
+def counted(call: Call, model: Any, u: Any, names: tuple[str, ...] = CHAT_COUNTS) -> Usage:
+    """The Usage of an answer that reported OpenAI-shaped usage ``u`` (an object or a
+    mapping), its fields named by ``names``: input and output tokens, then the details that
+    hold ``cached_tokens`` and ``reasoning_tokens``."""
+    inp, out, in_details, out_details = names
     return usage_for(
         call,
         model,
-        input_tokens=first_int(u, "prompt_tokens"),
-        output_tokens=first_int(u, "completion_tokens"),
-        cached_tokens=first_int(field(u, "prompt_tokens_details"), "cached_tokens"),
-        reasoning_tokens=first_int(field(u, "completion_tokens_details"), "reasoning_tokens"),
+        input_tokens=first_int(u, inp),
+        output_tokens=first_int(u, out),
+        cached_tokens=first_int(field(u, in_details), "cached_tokens"),
+        reasoning_tokens=first_int(field(u, out_details), "reasoning_tokens"),
     )
 
 

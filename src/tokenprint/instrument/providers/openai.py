@@ -21,13 +21,13 @@ from tokenprint.instrument.contract import (
     Target,
 )
 from tokenprint.instrument.read import (
+    CHAT_COUNTS,
+    RESPONSES_COUNTS,
     counted,
     estimated,
     field,
-    first_int,
     host_of,
     provider_for_host,
-    usage_for,
 )
 from tokenprint.records import Usage
 
@@ -69,16 +69,8 @@ def where(call: Call) -> tuple[str, str | None]:
 def _counted(call: Call, model: Any, u: Any) -> Usage:
     """The Usage of an answer that reported its usage ``u``, in chat or Responses names (a
     field this openai release does not know is kept as a dict: both are read)."""
-    if field(u, "prompt_tokens") is not None:  # chat and legacy completions
-        return counted(call, model, u)
-    return usage_for(
-        call,
-        model,
-        input_tokens=first_int(u, "input_tokens"),
-        output_tokens=first_int(u, "output_tokens"),
-        cached_tokens=first_int(field(u, "input_tokens_details"), "cached_tokens"),
-        reasoning_tokens=first_int(field(u, "output_tokens_details"), "reasoning_tokens"),
-    )
+    chat = field(u, "prompt_tokens") is not None  # chat and legacy completions
+    return counted(call, model, u, CHAT_COUNTS if chat else RESPONSES_COUNTS)
 
 
 class TextStream(Accumulator):
