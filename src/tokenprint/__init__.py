@@ -47,7 +47,7 @@ _EXPORTS: dict[str, str] = {
     "UnknownZoneError": "tokenprint.errors",
     "ModelNotRegisteredError": "tokenprint.errors",
     "Budget": "tokenprint.budgets",
-    "BudgetWarning": "tokenprint.budgets",
+    "BudgetWarning": "tokenprint.errors",
     "BudgetExceeded": "tokenprint.errors",
     "Tracker": "tokenprint.tracking",
 }
@@ -92,12 +92,13 @@ __all__ = [
 
 if TYPE_CHECKING:
     from tokenprint.api import EcoLogits, estimate, estimate_embedding, estimate_image
-    from tokenprint.budgets import Budget, BudgetWarning
+    from tokenprint.budgets import Budget
     from tokenprint.catalog.grids import custom_mix
     from tokenprint.catalog.hub import enable_hub_resolver
     from tokenprint.catalog.models import load_models, register_model, resolve_model
     from tokenprint.errors import (
         BudgetExceeded,
+        BudgetWarning,
         InvalidArgumentError,
         InvalidTypeError,
         ModelNotRegisteredError,

@@ -31,7 +31,7 @@ from tokenprint.estimator import (
 from tokenprint.impacts.image import image_tokens, parse_size
 from tokenprint.impacts.profiles import DataCenter, ElectricityMix
 from tokenprint.impacts.results import Impacts
-from tokenprint.records import Usage
+from tokenprint.records import MAX_TOKENS, Usage
 
 if TYPE_CHECKING:
     from tokenprint.budgets import Budget
@@ -47,7 +47,7 @@ class _Labels(context.Scope):
     """``EcoLogits.label(task="x")``: labels for the requests made inside."""
 
     def __init__(self, labels: Mapping[str, Any]) -> None:
-        self.labels = {str(k): str(v) for k, v in labels.items()}
+        self.labels = context.check_labels(labels, "EcoLogits.label()")
 
     def _push(self) -> contextlib.AbstractContextManager[Any]:
         return context.push(labels=self.labels)
@@ -151,7 +151,14 @@ class EcoLogits:
 
     @staticmethod
     def label(**labels: Any) -> _Labels:
-        """Labels for the requests made inside (``with``/``async with``/decorator)."""
+        """Labels for the requests made inside (``with``/``async with``/decorator).
+
+        Names: 1 to 64 letters, digits, ``_``, ``.`` or ``-``, not one tokenprint writes
+        itself (``provider``, ``model``, ``endpoint``..., see
+        :data:`tokenprint.context.RESERVED_LABELS`) nor starting with ``gen_ai.`` or
+        ``tokenprint.``; values: str, int, float or bool, at most 256 characters as text.
+        A bad label raises :class:`InvalidArgumentError` (or :class:`InvalidTypeError` for a
+        wrong type) here, naming it."""
         return _Labels(labels)
 
     @staticmethod
@@ -176,8 +183,7 @@ class EcoLogits:
             "batch_size": batch_size,
             "precision": precision,
         }
-        if isinstance(datacenter, Mapping) or any(v is not None for v in serving.values()):
-            datacenter = with_serving(datacenter, **serving)
+        datacenter = with_serving(datacenter, **serving)
         if datacenter is not None:
             over["datacenter"] = datacenter
         return _Site(over)
@@ -222,13 +228,15 @@ def estimate(
     """Impacts of one text-generation request, without any SDK.
 
     ``output_tokens`` is the visible answer; ``reasoning_tokens`` are hidden reasoning tokens
-    decoded on top of it; ``cached_tokens`` is the part of ``input_tokens`` served from a
-    prompt cache. ``provider`` picks the data centre (default: the model publisher's);
-    ``zone`` the electricity mix. A self-hosted setup is stated with ``accelerator``
-    ("H100", "B200"...), ``accelerator_count`` (per model replica), ``batch_size``
-    (sequences decoded together) and ``precision`` ("bf16", "fp8", "mxfp4"...). An unknown
-    model gives Impacts with a ``model-not-registered`` error, or raises
-    :class:`ModelNotRegisteredError` if ``strict``.
+    decoded on top of it (so they may outnumber it); ``cached_tokens`` is the part of
+    ``input_tokens`` served from a prompt cache. A token count is a whole number from 0 to
+    2**53: an int, a numpy integer or a whole float such as ``10.0``. ``provider`` picks
+    the data centre (default: the model publisher's); ``zone`` the electricity mix. A
+    self-hosted setup is stated with ``accelerator`` ("H100", "B200"...),
+    ``accelerator_count`` (per model replica), ``batch_size`` (sequences decoded together)
+    and ``precision`` ("bf16", "fp8", "mxfp4"...). An unknown model gives Impacts with a
+    ``model-not-registered`` error, or raises :class:`ModelNotRegisteredError` if
+    ``strict``.
     """
     if not isinstance(model, str) or not model.strip():
         raise InvalidTypeError(f"model must be a non-empty str, got {model!r}")
@@ -238,20 +246,19 @@ def estimate(
     reasoning_tokens = check_count("reasoning_tokens", reasoning_tokens)
     if cached_tokens > input_tokens:
         raise InvalidArgumentError("cached_tokens cannot exceed input_tokens")
+    if output_tokens + reasoning_tokens > MAX_TOKENS:
+        raise InvalidArgumentError("output_tokens + reasoning_tokens must be <= 2**53")
     lat = check_latency(latency)
     z = check_zone(zone)
     if provider is not None and not isinstance(provider, str):
         raise InvalidTypeError(f"provider must be a str, got {type(provider).__name__}")
-    if isinstance(datacenter, Mapping) or any(
-        v is not None for v in (accelerator, accelerator_count, batch_size, precision)
-    ):
-        datacenter = with_serving(
-            datacenter,
-            accelerator=accelerator,
-            accelerator_count=accelerator_count,
-            batch_size=batch_size,
-            precision=precision,
-        )
+    datacenter = with_serving(
+        datacenter,
+        accelerator=accelerator,
+        accelerator_count=accelerator_count,
+        batch_size=batch_size,
+        precision=precision,
+    )
     usage = Usage(
         provider,
         model,
@@ -306,7 +313,7 @@ def estimate_embedding(
         modality="embedding",
         endpoint="estimate",
     )
-    return _compute(usage, zone, datacenter, strict)
+    return _compute(usage, zone, with_serving(datacenter), strict)
 
 
 def estimate_image(
@@ -329,7 +336,8 @@ def estimate_image(
     range). Unknown models: as :func:`estimate_embedding`.
     """
     _check_model(model)
-    if check_count("n", n) == 0:
+    n = check_count("n", n, floats=False)
+    if n == 0:
         raise InvalidArgumentError("n must be >= 1")
     for name, text in (("size", size), ("quality", quality)):
         if text is not None and not isinstance(text, str):
@@ -342,7 +350,8 @@ def estimate_image(
     if steps is not None:
         if quality is not None:
             raise InvalidArgumentError("give either quality or steps, not both")
-        if check_count("steps", steps) == 0:
+        steps = check_count("steps", steps, floats=False)
+        if steps == 0:
             raise InvalidArgumentError("steps must be >= 1")
         quality = f"steps={steps}"
     usage = Usage(
@@ -356,7 +365,7 @@ def estimate_image(
     )
     if quality is not None and steps is None:
         _check_quality(usage, quality)
-    return _compute(usage, zone, datacenter, strict)
+    return _compute(usage, zone, with_serving(datacenter), strict)
 
 
 def _check_quality(usage: Usage, quality: str) -> None:

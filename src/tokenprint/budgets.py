@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from tokenprint import context, events
-from tokenprint.errors import BudgetExceeded, InvalidArgumentError, InvalidTypeError
+from tokenprint.errors import BudgetExceeded, BudgetWarning, InvalidArgumentError, InvalidTypeError
 from tokenprint.impacts import units
 from tokenprint.impacts.results import CRITERIA, N_VALUES, SLOTS, Basis, Impacts, criterion_total
 from tokenprint.records import Pending, RequestRecord, Usage
@@ -33,6 +33,7 @@ __all__ = [
     "BudgetExceeded",
     "BudgetWarning",
     "Limit",
+    "check_unknown_model",
     "install",
     "uninstall",
 ]
@@ -42,10 +43,6 @@ MODES = ("warn", "raise", "block")
 BOUNDS = ("max", "mean", "min")
 Vectors = tuple[tuple[float, ...], tuple[float, ...]]
 """(low, high) value vectors of an Impacts (see :mod:`tokenprint.impacts.results`)."""
-
-
-class BudgetWarning(UserWarning):
-    """A budget in ``warn`` mode was exceeded (the request went through)."""
 
 
 def criterion_name(key: str) -> str:
@@ -165,6 +162,12 @@ class Budget(context.Scope):
     (``max_tokens`` output tokens, or ``assume_output_tokens`` when the request sets no
     maximum) would go over what is left.
 
+    ``unknown_model``: what a request whose impacts could not be estimated (a model missing
+    from the catalogue) counts for, never zero unnoticed: ``"warn"`` (the default: a
+    :class:`BudgetWarning` once per model, nothing counted), ``"fail"`` (a breach: warned,
+    raised, or refused before sending, as the mode says), or ``"assume:<model>"`` (counted
+    as that catalogued model).
+
     Active globally (``EcoLogits.init(budget=...)``), in a ``with``/``async with`` block or
     on a decorated function. The total accumulates over every activation of the same
     object (a spending allowance); :meth:`reset` starts it again.
@@ -179,6 +182,7 @@ class Budget(context.Scope):
         bound: str = "max",
         assume_output_tokens: int | None = None,
         name: str | None = None,
+        unknown_model: str = "warn",
     ) -> None:
         if mode not in MODES:
             raise InvalidArgumentError(f"mode must be one of {list(MODES)}, not {mode!r}")
@@ -198,10 +202,14 @@ class Budget(context.Scope):
         self.bound = check_bound(bound)
         self.assume_output_tokens = assume_output_tokens
         self.name = name
+        self.unknown_model = check_unknown_model(unknown_model)
         self._low = [0.0] * N_VALUES
         self._high = [0.0] * N_VALUES
         self._mid = [0.0] * N_VALUES
         self._requests = 0
+        self._reserved: dict[int, Vectors] = {}
+        self._warned: set[str | None] = set()
+        """Block mode: the worst case of each request sent and not yet ended, by its key."""
         self._lock = threading.Lock()
 
     @classmethod
@@ -221,6 +229,16 @@ class Budget(context.Scope):
             return Impacts(
                 self._low, self._high, central=self._mid, basis=Basis(requests=self._requests)
             )
+
+    @property
+    def exhausted(self) -> bool:
+        """True once what was spent reaches a total limit (at the budget's ``bound``): the
+        moment a chatbot hands over to a human."""
+        with self._lock:
+            spent = (tuple(self._low), tuple(self._high))
+        return any(
+            bound_of(spent, lim.criterion, self.bound) >= lim.amount for lim in self.totals_limits
+        )
 
     def remaining(self, criterion: str, unit: str | None = None) -> float | None:
         """What is left of the total limit on ``criterion``, in ``unit`` (default: the
@@ -263,20 +281,50 @@ class Budget(context.Scope):
         """Readable breaches of finished requests, checked afterwards (nothing is charged):
         each request against ``per_request``, their sum against ``total``."""
         found: list[str] = []
-        items = list(requests)
-        for n, r in enumerate(items, 1):
-            vec = r.impacts.vectors
-            if vec is not None:
-                model = model_of(r.basis)
-                found += [f"request {n}: {b.message(model)}" for b in self.over_request(vec)]
-        total = Impacts.sum(r.impacts for r in items).vectors
+        counted: list[Impacts] = []
+        for n, r in enumerate(requests, 1):
+            impacts = self.counted(r.usage, r.impacts)
+            if isinstance(impacts, str):
+                found.append(f"request {n}: {impacts}")
+                continue
+            if impacts is None or impacts.vectors is None:
+                continue
+            counted.append(impacts)
+            model = model_of(r.basis)
+            found += [
+                f"request {n}: {b.message(model)}" for b in self.over_request(impacts.vectors)
+            ]
+        total = Impacts.sum(counted).vectors
         if total is not None:
             found += [b.message() for b in self.over_total(total)]
         return found
 
-    def charge(self, record: RequestRecord) -> list[Breach]:
-        """Count a finished request and return the limits it broke."""
-        vec = record.impacts.vectors
+    def counted(self, usage: Usage, impacts: Impacts) -> Impacts | str | None:
+        """What a request counts for: its impacts; for one that could not be estimated,
+        what ``unknown_model`` says: a stand-in model's impacts, a refusal (its message,
+        ``"fail"``), or nothing (``"warn"``, warned once per model)."""
+        if impacts.vectors is not None:
+            return impacts
+        model = usage.model or usage.requested_model
+        codes = ", ".join(e.code for e in impacts.errors) or "no impacts"
+        if self.unknown_model.startswith("assume:"):
+            stand_in = self.unknown_model.split(":", 1)[1]
+            return _estimate(usage._replace(model=stand_in, requested_model=stand_in))
+        message = f"the impacts of a request to {model!r} are unknown ({codes})"
+        if self.unknown_model == "fail":
+            return f"{message} (unknown_model='fail')"
+        with self._lock:
+            first = model not in self._warned
+            self._warned.add(model)
+        if first:  # once per model and budget, not once per request
+            text = f"{message}: not counted against the budget (unknown_model='warn')"
+            warnings.warn(BudgetWarning(text), stacklevel=3)
+        return None
+
+    def charge(self, record: RequestRecord, impacts: Impacts | None = None) -> list[Breach]:
+        """Count a finished request (as ``impacts``, default: its own) and return the limits
+        it broke."""
+        vec = (record.impacts if impacts is None else impacts).vectors
         if vec is None:
             return []
         low, high = vec
@@ -291,16 +339,41 @@ class Budget(context.Scope):
         return self.over_request(vec) + self.over_total(spent)
 
     def would_exceed(self, worst: Impacts) -> list[Breach]:
-        """The limits a request of impacts ``worst`` would break (nothing is counted)."""
+        """The limits a request of impacts ``worst`` would break, counting what is spent and
+        what is reserved for requests still running (nothing is counted)."""
         vec = worst.vectors
         if vec is None:
             return []
         with self._lock:
-            spent = (
-                tuple(a + b for a, b in zip(self._low, vec[0], strict=True)),
-                tuple(a + b for a, b in zip(self._high, vec[1], strict=True)),
-            )
+            spent = self._committed(vec)
         return self.over_request(vec) + self.over_total(spent)
+
+    def reserve(self, key: object, worst: Impacts) -> list[Breach]:
+        """Block mode, before sending: the limits a request of impacts ``worst`` would
+        break; if none, its worst case is reserved until :meth:`release` (so requests sent
+        at the same time never overshoot the budget by more than one request's worst case)."""
+        vec = worst.vectors
+        if vec is None:
+            return []
+        with self._lock:
+            breaches = self.over_request(vec) + self.over_total(self._committed(vec))
+            if not breaches and key is not None:  # a request without identity: checked only
+                self._reserved[id(key)] = vec
+        return breaches
+
+    def release(self, key: object) -> None:
+        """Forget the worst case reserved for the request ``key`` (it ended)."""
+        with self._lock:
+            self._reserved.pop(id(key), None)
+
+    def _committed(self, vec: Vectors) -> Vectors:
+        """Spent, plus the worst cases reserved, plus ``vec`` (the lock is held)."""
+        low, high = list(self._low), list(self._high)
+        for r_low, r_high in [*self._reserved.values(), vec]:
+            for i in range(N_VALUES):
+                low[i] += r_low[i]
+                high[i] += r_high[i]
+        return tuple(low), tuple(high)
 
     def _push(self) -> contextlib.AbstractContextManager[Any]:
         return _opened(self)
@@ -344,6 +417,7 @@ def _hold(delta: int, block: bool) -> None:
         if block:
             before = _holds[1] = max(0, _holds[1] + delta)
             (events.add_before if before else events.remove)(_before)
+            (events.add_failed if before else events.remove)(_release)
 
 
 def _active_budgets() -> list[Budget]:
@@ -354,19 +428,26 @@ def _active_budgets() -> list[Budget]:
 
 def _after(record: RequestRecord) -> None:
     """Charge a finished request to every budget active in its context."""
+    _release(record.key)
     first: BudgetExceeded | None = None
     model = record.impacts.basis.model_resolved or record.usage.model
     for budget in _active_budgets():
-        breaches = budget.charge(record)
-        if not breaches:
+        counted = budget.counted(record.usage, record.impacts)
+        if counted is None:
             continue
-        text = "; ".join(b.message(model) for b in breaches)
+        criterion: str | None = None
+        if isinstance(counted, str):
+            text = counted
+        else:
+            breaches = budget.charge(record, counted)
+            if not breaches:
+                continue
+            text = "; ".join(b.message(model) for b in breaches)
+            criterion = breaches[0].limit.criterion
         if budget.mode == "warn":
             warnings.warn(BudgetWarning(text), stacklevel=2)
         elif first is None:
-            first = BudgetExceeded(
-                text, request=record, totals=budget.spent, criterion=breaches[0].limit.criterion
-            )
+            first = BudgetExceeded(text, request=record, totals=budget.spent, criterion=criterion)
     if first is not None:
         raise first
 
@@ -376,14 +457,14 @@ def worst_case(pending: Pending, assume_output_tokens: int | None) -> Impacts:
 
     Output tokens: the request's own maximum, else ``assume_output_tokens``, else 0 (then
     only a request that goes over on its input alone is refused before sending)."""
-    from tokenprint.estimator import default_estimator
+    return _estimate(_worst_usage(pending, assume_output_tokens))
 
-    rt = events.current()
-    estimator = rt.estimator if rt is not None else default_estimator()
+
+def _worst_usage(pending: Pending, assume_output_tokens: int | None) -> Usage:
     out = pending.max_output_tokens
     if out is None:
         out = assume_output_tokens or 0
-    usage = Usage(
+    return Usage(
         pending.provider,
         pending.model,
         input_tokens=max(0, pending.input_tokens),
@@ -393,30 +474,78 @@ def worst_case(pending: Pending, assume_output_tokens: int | None) -> Impacts:
         endpoint=pending.endpoint,
         requested_model=pending.model,
     )
+
+
+def _estimate(usage: Usage) -> Impacts:
+    """The impacts of ``usage`` by the estimator in effect, with the context's site."""
+    from tokenprint.estimator import default_estimator
+
+    rt = events.current()
+    estimator = rt.estimator if rt is not None else default_estimator()
     over = context.overrides()
     return estimator.compute(usage, over.get("zone"), over.get("datacenter"))
 
 
+def check_unknown_model(value: object) -> str:
+    """``"warn"``, ``"fail"`` or ``"assume:<model>"``; raises for anything else."""
+    if value in ("warn", "fail"):
+        return str(value)
+    if isinstance(value, str) and value.startswith("assume:") and value[7:].strip():
+        return "assume:" + value[7:].strip()
+    raise InvalidArgumentError(
+        f"unknown_model must be 'warn', 'fail' or 'assume:<model>', not {value!r}"
+    )
+
+
 def _before(pending: Pending) -> None:
-    """Block mode: refuse a request whose worst case does not fit in a blocking budget."""
+    """Block mode: reserve the request's worst case in every blocking budget, or refuse it
+    (nothing is sent) when it does not fit in one of them."""
     blocking = [b for b in _active_budgets() if b.mode == "block"]
     if not blocking:
         return
     cache: dict[int | None, Impacts] = {}
+    held: list[Budget] = []
     for budget in blocking:
-        key = budget.assume_output_tokens
-        if key not in cache:
-            cache[key] = worst_case(pending, key)
-        breaches = budget.would_exceed(cache[key])
-        if breaches:
-            text = "; ".join(b.message(pending.model, would=True) for b in breaches)
-            exc = BudgetExceeded(
+        assumed = budget.assume_output_tokens
+        if assumed not in cache:
+            cache[assumed] = worst_case(pending, assumed)
+        worst = budget.counted(_worst_usage(pending, assumed), cache[assumed])
+        if worst is None:
+            continue
+        breaches = [] if isinstance(worst, str) else budget.reserve(pending.key, worst)
+        if isinstance(worst, str) or breaches:
+            for other in held:
+                other.release(pending.key)
+            text = (
+                worst
+                if isinstance(worst, str)
+                else "; ".join(b.message(pending.model, would=True) for b in breaches)
+            )
+            raise BudgetExceeded(
                 f"request refused before sending: {text}",
                 request=None,
                 totals=budget.spent,
-                criterion=breaches[0].limit.criterion,
+                criterion=None if isinstance(worst, str) else breaches[0].limit.criterion,
             )
-            raise exc
+        held.append(budget)
+    if held and pending.key is not None:
+        with _state_lock:
+            _holding[id(pending.key)] = held
+
+
+_holding: dict[int, list[Budget]] = {}
+"""The blocking budgets holding a reservation for a request still running, by its key."""
+
+
+def _release(key: object) -> None:
+    """The request ``key`` ended (answered, or its SDK call raised): release what blocking
+    budgets reserved for it."""
+    if key is None:
+        return
+    with _state_lock:
+        held = _holding.pop(id(key), ())
+    for budget in held:
+        budget.release(key)
 
 
 def install(new: Budget | None) -> None:

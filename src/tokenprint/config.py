@@ -13,7 +13,8 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from tokenprint.errors import InvalidArgumentError
+from tokenprint.context import check_labels
+from tokenprint.errors import InvalidArgumentError, InvalidTypeError
 from tokenprint.impacts.profiles import ElectricityMix
 
 __all__ = [
@@ -46,11 +47,16 @@ class Config:
     opentelemetry_endpoint: str | None = None
     meter_provider: Any = None
     labels: Mapping[str, str] = dataclasses.field(default_factory=dict)
-    """Labels added to every request (exporters' attributes)."""
+    """Labels added to every request (exporters' attributes), as text; the rule of
+    :func:`tokenprint.context.check_labels` (no reserved names, sizes, types) holds."""
     models_file: str | None = None
     """A user data file of extra models (same columns as data/models.csv)."""
     hub_resolver: bool = False
     """Read unknown Hugging Face models' sizes from the Hub (cached on disk)."""
+
+    def __post_init__(self) -> None:
+        # a Config made by hand for EcoLogits.apply() obeys the same rule as init(labels=...)
+        object.__setattr__(self, "labels", check_labels(self.labels, "Config.labels"))
 
     def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
@@ -81,6 +87,7 @@ BUDGET_KEYS: tuple[str, ...] = (
     "bound",
     "assume_output_tokens",
     "name",
+    "unknown_model",
 )
 ENV_VARS: dict[str, str] = {
     "TOKENPRINT_PROVIDERS": "providers",
@@ -94,6 +101,7 @@ ENV_VARS: dict[str, str] = {
     "TOKENPRINT_BUDGET_TOTAL": "budget.total",
     "TOKENPRINT_BUDGET_MODE": "budget.mode",
     "TOKENPRINT_BUDGET_BOUND": "budget.bound",
+    "TOKENPRINT_BUDGET_UNKNOWN_MODEL": "budget.unknown_model",
 }
 """Environment variables read by :func:`build_config` (``TOKENPRINT_CONFIG`` names a file)."""
 
@@ -137,6 +145,17 @@ def _pairs(source: str, key: str, value: object) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()}
 
 
+def _labels(source: str, key: str, value: object) -> dict[str, str]:
+    """``"a=1,b=2"`` (environment) or a table (file), checked by the one label rule."""
+    raw = _pairs(source, key, value) if isinstance(value, str) else value
+    if not isinstance(raw, Mapping):
+        raise _bad(source, key, f"expected a table, got {value!r}")
+    try:
+        return check_labels(raw, f"{source}: {key}")
+    except InvalidTypeError as exc:  # one error class per bad setting in a file
+        raise InvalidArgumentError(str(exc)) from None
+
+
 def _bool(source: str, key: str, value: object) -> bool:
     if isinstance(value, bool):
         return value
@@ -161,7 +180,7 @@ def _zone(source: str, key: str, value: object) -> str:
 
 
 def _datacenters(source: str, key: str, value: object) -> dict[str, Any]:
-    from tokenprint.catalog.datacenters import check_settings
+    from tokenprint.catalog.datacenters import check_datacenter, check_settings
     from tokenprint.impacts.profiles import DataCenter
 
     if not isinstance(value, Mapping):
@@ -170,7 +189,10 @@ def _datacenters(source: str, key: str, value: object) -> dict[str, Any]:
     for provider, settings in value.items():
         where = f"{key}.{provider}"
         if isinstance(settings, DataCenter):
-            out[str(provider)] = settings
+            try:
+                out[str(provider)] = check_datacenter(settings)
+            except InvalidArgumentError as exc:
+                raise _bad(source, where, str(exc)) from None
             continue
         if not isinstance(settings, Mapping):
             raise _bad(
@@ -228,7 +250,7 @@ def _check(source: str, raw: Mapping[str, Any], base: str, *, env: bool) -> dict
         elif key == "exporters":
             out["exporters"] = _exporters(source, key, value, split=env)
         elif key == "labels":
-            out["labels"] = _pairs(source, key, value)
+            out["labels"] = _labels(source, key, value)
         elif key == "hub_resolver":
             out["hub_resolver"] = _bool(source, key, value)
         else:  # opentelemetry_endpoint, models_file
@@ -339,6 +361,8 @@ def _explicit(explicit: Mapping[str, Any]) -> dict[str, Any]:
         values["providers"] = tuple(providers)
     if "datacenters" in values:
         values["datacenters"] = _datacenters("init()", "datacenters", values["datacenters"])
+    if "labels" in values:
+        values["labels"] = check_labels(values["labels"], "init(): labels")
     if "exporters" in values:
         ex = values["exporters"]
         many = isinstance(ex, (list, tuple, set, frozenset))

@@ -12,12 +12,27 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import re
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-__all__ = ["Scope", "budgets", "labels", "overrides", "push", "trackers"]
+from tokenprint.errors import InvalidArgumentError, InvalidTypeError
+
+__all__ = [
+    "MAX_LABEL_NAME",
+    "MAX_LABEL_VALUE",
+    "RESERVED_LABELS",
+    "RESERVED_PREFIXES",
+    "Scope",
+    "budgets",
+    "check_labels",
+    "labels",
+    "overrides",
+    "push",
+    "trackers",
+]
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _labels: ContextVar[Mapping[str, str]] = ContextVar("tokenprint_labels", default=_EMPTY)
@@ -37,6 +52,90 @@ budgets: Callable[[], tuple[Any, ...]] = _budgets.get
 :mod:`tokenprint.budgets`)."""
 overrides: Callable[[], Mapping[str, Any]] = _overrides.get
 """Per-request settings: ``zone`` and ``datacenter`` overrides."""
+
+
+# -- labels: the rule, for EcoLogits.label(), init(labels=...) and the config sources ---------
+RESERVED_LABELS: frozenset[str] = frozenset(
+    {
+        # what exporters write next to the labels: OpenTelemetry attributes, and the fields of
+        # a JSON-lines / log record (exporters/_common.record_dict)
+        "provider",
+        "model",
+        "requested_model",
+        "endpoint",
+        "modality",
+        "host",
+        "timestamp",
+        "input_tokens",
+        "cached_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+        "latency_s",
+        "labels",
+        "impacts",
+    }
+)
+"""Label names tokenprint sets itself (compared without regard to case)."""
+RESERVED_PREFIXES: tuple[str, ...] = ("gen_ai.", "tokenprint.")
+"""Label names may not start with these: OpenTelemetry's GenAI conventions and tokenprint's
+own attributes (``tokenprint.impacts.gwp``...)."""
+MAX_LABEL_NAME = 64
+MAX_LABEL_VALUE = 256
+_NAME = re.compile(rf"[\w.\-]{{1,{MAX_LABEL_NAME}}}")  # \w: letters (any script), digits, _
+
+
+def check_labels(labels: object, where: str = "labels") -> dict[str, str]:
+    """Labels as the requests carry them (name -> str), or an error naming the label.
+
+    A name is a str of 1 to :data:`MAX_LABEL_NAME` letters, digits, ``_``, ``.`` or ``-``,
+    neither one of :data:`RESERVED_LABELS` nor starting with one of
+    :data:`RESERVED_PREFIXES`; a value is a str, int, float or bool (kept as its ``str()``) of
+    at most :data:`MAX_LABEL_VALUE` characters. A wrong type raises
+    :class:`~tokenprint.errors.InvalidTypeError`, anything else
+    :class:`~tokenprint.errors.InvalidArgumentError`; ``where`` begins the message."""
+    if not isinstance(labels, Mapping):
+        raise InvalidTypeError(
+            f"{where}: expected a mapping of label names to values, got {type(labels).__name__}"
+        )
+    out: dict[str, str] = {}
+    for name, value in labels.items():
+        if not isinstance(name, str):
+            raise InvalidTypeError(
+                f"{where}: label name {name!r} must be a str, got {type(name).__name__}"
+            )
+        if not _NAME.fullmatch(name):
+            raise InvalidArgumentError(
+                f"{where}: label name {name!r} must be 1 to {MAX_LABEL_NAME} letters, digits, "
+                "'_', '.' or '-'"
+            )
+        low = name.lower()
+        if low in RESERVED_LABELS:
+            raise InvalidArgumentError(
+                f"{where}: label name {name!r} is reserved (tokenprint writes it for every "
+                f"request; reserved: {', '.join(sorted(RESERVED_LABELS))}); choose another name"
+            )
+        if low.startswith(RESERVED_PREFIXES):
+            raise InvalidArgumentError(
+                f"{where}: label name {name!r} is reserved (names starting with "
+                f"{' or '.join(map(repr, RESERVED_PREFIXES))} belong to OpenTelemetry's GenAI "
+                "conventions and tokenprint); choose another name"
+            )
+        if not isinstance(value, (str, int, float)):  # (bool is an int)
+            raise InvalidTypeError(
+                f"{where}: label {name!r} must be a str, int, float or bool, "
+                f"got {type(value).__name__}"
+            )
+        try:
+            text = str(value)
+        except ValueError:  # an int too long to print (sys.get_int_max_str_digits)
+            text = None
+        if text is None or len(text) > MAX_LABEL_VALUE:
+            size = "thousands of" if text is None else len(text)
+            raise InvalidArgumentError(
+                f"{where}: label {name!r} is {size} characters long; at most {MAX_LABEL_VALUE}"
+            )
+        out[name] = text
+    return out
 
 
 def _within(item: object, items: tuple[Any, ...]) -> bool:

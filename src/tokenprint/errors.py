@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "BudgetExceeded",
+    "BudgetWarning",
     "InvalidArgumentError",
     "InvalidTypeError",
     "ModelNotRegisteredError",
@@ -51,8 +52,18 @@ class BudgetExceeded(TokenprintError):
         request: object = None,
         totals: object = None,
         criterion: str | None = None,
+        response: object = None,
     ) -> None:
         super().__init__(message)
         self.request = request
         self.totals = totals
         self.criterion = criterion
+        self.response = response
+        """The SDK's answer (for a stream: the stream object) that went over the budget: it
+        was paid for, carries its ``impacts``, and can still be shown to the user. None when
+        the request was refused before sending."""
+
+
+class BudgetWarning(UserWarning):
+    """A budget in ``warn`` mode was exceeded (the request went through), or a breach was
+    found where raising is impossible (a stream finalised by the garbage collector)."""

@@ -11,6 +11,8 @@ The argument checks shared by the public ``estimate*`` functions and the configu
 from __future__ import annotations
 
 import importlib
+import math
+import numbers
 import operator
 import threading
 from collections.abc import Callable, Mapping
@@ -33,7 +35,7 @@ from tokenprint.impacts.llm import (
 from tokenprint.impacts.profiles import DataCenter, ElectricityMix, Server
 from tokenprint.impacts.ranges import Value
 from tokenprint.impacts.results import Basis, ErrorMessage, Impacts, PartVectors, WarningMessage
-from tokenprint.records import Usage
+from tokenprint.records import MAX_TOKENS, Usage
 
 if TYPE_CHECKING:
     from tokenprint.catalog import datacenters, grids, hardware, images, models
@@ -145,6 +147,35 @@ def _override(base: DataCenter, changes: Mapping[str, Any]) -> DataCenter:
     return base._replace(**datacenters.check_settings(changes))
 
 
+def _checked_sites(
+    sites: Mapping[str, DataCenter | Mapping[str, Any]],
+) -> dict[str, DataCenter | Mapping[str, Any]]:
+    """Per-provider profiles or settings (``Estimator(datacenters=)``), checked."""
+    if not sites:
+        return {}
+    _load_catalog()
+    return {
+        name: datacenters.check_datacenter(v, f"datacenters.{name}: ")
+        if isinstance(v, DataCenter)
+        else datacenters.check_settings(v, f"datacenters.{name}: ")
+        for name, v in sites.items()
+    }
+
+
+def _site_key(datacenter: DataCenter | Mapping[str, Any]) -> tuple[DataCenterArg, Any]:
+    """A site override and its part of the cache key. What ``estimate*`` and ``site()``
+    pass is checked already (hashable: floats, Ranges, strings); anything else, such as a
+    ``[low, high]`` list given to :meth:`Estimator.compute` directly, is checked here."""
+    key: Any = tuple(sorted(datacenter.items())) if isinstance(datacenter, Mapping) else datacenter
+    try:
+        hash(key)
+    except TypeError:
+        checked = with_serving(datacenter)
+        key = tuple(sorted(checked.items())) if isinstance(checked, Mapping) else checked
+        return checked, key
+    return datacenter, key
+
+
 class Estimator:
     """Computes Impacts from Usage records with fixed settings; thread-safe."""
 
@@ -157,7 +188,7 @@ class Estimator:
             _load_catalog()
             grids.get_mix(zone)  # fail early on an unknown zone
         self.zone = zone
-        self.datacenters = dict(datacenters or {})
+        self.datacenters = _checked_sites(datacenters or {})
         self._cache: dict[tuple[Any, ...], Context | ErrorMessage] = {}
         self._catalog = -1
         self._lock = threading.Lock()
@@ -212,11 +243,9 @@ class Estimator:
     ) -> Context | ErrorMessage:
         """Catalogue look-ups for a request (cached); an ErrorMessage when the model is
         unknown. Raises for invalid explicit settings (zone, data centre)."""
-        dc_key = (
-            datacenter
-            if datacenter is None or not isinstance(datacenter, Mapping)
-            else tuple(sorted(datacenter.items()))
-        )
+        dc_key: Any = datacenter
+        if datacenter is not None and not isinstance(datacenter, str):
+            datacenter, dc_key = _site_key(datacenter)
         key = (u.provider, u.model, u.requested_model, u.host, zone, dc_key, u.modality)
         # register_model()/unregister_models()/load_file() rebuild the model index: cached
         # contexts (and cached "not registered" errors) are stale then.
@@ -365,39 +394,62 @@ def default_estimator() -> Estimator:
     return _default
 
 
-def with_serving(datacenter: DataCenterArg, **serving: Any) -> DataCenterArg:
-    """``datacenter`` with the serving settings given (None ones left out), validated with
-    the settings of a ``datacenter`` mapping: an unknown key or accelerator, or a negative,
-    zero, NaN or infinite value raises here, naming it."""
-    _load_catalog()
+def with_serving(datacenter: object, **serving: Any) -> DataCenterArg:
+    """``datacenter`` (None, a provider name, a :class:`DataCenter` or a mapping of
+    settings) with the serving settings given (None ones left out), checked and normalised
+    (a ``[low, high]`` list becomes a Range): an unknown key, provider or accelerator, or a
+    value out of its range (see :func:`tokenprint.catalog.datacenters.check_settings`)
+    raises here, naming it."""
     given = {k: v for k, v in serving.items() if v is not None}
+    if not given and (datacenter is None or isinstance(datacenter, str)):
+        return datacenter
+    _load_catalog()
     if isinstance(datacenter, Mapping):
         given, datacenter = {**datacenter, **given}, None
     given = datacenters.check_settings(given)
     if isinstance(datacenter, DataCenter):
-        return datacenter._replace(**given)
+        return datacenters.check_datacenter(datacenter._replace(**given))
     if isinstance(datacenter, str):
         base = datacenters.get_datacenter(datacenter)
         if base is None:
             raise InvalidArgumentError(f"unknown data centre / provider {datacenter!r}")
         return base._replace(**given)
+    if datacenter is not None:
+        raise InvalidTypeError(
+            "datacenter must be a provider name, a DataCenter or a mapping of settings, "
+            f"got {type(datacenter).__name__}"
+        )
     return given
 
 
-def check_count(name: str, v: object) -> int:
-    """A token count: a non-negative integer, returned as an int. Integer types such as
-    numpy's are accepted (``__index__``); bool, float and str are refused."""
-    if isinstance(v, int) and not isinstance(v, bool):
-        n = int(v)
+def check_count(name: str, v: object, *, floats: bool = True) -> int:
+    """A token count, returned as an int: an int, an integer type with ``__index__``
+    (numpy's), or a whole float (``10.0``), from 0 to :data:`~tokenprint.records.MAX_TOKENS`
+    (2**53). bool, str, None and fractional numbers raise InvalidTypeError; negative, NaN,
+    infinite or larger values InvalidArgumentError, naming the argument. ``floats=False``
+    refuses floats too (image counts and steps)."""
+    if type(v) is int and 0 <= v <= MAX_TOKENS:
+        return v
+    n: int | None
+    if isinstance(v, bool):
+        n = None
+    elif hasattr(type(v), "__index__"):
+        n = operator.index(v)  # type: ignore[arg-type]
+    elif floats and isinstance(v, numbers.Real):
+        f = float(v)
+        if not math.isfinite(f):
+            raise InvalidArgumentError(f"{name} must be a finite count, got {v!r}")
+        n = int(f) if f.is_integer() else None
     else:
-        try:
-            if isinstance(v, bool):
-                raise TypeError
-            n = operator.index(v)  # type: ignore[arg-type]
-        except TypeError:
-            raise InvalidTypeError(f"{name} must be an int, got {type(v).__name__} {v!r}") from None
+        n = None
+    if n is None:
+        raise InvalidTypeError(
+            f"{name} must be an int (a whole number), got {type(v).__name__} {v!r}"
+        )
     if n < 0:
         raise InvalidArgumentError(f"{name} must be >= 0, got {n}")
+    if n > MAX_TOKENS:
+        raise InvalidArgumentError(f"{name} must be <= 2**53, got {n}")
     return n
 
 

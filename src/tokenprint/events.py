@@ -10,7 +10,8 @@ state, the subscribers, and the error guard.
 * Guard: :func:`report` takes every internal exception caught around an instrumented call.
   In production it logs once per (place, exception type) and returns, so the caller goes on
   with the SDK's own result. Under pytest (``PYTEST_CURRENT_TEST`` set) it re-raises, so our
-  bugs are loud in tests; ``TOKENPRINT_STRICT=0`` or ``=1`` forces either behaviour.
+  bugs are loud in tests; ``TOKENPRINT_STRICT=0`` or ``=1`` (or false/true, no/yes, off/on)
+  forces either behaviour.
 """
 
 from __future__ import annotations
@@ -28,16 +29,19 @@ from tokenprint.records import Pending, RequestRecord, Usage
 __all__ = [
     "AFTER",
     "BEFORE",
+    "FAILED",
     "Estimates",
     "Runtime",
     "add_after",
     "add_before",
+    "add_failed",
     "current",
     "logger",
     "remove",
     "report",
     "run_after",
     "run_before",
+    "run_failed",
     "set_current",
     "strict",
 ]
@@ -76,12 +80,16 @@ def set_current(runtime: Runtime | None) -> None:
 # -- subscribers -----------------------------------------------------------------------------
 BeforeHook = Callable[[Pending], None]
 AfterHook = Callable[[RequestRecord], None]
+FailedHook = Callable[[object], None]
 
 BEFORE: list[BeforeHook] = []
 """The before-subscribers, in order. Read-only outside this module (the request path tests
 it for emptiness); change it with :func:`add_before`/:func:`remove`."""
 AFTER: list[AfterHook] = []
 """The after-subscribers, in order; read-only outside this module, like :data:`BEFORE`."""
+FAILED: list[FailedHook] = []
+"""Told the key of a request seen before sending whose SDK call raised (nothing to publish:
+what was reserved for it is released)."""
 
 
 def add_before(fn: BeforeHook) -> None:
@@ -94,9 +102,14 @@ def add_after(fn: AfterHook) -> None:
         AFTER.append(fn)
 
 
+def add_failed(fn: FailedHook) -> None:
+    if fn not in FAILED:
+        FAILED.append(fn)
+
+
 def remove(fn: object) -> None:
-    """Unsubscribe a hook (either kind); unknown hooks are ignored."""
-    for lst in (BEFORE, AFTER):
+    """Unsubscribe a hook (any kind); unknown hooks are ignored."""
+    for lst in (BEFORE, AFTER, FAILED):
         while fn in lst:
             lst.remove(fn)  # type: ignore[arg-type]
 
@@ -112,11 +125,12 @@ def run_before(pending: Pending) -> None:
             report(exc, f"before-hook {getattr(fn, '__qualname__', fn)!s}")
 
 
-def run_after(record: RequestRecord) -> None:
-    """Run every after-hook, even when one fails; a ``BudgetExceeded`` is re-raised once
-    they have all run (so trackers and exporters still see the request)."""
+def run_after(record: RequestRecord, hooks: tuple[AfterHook, ...] | None = None) -> None:
+    """Run every after-hook (``hooks``: those subscribed when the request was made; default:
+    those subscribed now), even when one fails; a ``BudgetExceeded`` is re-raised once they
+    have all run (so trackers and exporters still see the request)."""
     breach: BudgetExceeded | None = None
-    for fn in tuple(AFTER):
+    for fn in tuple(AFTER) if hooks is None else hooks:
         try:
             fn(record)
         except BudgetExceeded as exc:
@@ -127,16 +141,44 @@ def run_after(record: RequestRecord) -> None:
         raise breach
 
 
+def run_failed(key: object) -> None:
+    """Tell the failed-subscribers that the request ``key`` ended with the SDK's exception;
+    their own failures are guarded (the SDK's exception is what the caller gets)."""
+    for fn in tuple(FAILED):
+        try:
+            fn(key)
+        except Exception as exc:
+            report(exc, f"failed-hook {getattr(fn, '__qualname__', fn)!s}")
+
+
 # -- the error guard -------------------------------------------------------------------------
 _seen: set[tuple[str, str]] = set()
 _lock = threading.Lock()
 
 
+_STRICT = {
+    **dict.fromkeys(("1", "true", "yes", "on"), True),
+    **dict.fromkeys(("0", "false", "no", "off"), False),
+}
+_strict_warned: set[str] = set()
+
+
 def strict() -> bool:
-    """True when internal errors should raise (tests) instead of being logged."""
+    """True when internal errors should raise (tests) instead of being logged.
+    ``TOKENPRINT_STRICT`` forces it (1/0, true/false, yes/no, on/off, any case); another value
+    is logged once and ignored, as is an empty one (silently)."""
     forced = os.environ.get("TOKENPRINT_STRICT")
-    if forced is not None:
-        return forced.strip().lower() in ("1", "true", "yes")
+    if forced and forced.strip():  # set and not empty
+        value = _STRICT.get(forced.strip().lower())
+        if value is not None:
+            return value
+        if forced not in _strict_warned:
+            _strict_warned.add(forced)
+            logger.warning(
+                "tokenprint: TOKENPRINT_STRICT=%r is not one of 1/0, true/false, yes/no, "
+                "on/off; ignored (strict under pytest only)",
+                forced,
+            )
     return "PYTEST_CURRENT_TEST" in os.environ
 
 

@@ -63,10 +63,13 @@ class _Session:
             bound = self.config.getoption("impact_bound")
             if limits:
                 try:
+                    # a test whose model is unknown fails: it would pass any limit as zero
                     if per == "request":
-                        self._options = Budget(per_request=limits, bound=bound)
+                        self._options = Budget(
+                            per_request=limits, bound=bound, unknown_model="fail"
+                        )
                     else:
-                        self._options = Budget(total=limits, bound=bound)
+                        self._options = Budget(total=limits, bound=bound, unknown_model="fail")
                 except (ValueError, TypeError) as exc:  # our errors mix these in
                     raise pytest.UsageError(f"--impact-budget-*: {exc}") from exc
         return self._options
@@ -186,8 +189,8 @@ def _marker_budget(item: pytest.Item) -> Budget | None:
             f"@pytest.mark.{_MARKER} takes keywords: per_request={{...}}, total={{...}}, bound=",
             pytrace=False,
         )
-    try:
-        return Budget(**mark.kwargs)
+    try:  # an unknown model fails the test unless the marker says otherwise
+        return Budget(**{"unknown_model": "fail", **mark.kwargs})
     except (ValueError, TypeError) as exc:
         pytest.fail(f"@pytest.mark.{_MARKER}: {exc}", pytrace=False)
 
@@ -257,11 +260,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     options = state.options_budget()
     if options is not None and session.config.getoption("impact_budget_per") == "session":
-        from tokenprint.impacts.results import Impacts
-
-        total = Impacts.sum(t.total for _, t in state.tests).vectors
-        if total is not None:
-            state.session_breaches = [b.message() for b in options.over_total(total)]
+        requests = [r for _, t in state.tests for r in t.requests]
+        state.session_breaches = options.audit(requests)
         if state.session_breaches and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
     path = session.config.getoption("impact_report")

@@ -13,7 +13,11 @@ from typing import NamedTuple
 
 from tokenprint.impacts.results import Impacts
 
-__all__ = ["Pending", "RequestRecord", "Usage"]
+__all__ = ["MAX_TOKENS", "Pending", "RequestRecord", "Usage"]
+
+MAX_TOKENS = 2**53
+"""Largest token count taken as such (floats hold integers exactly up to here): counts given
+to ``estimate*`` above it raise, counts an SDK reports above it are counted as 0."""
 
 
 class Usage(NamedTuple):
@@ -60,6 +64,9 @@ class Pending(NamedTuple):
     host: str | None = None
     endpoint: str = ""
     modality: str = "text"
+    key: object = None
+    """The request's identity, the same in its :class:`RequestRecord` (a budget that
+    reserved the request's worst case releases it when the request ends)."""
 
 
 class RequestRecord(NamedTuple):
@@ -70,7 +77,11 @@ class RequestRecord(NamedTuple):
     labels: Mapping[str, str]
     timestamp: float
     """Unix time at which the request ended."""
+    key: object = None
+    """The request's identity, as in its :class:`Pending`."""
 
     @classmethod
-    def now(cls, usage: Usage, impacts: Impacts, labels: Mapping[str, str]) -> RequestRecord:
-        return cls(usage, impacts, labels, time.time())
+    def now(
+        cls, usage: Usage, impacts: Impacts, labels: Mapping[str, str], key: object = None
+    ) -> RequestRecord:
+        return cls(usage, impacts, labels, time.time(), key)

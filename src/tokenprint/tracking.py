@@ -94,6 +94,12 @@ class Tracker(context.Scope):
         return len(self._requests)
 
     @property
+    def unestimated(self) -> list[TrackedRequest]:
+        """The requests whose impacts could not be estimated (an unknown model, unusable
+        usage): counted here, never as zero in :attr:`total`, whose ``errors`` name them."""
+        return [r for r in self.requests if r.impacts.vectors is None]
+
+    @property
     def total(self) -> Impacts:
         """Sum of the requests' impacts (low bounds and high bounds summed separately)."""
         return Impacts.sum(r.impacts for r in self.requests)
@@ -115,6 +121,7 @@ class Tracker(context.Scope):
             "name": self.name,
             "total": total.to_dict(),
             "by_model": {m: i.to_dict() for m, i in self.by_model().items()},
+            "unestimated": len([r for r in requests if r.impacts.vectors is None]),
             "requests": [request_dict(r) for r in requests],
         }
 

@@ -47,6 +47,14 @@ def _energy(i: Impacts) -> tuple[float, float]:
         {"output_tokens": 10, "latency": -0.1},
         {"output_tokens": 10, "latency": math.nan},
         {"output_tokens": 10, "latency": math.inf},
+        {"output_tokens": math.nan},
+        {"output_tokens": math.inf},
+        {"output_tokens": 10, "input_tokens": -math.inf},
+        {"output_tokens": 2**53 + 1},
+        {"output_tokens": 10**30},
+        {"output_tokens": 1e30},
+        {"output_tokens": 10, "reasoning_tokens": 10**30},
+        {"output_tokens": 2**53, "reasoning_tokens": 1},
     ],
 )
 def test_bad_values_raise_invalid_argument_error(kwargs: dict[str, Any]) -> None:
@@ -60,11 +68,11 @@ def test_bad_values_raise_invalid_argument_error(kwargs: dict[str, Any]) -> None
     "kwargs",
     [
         {"output_tokens": 1.5},
-        {"output_tokens": 10.0},
         {"output_tokens": "10"},
         {"output_tokens": True},
         {"output_tokens": None},
-        {"output_tokens": 10, "input_tokens": 2.0},
+        {"output_tokens": 10, "input_tokens": 2.5},
+        {"output_tokens": 10, "reasoning_tokens": False},
         {"output_tokens": 10, "latency": "1s"},
         {"output_tokens": 10, "provider": 3},
         {"output_tokens": 10, "zone": 33},
@@ -88,6 +96,40 @@ def test_error_messages_name_the_argument() -> None:
         estimate("gpt-4o", output_tokens=-3)
     with pytest.raises(InvalidTypeError, match="input_tokens must be an int"):
         estimate("gpt-4o", output_tokens=3, input_tokens=1.5)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match=r"cached_tokens must be <= 2\*\*53"):
+        estimate("gpt-4o", output_tokens=3, input_tokens=10, cached_tokens=2**60)
+    with pytest.raises(InvalidArgumentError, match="reasoning_tokens must be a finite count"):
+        estimate("gpt-4o", output_tokens=3, reasoning_tokens=math.nan)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match=r"input_tokens must be <= 2\*\*53"):
+        tokenprint.estimate_embedding("text-embedding-3-small", 10**30)
+    with pytest.raises(InvalidTypeError, match="input_tokens must be an int"):
+        tokenprint.estimate_embedding("text-embedding-3-small", 2.5)  # type: ignore[arg-type]
+
+
+def test_a_token_count_is_one_rule_whole_numbers_up_to_2_53() -> None:
+    np = pytest.importorskip("numpy")
+    ref = estimate("gpt-4o", output_tokens=10, input_tokens=20)
+    for out, inp in [(10.0, 20.0), (np.int64(10), np.int32(20)), (np.float64(10), 20)]:
+        same = estimate("gpt-4o", output_tokens=out, input_tokens=inp)
+        assert same.vectors == ref.vectors
+        assert (same.basis.output_tokens, same.basis.input_tokens) == (10, 20)
+        assert type(same.basis.output_tokens) is int
+    assert estimate("gpt-4o", output_tokens=2**53).basis.output_tokens == 2**53
+    emb = tokenprint.estimate_embedding("text-embedding-3-small", 100.0)  # type: ignore[arg-type]
+    assert emb.basis.input_tokens == 100
+    with pytest.raises(InvalidTypeError):
+        estimate("gpt-4o", output_tokens=np.bool_(True))
+    # image counts and steps stay ints (no float), stored as int
+    img = tokenprint.estimate_image("dall-e-3", n=np.int64(2))
+    assert img.basis.images == 2 and type(img.basis.images) is int
+    assert '"images": 2' in img.to_json()
+
+
+def test_reasoning_tokens_may_exceed_the_visible_answer() -> None:
+    # output_tokens is the visible answer; reasoning tokens are decoded on top of it
+    i = estimate("gpt-4o", output_tokens=10, reasoning_tokens=5000)
+    assert (i.basis.output_tokens, i.basis.reasoning_tokens) == (5010, 5000)
+    assert i.vectors == estimate("gpt-4o", output_tokens=5010).vectors
 
 
 def test_unknown_zone_given_explicitly_raises() -> None:
@@ -301,6 +343,17 @@ def test_a_stated_setup_that_cannot_hold_the_weights_warns(precision: str, warne
         ({"datacenter": {"wue": -1.0}}, "wue: must be >= 0"),
         ({"datacenter": {"utilisation": 1.5}}, "utilisation: a share"),
         ({"datacenter": {"batch_size": float("inf")}}, "batch_size: must be finite"),
+        ({"datacenter": {"pue": -1.2}}, "pue: must be >= 1, got -1.2"),
+        ({"datacenter": {"pue": [0.9, 1.2]}}, "pue: must be >= 1, got [0.9, 1.2]"),
+        ({"datacenter": {"pue": (1.3, 1.1)}}, "pue: low above high in (1.3, 1.1)"),
+        ({"datacenter": {"pue": [1.1, 1.2, 1.3]}}, "pue: expected a number or [low, high]"),
+        ({"datacenter": {"wue": [-0.1, 0.5]}}, "wue: must be >= 0"),
+        ({"datacenter": {"pue": True}}, "pue: expected a number or [low, high]"),
+        ({"datacenter": {"batch_per_accelerator": 0}}, "batch_per_accelerator: must be > 0"),
+        ({"datacenter": {"utilisation": [0.0, 0.5]}}, "utilisation: must be > 0"),
+        ({"accelerator_count": 2.5}, "accelerator_count: must be an int >= 1"),
+        ({"accelerator_count": True}, "accelerator_count: must be an int >= 1"),
+        ({"batch_size": [4, 2]}, "batch_size: low above high"),
     ],
 )
 def test_bad_serving_settings_raise_naming_the_parameter(
@@ -323,3 +376,61 @@ def test_serving_setup_is_stated_in_the_basis_and_case_insensitive() -> None:
     b = impacts.basis
     assert (b.hardware, b.accelerator_count, b.batch_size) == ("H200", 2, 32.0)
     assert b.precision == "mxfp4" and b.methodology_version == "2.0"
+
+
+# -- site values: a range is a [low, high] list or tuple everywhere ------------------------
+
+
+def test_a_site_range_may_be_a_list_or_a_tuple_in_every_estimate() -> None:
+    as_range = {"pue": tokenprint.Range(1.1, 1.3), "batch_size": tokenprint.Range(16, 64)}
+    for pair in ([1.1, 1.3], (1.1, 1.3)):
+        dc = {"pue": pair, "batch_size": [16, 64]}
+        text = estimate("gpt-4o", 100, datacenter=dc)
+        assert text.vectors == estimate("gpt-4o", 100, datacenter=as_range).vectors
+        emb = tokenprint.estimate_embedding("text-embedding-3-small", 100, datacenter=dc)
+        assert emb.errors == [] and emb.energy is not None
+        img = tokenprint.estimate_image("dall-e-3", datacenter={"pue": pair})
+        assert img.errors == [] and img.energy is not None
+        with tokenprint.EcoLogits.site(datacenter=dc):
+            pass
+
+
+def test_the_estimator_checks_site_settings_given_to_it_directly() -> None:
+    from tokenprint.estimator import Estimator
+    from tokenprint.records import Usage
+
+    u = Usage("openai", "gpt-4o", output_tokens=100)
+    listed = Estimator().compute(u, datacenter={"pue": [1.1, 1.3]})
+    assert listed.vectors == Estimator().compute(u, datacenter={"pue": (1.1, 1.3)}).vectors
+    assert listed.vectors == estimate("gpt-4o", 100, datacenter={"pue": [1.1, 1.3]}).vectors
+    with pytest.raises(InvalidArgumentError, match="pue: low above high"):
+        Estimator().compute(u, datacenter={"pue": [1.3, 1.1]})
+    with pytest.raises(InvalidArgumentError, match=r"datacenters\.openai: pue: must be >= 1"):
+        Estimator(datacenters={"openai": {"pue": -1.2}})
+
+
+def test_a_datacenter_profile_given_whole_is_checked() -> None:
+    from tokenprint.catalog.datacenters import get_datacenter
+
+    dc = get_datacenter("openai")
+    assert dc is not None
+    with pytest.raises(InvalidArgumentError, match=r"pue: must be >= 1, got -1\.2"):
+        estimate("gpt-4o", 100, datacenter=dc._replace(pue=-1.2))
+    with pytest.raises(InvalidArgumentError, match="wue: must be finite"):
+        tokenprint.estimate_embedding(
+            "text-embedding-3-small", 100, datacenter=dc._replace(wue=math.nan)
+        )
+    with pytest.raises(InvalidArgumentError, match="pue: must be >= 1"):
+        tokenprint.EcoLogits.site(datacenter=dc._replace(pue=0.5))
+    listed = estimate("gpt-4o", 100, datacenter=dc._replace(pue=[1.1, 1.3]))  # type: ignore[arg-type]
+    assert listed.vectors == estimate("gpt-4o", 100, datacenter={"pue": (1.1, 1.3)}).vectors
+
+
+@pytest.mark.parametrize("datacenter", [42, 1.5, ["openai"]])
+def test_a_datacenter_of_another_type_raises(datacenter: Any) -> None:
+    with pytest.raises(InvalidTypeError, match="datacenter must be"):
+        estimate("gpt-4o", 100, datacenter=datacenter)
+    with pytest.raises(InvalidTypeError, match="datacenter must be"):
+        tokenprint.estimate_image("dall-e-3", datacenter=datacenter)
+    with pytest.raises(InvalidTypeError, match="datacenter must be"):
+        tokenprint.EcoLogits.site(datacenter=datacenter)

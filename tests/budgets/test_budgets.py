@@ -118,6 +118,19 @@ def test_raise_mode_raises_after_the_request_with_the_record_and_totals() -> Non
     assert len(t) == 1  # the tracker still saw the request
 
 
+def test_exhausted_once_a_total_limit_is_reached() -> None:
+    b = Budget(total={"gwp": f"{grams() * 2.5} g"}, mode="warn")
+    assert not b.exhausted
+    with b, pytest.warns(BudgetWarning):
+        send()
+        send()
+        assert not b.exhausted  # 2 of 2.5 requests' worth
+        send()
+    assert b.exhausted
+    b.reset()
+    assert not b.exhausted
+
+
 def test_remaining_is_what_is_left_of_a_total_in_any_unit() -> None:
     b = Budget(total={"gwp": "1 g"}, per_request={"energy": "1 kWh"})
     assert b.remaining("gwp", "g") == pytest.approx(1.0)
@@ -165,10 +178,46 @@ def test_other_after_hooks_still_run_when_a_budget_raises() -> None:
     assert len(seen) == 1
 
 
-def test_failed_estimates_are_not_charged() -> None:
-    with Budget(per_request={"gwp": "0 g"}) as b:
+def test_an_unknown_model_is_not_charged_but_warned_once_per_model() -> None:
+    with (
+        pytest.warns(BudgetWarning, match="no-such-model-xyz") as warned,
+        Budget(per_request={"gwp": "0 g"}) as b,
+    ):
+        send(model="no-such-model-xyz")
         send(model="no-such-model-xyz")
     assert b.spent.basis.requests == 0
+    assert len([w for w in warned if "no-such-model-xyz" in str(w.message)]) == 1
+
+
+def test_an_unknown_model_fails_a_budget_that_says_so() -> None:
+    with (
+        Budget(per_request={"gwp": "1 kg"}, unknown_model="fail"),
+        pytest.raises(BudgetExceeded, match="'no-such-model-xyz' are unknown"),
+    ):
+        send(model="no-such-model-xyz")
+
+
+def test_an_unknown_model_counts_as_the_model_a_budget_assumes() -> None:
+    with Budget(total={"gwp": "1 kg"}, unknown_model="assume:gpt-4o-mini") as b:
+        send(model="no-such-model-xyz")
+    assert b.spent.basis.requests == 1
+    spent, known = b.spent.gwp, impacts_of(100, 50, "gpt-4o-mini").gwp
+    assert spent is not None and known is not None
+    assert spent.max == pytest.approx(known.max)
+
+
+def test_block_mode_refuses_an_unknown_model_when_the_budget_fails_them() -> None:
+    with (
+        Budget(total={"gwp": "1 kg"}, mode="block", unknown_model="fail"),
+        pytest.raises(BudgetExceeded, match="refused before sending"),
+    ):
+        events.run_before(pending(max_output=100, model="no-such-model-xyz"))
+
+
+def test_unknown_model_policy_is_checked() -> None:
+    for bad in ("ignore", "assume:", 3):
+        with pytest.raises(InvalidArgumentError, match="unknown_model"):
+            Budget(total={"gwp": "1 g"}, unknown_model=bad)  # type: ignore[arg-type]
 
 
 # -- warn mode -------------------------------------------------------------------------------

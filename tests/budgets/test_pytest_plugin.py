@@ -386,3 +386,30 @@ def test_marker_and_fixture_on_an_instrumented_openai_call(pytester: pytest.Pyte
     result.stdout.fnmatch_lines(
         ["*request 1: energy per-request * Wh (max) exceeds the budget of 0 Wh*"]
     )
+
+
+def test_an_unknown_model_fails_a_budgeted_test_and_the_check_instead_of_counting_zero(
+    pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        pytester,
+        """
+        @pytest.mark.impact_budget(per_request={"gwp": "0.000001 mg"})
+        def test_typo():
+            send(model="gtp-4o-mini")
+
+        @pytest.mark.impact_budget(per_request={"gwp": "1 kg"}, unknown_model="warn")
+        def test_tolerated():
+            send(model="gtp-4o-mini")
+        """,
+    )
+    path = pytester.path / "impacts.json"
+    result = pytester.runpytest(f"--impact-report={path}", "-W", "ignore::UserWarning")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*test_typo*", "*request 1: the impacts of a request to 'gtp-4o-mini' are unknown*"]
+    )
+    from tokenprint.cli import main
+
+    assert main(["check", str(path), "--max-gwp", "1kg"]) == 1
+    assert "not estimated (model-not-registered)" in capsys.readouterr().out

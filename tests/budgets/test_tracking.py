@@ -232,3 +232,12 @@ def test_empty_tracker_totals_zero() -> None:
 def test_tracker_name_must_be_a_string() -> None:
     with pytest.raises(InvalidTypeError):
         Tracker(name=3)  # type: ignore[arg-type]
+
+
+def test_unestimated_requests_are_counted_apart_never_as_zero() -> None:
+    with Tracker() as t:
+        send()
+        send(model="no-such-model-xyz")
+    assert [r.usage.model for r in t.unestimated] == ["no-such-model-xyz"]
+    assert [e.code for e in t.total.errors] == ["model-not-registered"]
+    assert t.to_dict()["unestimated"] == 1

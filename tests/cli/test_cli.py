@@ -117,6 +117,27 @@ def test_provider_option_picks_the_datacenter() -> None:
     assert (basis["datacenter"], basis["zone"]) == ("mistralai", "SWE")
 
 
+def test_estimate_prints_its_warnings_on_stderr_after_the_table(runner: list[str]) -> None:
+    args = ["estimate", "--model", "gpt-4o", "--output-tokens", "500", "--provider", "nope"]
+    out = _run(runner, *args)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[-1].startswith("methodology ")
+    assert "warning" not in out.stdout
+    codes = [w.code for w in tokenprint.estimate("gpt-4o", 500, provider="nope").warnings]
+    assert "datacenter-unknown" in codes
+    lines = out.stderr.splitlines()
+    assert [line.split(": ")[2] for line in lines] == codes
+    unknown = lines[codes.index("datacenter-unknown")]
+    assert unknown.startswith("tokenprint: warning: datacenter-unknown: no data-centre profile")
+    assert "'nope'" in unknown
+    # with --json the warnings are in the JSON and on stderr; stdout stays JSON only
+    out = _run(runner, *args, "--json")
+    assert out.returncode == 0
+    data = json.loads(out.stdout)
+    assert [w["code"] for w in data["warnings"]] == codes
+    assert out.stderr.splitlines() == lines
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -190,3 +190,25 @@ def test_otel_service_name_from_the_environment_wins(
         if kv.key == "service.name"
     ]
     assert names == ["chatbot"]
+
+
+def test_a_label_cannot_change_the_exported_model_provider_or_endpoint() -> None:
+    from tokenprint.errors import InvalidArgumentError
+
+    reader = InMemoryMetricReader()
+    EcoLogits.init(meter_provider=MeterProvider(metric_readers=[reader]))
+    # refused where labels are made...
+    with pytest.raises(InvalidArgumentError, match="'model' is reserved"):
+        EcoLogits.label(model="spoofed", provider="acme")
+    with pytest.raises(InvalidArgumentError, match="'provider' is reserved"):
+        EcoLogits.init(labels={"provider": "acme"})
+    # ...and a record built by hand with such labels still exports the request's own
+    spoofed = {"model": "spoofed", "provider": "acme", "endpoint": "x", "task": "qa"}
+    events.run_after(make_record(labels=spoofed))
+    (requests,) = _points(reader)["tokenprint.requests"]
+    assert dict(requests.attributes) == {
+        "provider": "openai",
+        "model": "gpt-4o-mini",
+        "endpoint": "chat.completions.create",
+        "task": "qa",
+    }

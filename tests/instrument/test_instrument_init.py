@@ -345,3 +345,130 @@ class _Static:
     @staticmethod
     def make(n: int) -> _Made:
         return _Made(n)
+
+
+# -- uninstalling is polite: a wrapper another library put on top of ours stays -----------------
+def _counting_on_top(kind: str, calls: list[int]) -> Any:
+    """Wrap what ``Completions.create`` is now (tokenprint's function) the way another GenAI
+    instrumentation would, counting calls; returns what is then installed."""
+    import functools
+
+    import wrapt
+    from openai.resources.chat.completions import Completions
+
+    inner = vars(Completions)["create"]
+    if kind == "wrapt":
+
+        def counting_wrapper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+            calls.append(1)
+            return wrapped(*args, **kwargs)
+
+        wrapt.wrap_function_wrapper(Completions, "create", counting_wrapper)
+    else:
+
+        def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+            calls.append(1)
+            return inner(self, *args, **kwargs)
+
+        if kind == "functools.wraps":  # copies tokenprint's mark and sets __wrapped__
+            counting = functools.wraps(inner)(counting)
+        Completions.create = counting  # type: ignore[method-assign]
+    return vars(Completions)["create"]
+
+
+def _chat(client: Any) -> Any:
+    from tests.support.cassettes import use_cassette
+
+    with use_cassette("openai", "chat_completion"):
+        return client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "Hello World!"}]
+        )
+
+
+@pytest.mark.parametrize("kind", ["plain", "functools.wraps", "wrapt"])
+def test_shutdown_leaves_a_wrapper_installed_on_top_and_init_again_reuses_our_layer(
+    kind: str, computes: list[int]
+) -> None:
+    openai = pytest.importorskip("openai")
+    from openai.resources.chat.completions import Completions
+
+    from tests.support.cassettes import records
+
+    original = vars(Completions)["create"]
+    calls: list[int] = []
+    EcoLogits.init(providers=["openai"])
+    ours = vars(Completions)["create"]
+    try:
+        theirs = _counting_on_top(kind, calls)
+        client = openai.OpenAI(api_key="sk-test", max_retries=0)
+
+        EcoLogits.shutdown()
+        assert vars(Completions)["create"] is theirs  # their instrumentation is not lost
+        assert instrument.patched() == []
+        resp = _chat(client)
+        assert calls == [1]  # theirs still runs...
+        assert type(resp).__name__ == "ChatCompletion"  # ...and hands back the SDK's answer
+        assert resp.choices[0].message.content == "Hello! How can I help you today?"
+        assert getattr(resp, "impacts", None) is None and computes == []  # ours passes through
+
+        EcoLogits.init(providers=["openai"])
+        assert vars(Completions)["create"] is theirs  # no second layer of ours on top
+        assert instrument.patched().count((Completions, "create")) == 1
+        with records() as seen:
+            resp = _chat(client)
+        assert calls == [1, 1]
+        assert resp.impacts.energy.value > 0
+        assert len(seen) == 1 and len(computes) == 1  # counted once
+        EcoLogits.init(providers=["openai"])  # idempotent with a revived layer too
+        assert instrument.patched().count((Completions, "create")) == 1
+
+        EcoLogits.shutdown()
+        assert vars(Completions)["create"] is theirs
+        assert getattr(_chat(client), "impacts", None) is None
+    finally:
+        EcoLogits.shutdown()
+        Completions.create = original  # type: ignore[method-assign]
+    # once theirs is gone (the SDK's original back), the next init() patches afresh
+    EcoLogits.init(providers=["openai"])
+    now = vars(Completions)["create"]
+    assert now is not ours and instrument.is_patched(now) and now.__wrapped__ is original
+    assert _chat(openai.OpenAI(api_key="sk-test", max_retries=0)).impacts.energy.value > 0
+
+
+def test_a_layer_left_beneath_another_wrapper_stays_off_when_init_names_other_providers() -> None:
+    openai = pytest.importorskip("openai")
+    pytest.importorskip("anthropic")
+    from openai.resources.chat.completions import Completions
+
+    original = vars(Completions)["create"]
+    calls: list[int] = []
+    EcoLogits.init(providers=["openai"])
+    try:
+        theirs = _counting_on_top("plain", calls)
+        EcoLogits.shutdown()
+        EcoLogits.init(providers=["anthropic"])  # openai is not asked for: ours stays idle
+        resp = _chat(openai.OpenAI(api_key="sk-test", max_retries=0))
+        assert calls == [1] and vars(Completions)["create"] is theirs
+        assert getattr(resp, "impacts", None) is None
+        assert (Completions, "create") not in instrument.patched()
+    finally:
+        EcoLogits.shutdown()
+        Completions.create = original  # type: ignore[method-assign]
+
+
+def test_a_layer_someone_took_out_before_shutdown_is_forgotten_and_patched_afresh() -> None:
+    openai = pytest.importorskip("openai")
+    from openai.resources.chat.completions import Completions
+
+    original = vars(Completions)["create"]
+    EcoLogits.init(providers=["openai"])
+    ours = vars(Completions)["create"]
+    Completions.create = original  # type: ignore[method-assign]  # e.g. a benchmark's switch
+    EcoLogits.shutdown()
+    assert vars(Completions)["create"] is original  # left as it was found
+    EcoLogits.init(providers=["openai"])
+    now = vars(Completions)["create"]
+    assert now is not ours and now.__wrapped__ is original  # one fresh layer
+    assert _chat(openai.OpenAI(api_key="sk-test", max_retries=0)).impacts.energy.value > 0
+    EcoLogits.shutdown()
+    assert vars(Completions)["create"] is original

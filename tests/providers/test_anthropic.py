@@ -12,7 +12,7 @@ anthropic = pytest.importorskip("anthropic")
 
 from pydantic import BaseModel  # noqa: E402
 
-from tests.support.cassettes import request_id, sdk_method, use_cassette  # noqa: E402
+from tests.support.cassettes import records, request_id, sdk_method, use_cassette  # noqa: E402
 from tokenprint import EcoLogits  # noqa: E402
 from tokenprint.impacts.results import Impacts  # noqa: E402
 from tokenprint.records import Pending  # noqa: E402
@@ -114,6 +114,34 @@ def test_beta_create_carries_impacts(client: Any) -> None:
     with use_cassette("anthropic", "beta_message"):
         msg = client.beta.messages.create(**KW)
     assert _ok(msg.impacts).basis.output_tokens == 180
+
+
+# -- answers without usable usage ----------------------------------------------------------
+ESTIMATED = (3, 8)  # "Hello World!" (12 characters) in, TEXT (32 characters) out
+
+
+def test_message_without_usage_is_estimated_from_the_request_and_its_text(client: Any) -> None:
+    with use_cassette("anthropic", "message_no_usage"), records() as recs:
+        msg = client.messages.create(**KW)
+    assert msg.usage is None and msg.content[0].text == TEXT
+    u = recs.usage
+    assert (u.provider, u.model) == ("anthropic", "claude-3-5-sonnet-20241022")
+    assert (u.input_tokens, u.output_tokens) == ESTIMATED
+    assert [w[0] for w in u.warnings] == ["output-tokens-estimated", "input-tokens-estimated"]
+    assert _ok(msg.impacts).basis.output_tokens == 8
+
+
+@pytest.mark.parametrize("name", ["message_usage_mistyped", "message_usage_string"])
+def test_message_with_wrongly_typed_usage_is_estimated_and_flagged_invalid(
+    client: Any, name: str
+) -> None:
+    with use_cassette("anthropic", name), records() as recs:
+        msg = client.messages.create(**KW)
+    u = recs.usage
+    assert (u.input_tokens, u.output_tokens) == ESTIMATED
+    codes = [w[0] for w in u.warnings]
+    assert codes == ["input-tokens-estimated", "output-tokens-estimated", "usage-invalid"]
+    assert "usage-invalid" in {w.code for w in _ok(msg.impacts).warnings}
 
 
 # -- create(stream=True) -------------------------------------------------------------------

@@ -74,7 +74,7 @@ def test_v1_stream_abandoned_early_is_accounted_with_an_estimate() -> None:
         stream.close()
     u = recs.usage
     assert u.output_tokens == 1
-    assert [w[0] for w in u.warnings] == ["output-tokens-estimated"]
+    assert [w[0] for w in u.warnings] == ["output-tokens-estimated", "input-tokens-estimated"]
 
 
 @needs_v2
@@ -132,6 +132,31 @@ def test_v2_stream_abandoned_early_is_accounted_with_an_estimate() -> None:
         stream.close()
     assert recs.usage.output_tokens == 2  # "A pear": 6 characters
     assert recs.usage.warnings[0][0] == "output-tokens-estimated"
+
+
+ESTIMATED = ["output-tokens-estimated", "input-tokens-estimated"]
+
+
+def test_v1_chat_without_usage_is_estimated_from_the_request_and_its_text() -> None:
+    with cassette("cohere", "v1_chat_no_usage"), records() as recs:
+        resp = cohere.Client(api_key="k").chat(message="Name a colour.", model=MODEL)
+    assert getattr(resp, "meta", None) is None and resp.text == "Blue."  # cohere 5.0: absent
+    _has_values(resp)
+    u = recs.usage
+    assert (u.model, u.input_tokens, u.output_tokens) == (MODEL, 4, 2)  # 14 and 5 characters
+    assert [w[0] for w in u.warnings] == ESTIMATED
+
+
+@needs_v2
+def test_v2_chat_without_usage_is_estimated_from_the_request_and_its_text() -> None:
+    with cassette("cohere", "v2_chat_no_usage"), records() as recs:
+        resp = cohere.ClientV2(api_key="k").chat(model=MODEL, messages=V2_MESSAGES)
+    assert resp.usage is None
+    _has_values(resp)
+    u = recs.usage
+    assert (u.model, u.input_tokens, u.output_tokens) == (MODEL, 4, 3)  # 13 and 9 characters
+    assert [w[0] for w in u.warnings] == ESTIMATED
+    assert {w.code for w in resp.impacts.warnings} >= set(ESTIMATED)
 
 
 @needs_v2

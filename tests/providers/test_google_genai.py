@@ -102,6 +102,39 @@ def test_stream_closed_early_is_accounted(client: Any) -> None:
     assert (recs.usage.input_tokens, recs.usage.output_tokens) == (9, 1)
 
 
+# -- answers without usage -------------------------------------------------------------------
+ESTIMATED = ["output-tokens-estimated", "input-tokens-estimated"]
+OWLS = (7, 12)  # PROMPT: 26 characters; "Owls can rotate their heads about 270 degrees.": 46
+
+
+def test_answer_without_usage_is_estimated_from_the_request_and_its_text(client: Any) -> None:
+    with cassette("google_genai", "content_no_usage"), records() as recs:
+        resp = client.models.generate_content(model=MODEL, contents=PROMPT)
+    assert resp.usage_metadata is None
+    _has_values(resp)
+    u = recs.usage
+    assert (u.model, u.input_tokens, u.output_tokens) == ("gemini-2.0-flash-001", *OWLS)
+    assert [w[0] for w in u.warnings] == ESTIMATED
+
+
+def test_stream_without_usage_is_estimated_from_the_streamed_text(client: Any) -> None:
+    with cassette("google_genai", "stream_no_usage"), records() as recs:
+        chunks = list(client.models.generate_content_stream(model=MODEL, contents=PROMPT))
+    assert [c.usage_metadata for c in chunks] == [None, None, None]
+    _has_values(chunks[-1])
+    u = recs.usage
+    assert (u.input_tokens, u.output_tokens) == OWLS
+    assert [w[0] for w in u.warnings] == ESTIMATED
+
+
+def test_stream_without_usage_closed_early_is_estimated_from_the_text_seen(client: Any) -> None:
+    with cassette("google_genai", "stream_no_usage"), records() as recs:
+        stream = client.models.generate_content_stream(model=MODEL, contents=PROMPT)
+        next(stream)
+        stream.close()
+    assert (recs.usage.input_tokens, recs.usage.output_tokens) == (7, 1)  # "Owls"
+
+
 def get_weather(city: str) -> str:
     """The weather in a city."""
     return "sunny"

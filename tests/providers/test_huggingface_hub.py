@@ -71,6 +71,16 @@ async def test_async_chat_completion_carries_impacts() -> None:
     assert recs.usage.output_tokens == 8
 
 
+def test_chat_completion_without_usage_is_estimated_from_the_request_and_its_text() -> None:
+    with cassette("huggingface_hub", "chat_no_usage"), records() as recs:
+        resp = _client(MODEL, token="hf_test").chat_completion(MESSAGES)
+    assert resp.usage is None
+    _has_values(resp)
+    u = recs.usage
+    assert (u.model, u.input_tokens, u.output_tokens) == (MODEL, 4, 4)  # 15 and 16 characters
+    assert [w[0] for w in u.warnings] == ["output-tokens-estimated", "input-tokens-estimated"]
+
+
 @with_usage_option
 def test_chat_stream_with_usage_option_reads_the_final_usage_chunk() -> None:
     client = _client(MODEL, token="hf_test")
@@ -104,7 +114,7 @@ def test_chat_stream_without_usage_is_estimated_from_the_text_and_says_so() -> N
     u = recs.usage
     assert u.output_tokens == 4  # "One, two, three.": 16 characters
     assert u.input_tokens > 0
-    assert [w[0] for w in u.warnings] == ["output-tokens-estimated"]
+    assert [w[0] for w in u.warnings] == ["output-tokens-estimated", "input-tokens-estimated"]
     assert hasattr(chunks[-1], "impacts")
 
 
@@ -160,7 +170,7 @@ def test_text_generation_bare_str_is_returned_unchanged_and_still_published() ->
     assert type(text) is str and text == " One, two, three"
     u = recs.usage
     assert (u.input_tokens, u.output_tokens) == (4, 4)  # 15 and 16 characters
-    assert [w[0] for w in u.warnings] == ["output-tokens-estimated"]
+    assert [w[0] for w in u.warnings] == ["output-tokens-estimated", "input-tokens-estimated"]
 
 
 def test_text_generation_stream_with_details_reads_the_last_event() -> None:
@@ -188,7 +198,10 @@ def test_chat_stream_closed_early_is_accounted_with_an_estimate() -> None:
         stream.close()
     assert first.choices[0].delta.content == "One"
     assert recs.usage.output_tokens == 1
-    assert [w[0] for w in recs.usage.warnings] == ["output-tokens-estimated"]
+    assert [w[0] for w in recs.usage.warnings] == [
+        "output-tokens-estimated",
+        "input-tokens-estimated",
+    ]
 
 
 def test_a_blocking_budget_sees_the_model_set_on_the_client() -> None:

@@ -110,7 +110,7 @@ def test_stream_without_usage_is_estimated_from_the_text() -> None:
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "Hello!"
     u = recs.usage
     assert u.output_tokens == 2  # "Hello!": 6 characters
-    assert [w[0] for w in u.warnings] == ["output-tokens-estimated"]
+    assert [w[0] for w in u.warnings] == ["output-tokens-estimated", "input-tokens-estimated"]
 
 
 TEXT = "The quick brown fox jumps over the lazy dog."  # mistral_stream_text: 44 characters
@@ -140,7 +140,7 @@ def test_stream_without_usage_counts_every_character_streamed(
     assert text == (TEXT if read is None else "The quick brown fox ")
     u = recs.usage
     assert (u.output_tokens, u.model) == ((len(text) + 3) // 4, "mistral-large-2407")
-    assert [w[0] for w in u.warnings] == ["output-tokens-estimated"]
+    assert [w[0] for w in u.warnings] == ["output-tokens-estimated", "input-tokens-estimated"]
 
 
 async def test_async_stream_is_accounted() -> None:
@@ -216,5 +216,8 @@ def test_stream_read_partly_then_closed_is_accounted_once() -> None:
         stream.close()
         stream.close()
     assert len(recs) == 1
-    assert [w[0] for w in recs.usage.warnings] == ["output-tokens-estimated"]
+    assert [w[0] for w in recs.usage.warnings] == [
+        "output-tokens-estimated",
+        "input-tokens-estimated",
+    ]
     assert isinstance(stream.impacts, Impacts)

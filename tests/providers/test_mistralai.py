@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import types
+import typing
 from typing import Any
 
 import pytest
@@ -184,6 +186,37 @@ def test_zero_usage_is_reported_as_zero_not_estimated(client: Any) -> None:
         resp = client.chat.complete(model=MODEL, messages=MESSAGES)
     assert isinstance(resp.impacts, Impacts)
     assert (recs.usage.input_tokens, recs.usage.output_tokens, recs.usage.warnings) == (0, 0, ())
+
+
+def _null_counts_parse() -> bool:
+    """mistralai 1.x types the counts as plain ints: it refuses an answer whose counts are null."""
+    package = Mistral.__module__.rsplit(".", 1)[0]  # mistralai.client (3.x), mistralai (1.x)
+    usage = importlib.import_module(f"{package}.models").UsageInfo
+    return type(None) in typing.get_args(usage.model_fields["prompt_tokens"].annotation)
+
+
+def test_null_usage_counts_are_estimated_and_flagged_invalid(client: Any) -> None:
+    if not _null_counts_parse():
+        pytest.skip("this mistralai refuses null token counts itself")
+    with cassette("mistralai", "null_usage"), records() as recs:
+        resp = client.chat.complete(model=MODEL, messages=MESSAGES)
+    assert resp.usage.prompt_tokens is None
+    _has_values(resp)
+    u = recs.usage
+    assert (u.input_tokens, u.output_tokens) == (5, 2)  # 20 characters in, "Salut" out
+    codes = [w[0] for w in u.warnings]
+    assert codes == ["input-tokens-estimated", "output-tokens-estimated", "usage-invalid"]
+
+
+def test_stream_without_usage_is_estimated_from_the_request_and_the_streamed_text(
+    client: Any,
+) -> None:
+    with cassette("mistralai", "stream_no_usage"), records() as recs:
+        events = list(client.chat.stream(model=MODEL, messages=MESSAGES))
+    assert all(e.data.usage is None for e in events)
+    u = recs.usage
+    assert (u.input_tokens, u.output_tokens, u.model) == (5, 3, MODEL)  # "Bonjour !": 9
+    assert [w[0] for w in u.warnings] == ["output-tokens-estimated", "input-tokens-estimated"]
 
 
 def test_after_shutdown_responses_are_untouched(client: Any) -> None:

@@ -105,14 +105,33 @@ def test_unknown_model_gives_error_in_impacts_not_exception(client: Any) -> None
     assert resp.impacts.energy is None
 
 
+LOCAL_TEXT = "Hello from a local server, twelve words long or so."  # chat_usage_none
+
+
+def _local() -> Any:
+    return openai.OpenAI(api_key="ollama", base_url="http://localhost:11434/v1", max_retries=0)
+
+
 def test_usage_none_answer_is_estimated_with_a_warning(client: Any) -> None:
-    local = openai.OpenAI(api_key="ollama", base_url="http://localhost:11434/v1", max_retries=0)
     with use_cassette("openai", "chat_usage_none"):
-        resp = local.chat.completions.create(model="llama3.1:8b", messages=MESSAGES)
+        resp = _local().chat.completions.create(model="llama3.1:8b", messages=MESSAGES)
     assert resp.usage is None
     b = resp.impacts.basis
-    assert b.output_tokens > 0 and b.input_tokens > 0
-    assert "output-tokens-estimated" in {w.code for w in resp.impacts.warnings}
+    # "Hello World!" (12 characters) in, the answer's text out, about 4 characters a token
+    assert (b.input_tokens, b.output_tokens) == (3, (len(LOCAL_TEXT) + 3) // 4)
+    codes = [w.code for w in resp.impacts.warnings]
+    assert {"output-tokens-estimated", "input-tokens-estimated"} <= set(codes)
+    assert "usage-invalid" not in codes
+
+
+def test_usage_with_null_counts_is_estimated_and_flagged_invalid(client: Any) -> None:
+    with use_cassette("openai", "chat_usage_null_counts"):
+        resp = _local().chat.completions.create(model="llama3.1:8b", messages=MESSAGES)
+    assert resp.usage is not None and resp.usage.prompt_tokens is None
+    b = resp.impacts.basis
+    assert (b.input_tokens, b.output_tokens) == (3, (len(LOCAL_TEXT) + 3) // 4)
+    codes = {w.code for w in resp.impacts.warnings}
+    assert {"output-tokens-estimated", "input-tokens-estimated", "usage-invalid"} <= codes
 
 
 # -- streams -------------------------------------------------------------------------------
@@ -287,6 +306,16 @@ def test_responses_create_carries_impacts(client: Any) -> None:
         64,
     )
     assert request_id(resp) == "req_tokenprint_chat_0001"
+
+
+def test_responses_answer_without_usage_is_estimated_from_its_output_text(client: Any) -> None:
+    with use_cassette("openai", "responses_usage_none"):
+        resp = sdk_method(client, "responses.create")(model="gpt-4.1", input="Hello World!")
+    assert resp.usage is None
+    b = resp.impacts.basis
+    assert (b.input_tokens, b.output_tokens) == (3, 6)  # "Hello! How can I help?": 22 characters
+    codes = {w.code for w in resp.impacts.warnings}
+    assert {"output-tokens-estimated", "input-tokens-estimated"} <= codes
 
 
 async def test_async_responses_create_carries_impacts(aclient: Any) -> None:

@@ -11,6 +11,7 @@ context is detectable.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import json
 import math
@@ -216,3 +217,76 @@ def test_catalogue_first_used_by_many_threads_at_once_is_complete_for_each(
     for t in threads:
         t.join()
     assert [r.errors if isinstance(r, Impacts) else r for r in results] == [[]] * THREADS
+
+
+def _small_answer(request: Any) -> Any:
+    counts = {"prompt_tokens": 2, "completion_tokens": 7, "total_tokens": 9}
+    body = sdk_matrix.edit_tokens(CHAT, lambda key: counts.get(key, 0))
+    return httpx2.Response(
+        200, headers={"content-type": "application/json"}, content=body, request=request
+    )
+
+
+async def test_a_block_budget_holds_under_200_concurrent_requests() -> None:
+    """Each request reserves its worst case before it is sent: 200 requests in flight at
+    once never spend more than the budget (before, all 200 were sent)."""
+    from tokenprint import BudgetExceeded, estimate
+
+    async def answer(request: Any) -> Any:
+        await asyncio.sleep(0.01)  # every request is in flight before the first answer
+        return _small_answer(request)
+
+    EcoLogits.init(providers=["openai"])
+    client = openai.AsyncOpenAI(
+        api_key="sk-test",
+        max_retries=0,
+        http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(answer)),
+    )
+    worst = estimate("gpt-4o-mini", output_tokens=10, input_tokens=2, provider="openai").energy
+    assert worst is not None
+    limit_wh = worst.max * 1000 * 5.5  # room for five worst cases
+    budget = Budget(total={"energy": f"{limit_wh} Wh"}, mode="block")
+    sent: list[int] = []
+
+    async def one(n: int) -> None:
+        with contextlib.suppress(BudgetExceeded):
+            await client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], max_tokens=10
+            )
+            sent.append(n)
+
+    with budget:
+        await asyncio.gather(*(one(n) for n in range(TASKS)))
+    assert 1 <= len(sent) <= 5
+    assert budget.spent.basis.requests == len(sent)
+    spent = budget.spent.energy
+    assert spent is not None and spent.max <= limit_wh / 1000
+    assert not budget._reserved  # every reservation released
+
+
+def test_a_refused_or_failed_request_releases_its_reservation() -> None:
+    from tokenprint import BudgetExceeded
+
+    def fail(request: Any) -> Any:
+        return httpx2.Response(500, json={"error": {"message": "boom"}}, request=request)
+
+    EcoLogits.init(providers=["openai"])
+    client = openai.OpenAI(
+        api_key="sk-test",
+        max_retries=0,
+        http_client=httpx2.Client(transport=httpx2.MockTransport(fail)),
+    )
+    budget = Budget(total={"energy": "1 kWh"}, mode="block")
+    with budget, pytest.raises(openai.InternalServerError):
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], max_tokens=10
+        )
+    assert not budget._reserved
+    with (
+        Budget(total={"energy": "0 Wh"}, mode="block") as nothing,
+        pytest.raises(BudgetExceeded),
+    ):
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], max_tokens=10
+        )
+    assert not nothing._reserved

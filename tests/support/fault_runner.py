@@ -247,7 +247,7 @@ def budget(provider: str, hits: list[int]) -> Iterator[dict[str, Any]]:
     from tokenprint import EcoLogits
     from tokenprint.budgets import Budget
 
-    def charge(self: Any, record: Any) -> Any:
+    def charge(self: Any, record: Any, impacts: Any = None) -> Any:
         raise _boom(hits, "Budget.charge")
 
     with _setattr(Budget, "charge", charge), EcoLogits.budget(total={"energy": "1 GWh"}):

@@ -10,6 +10,8 @@ Local and private-network hosts get the ``self-hosted`` profile.
 from __future__ import annotations
 
 import math
+import numbers
+import operator
 import re
 from collections.abc import Mapping
 from fnmatch import fnmatchcase
@@ -25,6 +27,7 @@ __all__ = [
     "SETTINGS",
     "DataCenterRecord",
     "all_datacenters",
+    "check_datacenter",
     "check_settings",
     "for_host",
     "get_datacenter",
@@ -66,6 +69,8 @@ _LOWEST = {
     "utilisation": 0.0,
 }
 _OPEN_LOW = {"batch_per_accelerator", "utilisation"}
+_OPTIONAL = {"accelerator_count", "batch_size"}
+"""Settings that may be None (derived from the model and the rest of the setup)."""
 
 
 def _bad(where: str, key: str, why: str) -> Exception:
@@ -74,8 +79,17 @@ def _bad(where: str, key: str, why: str) -> Exception:
     return InvalidArgumentError(f"{where}{key}: {why}")
 
 
+def _number(x: object) -> float | None:
+    """``x`` as a float when it is a real number (numpy's included), else None; bool is not
+    a number here."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        return None
+    return float(x)
+
+
 def _amount(where: str, key: str, v: object) -> Value:
-    """A finite number, or a [low, high] pair, at or above the key's lowest value."""
+    """A finite number, or a [low, high] pair (list, tuple or Range), at or above the key's
+    lowest value; a float, or a Range when low < high."""
     pair: tuple[object, object]
     if isinstance(v, Range):
         pair = (v.min, v.max)
@@ -85,9 +99,10 @@ def _amount(where: str, key: str, v: object) -> Value:
         pair = (v, v)
     nums: list[float] = []
     for x in pair:
-        if isinstance(x, bool) or not isinstance(x, (int, float)):
+        n = _number(x)
+        if n is None:
             raise _bad(where, key, f"expected a number or [low, high], got {v!r}")
-        nums.append(float(x))
+        nums.append(n)
     low = _LOWEST[key]
     for x in nums:
         if not math.isfinite(x):
@@ -103,22 +118,42 @@ def _amount(where: str, key: str, v: object) -> Value:
     return a if a == b else Range(a, b)
 
 
+def _whole(where: str, key: str, v: object) -> int:
+    """An int >= 1: an int, an integer type with ``__index__`` (numpy's), or a whole float."""
+    n: int | None = None
+    if not isinstance(v, bool):
+        if hasattr(type(v), "__index__"):
+            n = operator.index(v)  # type: ignore[arg-type]
+        else:
+            f = _number(v)
+            n = int(f) if f is not None and f.is_integer() else None
+    if n is None or n < 1:
+        raise _bad(where, key, f"must be an int >= 1, got {v!r}")
+    return n
+
+
 def check_settings(changes: Mapping[str, Any], where: str = "") -> dict[str, Any]:
-    """Validated site settings: unknown keys, unknown accelerators or precisions, and
-    negative, zero, NaN or infinite amounts raise InvalidArgumentError naming the key
-    (prefixed with ``where``, e.g. a file and table)."""
+    """Validated site settings, normalised (amounts as floats or Ranges, counts as ints,
+    names as the catalogue spells them): unknown keys, unknown accelerators or precisions,
+    a PUE below 1, a negative WUE, a zero or negative count or batch, a share outside
+    (0, 1], a NaN or infinite amount, or a [low, high] pair with low above high raise
+    InvalidArgumentError naming the key (prefixed with ``where``, e.g. a file and table).
+
+    ``accelerator_count`` and ``batch_size`` may be None (derived from the model)."""
     from tokenprint.catalog import hardware
 
+    if not isinstance(changes, Mapping):
+        raise _bad(where, "datacenter", f"expected a mapping of settings, got {changes!r}")
     out: dict[str, Any] = {}
     for key, v in changes.items():
         if key not in SETTINGS:
             raise _bad(where, key, f"unknown setting; expected one of {list(SETTINGS)}")
-        if key in _LOWEST:
+        if v is None and key in _OPTIONAL:
+            out[key] = None
+        elif key in _LOWEST:
             out[key] = _amount(where, key, v)
         elif key == "accelerator_count":
-            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
-                raise _bad(where, key, f"must be an int >= 1, got {v!r}")
-            out[key] = v
+            out[key] = _whole(where, key, v)
         elif not isinstance(v, str) or not v.strip():
             raise _bad(where, key, f"expected a non-empty string, got {v!r}")
         elif key == "zone":
@@ -148,6 +183,14 @@ def check_settings(changes: Mapping[str, Any], where: str = "") -> dict[str, Any
             hardware.get_server(v)
             out[key] = v
     return out
+
+
+def check_datacenter(dc: DataCenter, where: str = "") -> DataCenter:
+    """A whole profile built by hand, checked and normalised as :func:`check_settings`
+    checks a mapping of settings (its name must be a non-empty string)."""
+    if not isinstance(dc.name, str) or not dc.name.strip():
+        raise _bad(where, "name", f"expected a non-empty string, got {dc.name!r}")
+    return dc._replace(**check_settings({k: getattr(dc, k) for k in SETTINGS}, where))
 
 
 class DataCenterRecord(NamedTuple):

@@ -15,7 +15,7 @@ from typing import Any
 from tokenprint.errors import InvalidArgumentError
 from tokenprint.impacts.results import OPTION_NAMES
 
-__all__ = ["SUBCOMMANDS", "add_arguments", "items", "run"]
+__all__ = ["SUBCOMMANDS", "add_arguments", "items", "run", "unestimated"]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -73,6 +73,17 @@ def items(data: Mapping[str, Any], per: str) -> Iterator[tuple[str, Mapping[str,
             yield f"{where}request {n} ({model})", r["impacts"]
 
 
+def unestimated(data: Mapping[str, Any]) -> list[str]:
+    """The report's requests that carry no impacts (an unknown model): a check never passes
+    them as zero."""
+    found = []
+    for name, impacts in items(data, "request"):
+        if impacts.get("energy") is None:
+            codes = ", ".join(e.get("code", "?") for e in impacts.get("errors", ())) or "no impacts"
+            found.append(f"{name}: not estimated ({codes})")
+    return found
+
+
 def _bound(impacts: Mapping[str, Any], criterion: str, bound: str) -> float | None:
     """One bound of a criterion of an impacts dict, in the canonical unit (None: absent)."""
     from tokenprint.impacts import units
@@ -112,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidArgumentError(f"{args.report}: malformed report ({exc!r})") from exc
     if not checked:  # a check of nothing would pass whatever the impacts
         raise InvalidArgumentError(f"{args.report} has no {args.per}s to check")
+    breaches += unestimated(data)
     if breaches:
         print(f"impact budget exceeded ({len(breaches)}):")
         for line in breaches:

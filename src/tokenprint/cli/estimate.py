@@ -1,8 +1,10 @@
-"""``tokenprint estimate``: impacts of one request, as a table or JSON."""
+"""``tokenprint estimate``: impacts of one request, as a table or JSON; its warnings on
+stderr."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from tokenprint.cli._table import fmt_range, table
 from tokenprint.impacts.results import CRITERIA, Impact, Impacts
@@ -107,9 +109,23 @@ def _estimate_media(args: argparse.Namespace) -> Impacts:
 
 
 def _print(impacts: Impacts, as_json: bool) -> int:
+    """The impacts on stdout, then their warnings on stderr (the exit status stays 0)."""
     if as_json:
         print(impacts.to_json(indent=2))
-        return 0
+    else:
+        _print_table(impacts)
+    _print_warnings(impacts)
+    return 0
+
+
+def _print_warnings(impacts: Impacts) -> None:
+    if impacts.warnings:
+        sys.stdout.flush()  # after the table, where both go to one terminal
+        for w in impacts.warnings:
+            print(f"tokenprint: warning: {w.code}: {w.message}", file=sys.stderr)
+
+
+def _print_table(impacts: Impacts) -> None:
     b = impacts.basis
     if b.modality == "image":
         what = f"{b.images} image(s), size {b.image_size or 'default'}"
@@ -125,10 +141,7 @@ def _print(impacts: Impacts, as_json: bool) -> int:
             f"{b.batch_size:.0f} sequences per replica (best estimate)"
         )
     print(impacts_table(impacts))
-    for w in impacts.warnings:
-        print(f"warning: {w}")
     print(f"methodology {impacts.methodology_version}")
-    return 0
 
 
 SUBCOMMANDS = [

@@ -10,7 +10,8 @@ OpenTelemetry exporter is asked for. Instruments (all values in canonical units)
 * counter ``tokenprint.requests``: one per request.
 
 Attributes: ``provider``, ``model``, ``endpoint`` and the request's labels
-(``EcoLogits.label(task="summarise")``). When a span is recording (a GenAI instrumentation's
+(``EcoLogits.label(task="summarise")``; a label never replaces one of the first three, and
+those names are refused as labels anyway). When a span is recording (a GenAI instrumentation's
 span, or your own), the request's impacts are also set on it as
 ``tokenprint.impacts.<criterion>`` (best estimate) with ``.min``/``.max``, plus
 ``tokenprint.methodology_version``.
@@ -115,14 +116,16 @@ class OpenTelemetryExporter:
 
     @staticmethod
     def attributes(record: RequestRecord) -> dict[str, str]:
-        """Metric attributes: provider, model, endpoint, then the labels."""
+        """Metric attributes: provider, model, endpoint, then the labels (which cannot
+        replace the first three, even in a record built by hand)."""
         u = record.usage
         attrs = {
             "provider": u.provider or "unknown",
             "model": u.model or "unknown",
             "endpoint": u.endpoint or "unknown",
         }
-        attrs.update(record.labels)
+        for name, value in record.labels.items():
+            attrs.setdefault(name, value)
         return attrs
 
     def export(self, record: RequestRecord) -> None:

@@ -4,8 +4,10 @@
 version range and the adapter modules (``instrument/providers/*.py``) whose ``TARGETS`` are
 patched. :func:`install` registers a post-import hook per SDK (wrapt), so an SDK is patched
 when ``init()`` runs if it is already imported, or later when the application imports it.
-:func:`uninstall` restores every original method. The wrapper itself is
-:mod:`tokenprint.instrument.core`.
+:func:`uninstall` restores every original method where tokenprint's function is still the one
+installed; where another library has wrapped it since, that library's function stays and
+tokenprint's, beneath it, becomes a pass-through until a later ``init()`` turns it back on.
+The wrapper itself is :mod:`tokenprint.instrument.core`.
 """
 
 from __future__ import annotations
@@ -130,6 +132,29 @@ _done: set[str] = set()
 _warned: set[str] = set()
 _patched: list[tuple[Any, str, Any, bool]] = []
 """(owner, attribute, original, original was in owner's own __dict__) per patched method."""
+
+
+class _Layer:
+    """A function tokenprint installed in place of ``owner.attr``, while it is there: live
+    (in :data:`_patched`), or idle, a pass-through left beneath another library's wrapper by
+    :func:`uninstall` and turned back on by the next ``init()`` that patches ``owner.attr``."""
+
+    __slots__ = ("active", "attr", "idle", "installed", "live", "original", "own", "owner")
+
+    def __init__(
+        self, owner: Any, attr: str, original: Any, own: bool, installed: Any, live: Any, idle: Any
+    ) -> None:
+        self.owner, self.attr, self.original, self.own = owner, attr, original, own
+        self.installed = installed
+        """What was set on ``owner`` (see :func:`_patched_function`)."""
+        self.live, self.idle = live, idle
+        """The core wrapper, and the pass-through put in its place while buried."""
+        self.active = True
+
+
+_layers: dict[tuple[int, str], _Layer] = {}
+"""Every function tokenprint installed and has not removed, by (id(owner), attribute); the
+layer keeps its owner alive, so the id stays its own."""
 
 
 def installed() -> tuple[str, ...]:
@@ -318,17 +343,74 @@ def _patch_target(target: Any, module: ModuleType | None = None) -> None:
         return
     own = attr in vars(owner)
     original = vars(owner)[attr] if own else getattr(owner, attr, None)
+    if _revive(owner, attr, original):
+        return
     if original is None or is_patched(original):
         return
     func = getattr(original, "__func__", original)
     is_async = inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
         inspect.unwrap(func)  # decorated with functools.wraps (openai's @required_args)
     )
-    wrapper = _patched_function(
-        original, core.make_wrapper(target, is_async), isinstance(owner, type), is_async
-    )
+    live = core.make_wrapper(target, is_async)
+    wrapper = _patched_function(original, live, isinstance(owner, type), is_async)
     setattr(owner, attr, wrapper)
+    _layers[id(owner), attr] = _Layer(
+        owner, attr, original, own, wrapper, live, _pass_async if is_async else _pass
+    )
     _patched.append((owner, attr, original, own))
+
+
+def _revive(owner: Any, attr: str, current: Any) -> bool:
+    """True when ``owner.attr`` already has a layer of ours: live, or idle beneath another
+    library's wrapper (turned back on here, so nothing is patched on top of it)."""
+    layer = _layers.get((id(owner), attr))
+    if layer is None:
+        return False
+    if layer.active:
+        return True
+    if _beneath(current, layer) is False:  # our layer was taken out: patch afresh
+        del _layers[id(owner), attr]
+        return False
+    _rewire(layer.installed, layer.live)
+    layer.active = True
+    _patched.append((owner, attr, layer.original, layer.own))
+    return True
+
+
+def _beneath(current: Any, layer: _Layer) -> bool | None:
+    """Whether ``layer`` is still under ``current``, following ``__wrapped__`` (wrapt
+    proxies, ``functools.wraps``): True, False when the chain reaches the SDK's original
+    first or nothing is there, None when it cannot tell (a wrapper that does not say what it
+    wraps: taken as wrapping ours, rather than risk a second layer)."""
+    if current is None:
+        return False
+    seen = 0
+    while current is not None and seen < 100:
+        if current is layer.installed:
+            return True
+        if current is layer.original:
+            return False
+        current = getattr(current, "__wrapped__", None)
+        seen += 1
+    return None
+
+
+def _pass(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: Any) -> Any:
+    """The core wrapper of an idle layer: the call, untouched."""
+    return wrapped(*args, **kwargs)
+
+
+async def _pass_async(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: Any) -> Any:
+    return await wrapped(*args, **kwargs)
+
+
+def _rewire(installed: Any, wrapper: Any) -> None:
+    """Make the function tokenprint installed call ``wrapper`` from now on (the closure
+    cell named ``wrapper`` of :func:`_patched_function`'s function, or of the relay behind
+    its wrapt proxy); its identity, and whatever another library built on it, stay."""
+    fn: Any = installed if type(installed) is FunctionType else installed._self_wrapper
+    cell = fn.__closure__[fn.__code__.co_freevars.index("wrapper")]
+    cell.cell_contents = wrapper
 
 
 MARK = "_tokenprint_wrapper"
@@ -346,7 +428,10 @@ def _patched_function(original: Any, wrapper: Any, method: bool, is_async: bool)
     if type(original) is not FunctionType:  # (a wrapt proxy passes isinstance)
         import wrapt
 
-        proxy: Any = wrapt.FunctionWrapper(original, wrapper)
+        def relay(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: Any) -> Any:
+            return wrapper(wrapped, instance, args, kwargs)  # (see _rewire)
+
+        proxy: Any = wrapt.FunctionWrapper(original, relay)
         setattr(proxy, "_self" + MARK, True)  # wrapt keeps "_self_*" names on the proxy
         return proxy
     patched: Any
@@ -381,11 +466,23 @@ def is_patched(obj: Any) -> bool:
 
 
 def uninstall() -> None:
-    """Restore every patched method; post-import hooks stay registered but do nothing."""
+    """Restore every patched method where tokenprint's function is still the one installed.
+    Where another library has put its own function there since (wrapping ours), it stays:
+    ours, beneath it, becomes a pass-through, and a later ``init()`` turns that layer back
+    on instead of patching a second one on top. Post-import hooks stay registered but do
+    nothing."""
     with _lock:
         _wanted.clear()
         while _patched:
             owner, attr, original, own = _patched.pop()
+            layer = _layers.pop((id(owner), attr), None)
+            current = vars(owner).get(attr)
+            if layer is not None and current is not layer.installed:
+                _rewire(layer.installed, layer.idle)
+                if _beneath(current, layer) is not False:  # someone else's wrapper on top
+                    layer.active = False
+                    _layers[id(owner), attr] = layer
+                continue  # (or ours was taken out already: nothing to restore)
             if own:
                 setattr(owner, attr, original)
             else:

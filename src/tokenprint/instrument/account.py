@@ -5,6 +5,7 @@ record handed to the subscribers of the context the request was made in.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
@@ -12,19 +13,24 @@ from typing import Any
 from tokenprint import context, events
 from tokenprint.impacts.results import ErrorMessage, Impacts
 from tokenprint.instrument.contract import Builder, Call
-from tokenprint.records import RequestRecord, Usage
+from tokenprint.records import MAX_TOKENS, RequestRecord, Usage
 
 __all__ = ["Scene", "attach", "failed", "impacts_of"]
 
 
 class Scene:
-    """What a request's accounting needs from the moment it was made: the runtime in effect
-    and the context's labels and site overrides (a stream may end in another context)."""
+    """The moment a request was made: the runtime in effect, the context's labels and site
+    overrides, and a copy of the whole context (its trackers and budgets). The request is
+    published inside that copy, so it is charged where it was made, wherever and whenever it
+    ends (a stream read in another task, or finalised by the garbage collector)."""
 
-    __slots__ = ("labels", "overrides", "runtime")
+    __slots__ = ("after", "context", "labels", "overrides", "runtime")
 
     def __init__(self, runtime: events.Runtime) -> None:
         self.runtime = runtime
+        self.after = tuple(events.AFTER)
+        """The after-subscribers when the request was made: those it is published to."""
+        self.context = contextvars.copy_context()
         self.overrides = context.overrides()
         base, own = runtime.labels, context.labels()
         self.labels: Mapping[str, str] = ({**base, **own} if base else own) if own else base
@@ -33,15 +39,17 @@ class Scene:
 def impacts_of(scene: Scene, call: Call, usage: Usage | Builder) -> tuple[Impacts, Usage | None]:
     """The Impacts of a finished call, and the Usage to publish when some subscriber waits
     (then computed at once; else None, and the Impacts compute on first read)."""
-    if events.AFTER:
+    if scene.after:
         done = complete(call, usage)
         return estimate(scene, done), done
     return Impacts.deferred(partial(_later, scene, call.target.endpoint, call.latency, usage)), None
 
 
-def publish(scene: Scene, usage: Usage, impacts: Impacts) -> None:
-    """Hand the finished request to the after-subscribers; BudgetExceeded propagates."""
-    events.run_after(RequestRecord.now(usage, impacts, scene.labels))
+def publish(scene: Scene, usage: Usage, impacts: Impacts, call: Call) -> None:
+    """Hand the finished request to the after-subscribers, in the context it was made in;
+    BudgetExceeded propagates."""
+    record = RequestRecord.now(usage, impacts, scene.labels, call)
+    scene.context.run(events.run_after, record, scene.after)
 
 
 def complete(call: Call, usage: Usage | Builder) -> Usage:
@@ -90,8 +98,8 @@ def failed(exc: BaseException) -> Impacts:
 
 
 # -- token counts ----------------------------------------------------------------------------
-_MAX = 2**53
-"""Largest token count taken as such (floats hold integers exactly up to here)."""
+_MAX = MAX_TOKENS
+"""Largest token count taken as such (:data:`tokenprint.records.MAX_TOKENS`)."""
 _INVALID = (
     "usage-invalid",
     "the answer reported token counts that are not counts (negative, NaN, infinite, beyond "

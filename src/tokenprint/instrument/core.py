@@ -23,6 +23,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from tokenprint import events
+from tokenprint.errors import BudgetExceeded
 from tokenprint.impacts.results import Impacts
 from tokenprint.instrument import streams
 from tokenprint.instrument.account import Scene, attach, failed, impacts_of, publish
@@ -58,7 +59,7 @@ def pending(call: Call) -> Pending | None:
     endpoint = call.target.endpoint
     tokens = request_tokens(call)
     return Pending(provider, model or request.default_model, cap, tokens, host, endpoint,
-                   request.modality)  # fmt: skip
+                   request.modality, call)  # fmt: skip
 
 
 def _argument(call: Call, name: str) -> Any:
@@ -123,7 +124,11 @@ def _handle(rt: events.Runtime, call: Call, result: Any) -> Any:
             attach(result, failed(exc))
         return result
     if done is not None:
-        publish(scene, done, impacts)
+        try:
+            publish(scene, done, impacts, call)
+        except BudgetExceeded as exc:
+            exc.response = result  # paid for: the caller may still show it
+            raise
     return result
 
 
@@ -192,12 +197,22 @@ def _start(target: Target, instance: Any, args: tuple[Any, ...], kwargs: Any) ->
     return call
 
 
+def _failed(call: Call) -> None:
+    """The SDK call raised: whoever reserved something for it before sending releases it.
+    The SDK's exception is re-raised unchanged by the caller."""
+    if events.FAILED:
+        events.run_failed(call)
+
+
 async def _awaited(rt: events.Runtime, call: Call, coro: Any) -> Any:
     """The end of a sync method that hands back a coroutine (openai's ``@required_args``
     around an async method)."""
     token = _active.set(call)
     try:
         result = await coro
+    except BaseException:
+        _failed(call)
+        raise
     finally:
         _active.reset(token)
     call.end()
@@ -223,6 +238,9 @@ def make_wrapper(patch: Patch, is_async: bool) -> Wrapper:
         token = _active.set(call)
         try:
             result = wrapped(*args, **kwargs)
+        except BaseException:
+            _failed(call)
+            raise
         finally:
             _active.reset(token)
         if type(result) is types.CoroutineType:
@@ -243,6 +261,9 @@ def make_wrapper(patch: Patch, is_async: bool) -> Wrapper:
         token = _active.set(call)
         try:
             result = await wrapped(*args, **kwargs)
+        except BaseException:
+            _failed(call)
+            raise
         finally:
             _active.reset(token)
         call.end()

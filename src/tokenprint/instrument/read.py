@@ -8,7 +8,8 @@ small per-type and per-URL caches.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from tokenprint.instrument.contract import Accumulator, Builder, Call
@@ -19,9 +20,14 @@ __all__ = [
     "ESTIMATED_INPUT",
     "ESTIMATED_OUTPUT",
     "RESPONSES_COUNTS",
+    "USAGE_INVALID",
+    "USAGE_MISSING",
     "ChatChunks",
     "Fields",
+    "answered",
     "chars_to_tokens",
+    "chat_answer",
+    "choice_chars",
     "combined",
     "counted",
     "estimated",
@@ -30,6 +36,7 @@ __all__ = [
     "host_of",
     "is_raw_response",
     "provider_for_host",
+    "reported",
     "request_tokens",
     "requested_model",
     "text_tokens",
@@ -48,6 +55,17 @@ ESTIMATED_INPUT = (
     "about 4 characters per token",
 )
 """The warning of a Usage whose input tokens come from :func:`text_tokens`."""
+USAGE_MISSING = (
+    "usage-missing",
+    "the answer reported no token usage and its text could not be read: output tokens counted as 0",
+)
+"""The warning of a Usage without usage whose answer's text could not be read."""
+USAGE_INVALID = (
+    "usage-invalid",
+    "the answer reported token counts that are not numbers: they are estimated from the "
+    "request and answer texts at about 4 characters per token",
+)
+"""The warning of a Usage whose reported counts were unusable, and estimated instead."""
 
 
 # -- fields of SDK objects -------------------------------------------------------------------
@@ -101,11 +119,17 @@ def first_int(obj: Any, *names: str) -> int:
     mapping = _is_mapping(obj)
     for name in names:
         v = obj.get(name) if mapping else field(obj, name)
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            continue
-        if isinstance(v, int) or math.isfinite(v):
+        if _is_count(v):
             return int(v)
     return 0
+
+
+def _is_count(v: Any) -> bool:
+    """A number that can be a count (the core still flags negative and absurd ones): not a
+    bool, NaN, an infinity, None or any other type."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    return isinstance(v, int) or math.isfinite(v)
 
 
 class Fields:
@@ -226,12 +250,49 @@ def usage_for(call: Call, model: Any, **fields: Any) -> Usage:
 
 
 def estimated(
-    call: Call, model: Any, chars: int, warning: tuple[str, str] = ESTIMATED_OUTPUT
+    call: Call, model: Any, chars: int | None, warning: tuple[str, str] = ESTIMATED_OUTPUT
 ) -> Usage:
-    """The Usage of an answer that reported no usage: input tokens from the request's text,
-    output tokens from the ``chars`` characters of the answer, and ``warning``."""
-    tokens = {"input_tokens": request_tokens(call), "output_tokens": chars_to_tokens(chars)}
-    return usage_for(call, model, warnings=(warning,), **tokens)
+    """The Usage of an answer that reported no usage at all: input tokens from the request's
+    text (:data:`ESTIMATED_INPUT`), output tokens from the ``chars`` characters of the
+    answer (``warning``), or 0 with :data:`USAGE_MISSING` when its text could not be read
+    (``chars`` None)."""
+    out, said = (0, USAGE_MISSING) if chars is None else (chars_to_tokens(chars), warning)
+    tokens = {"input_tokens": request_tokens(call), "output_tokens": out}
+    return usage_for(call, model, warnings=(said, ESTIMATED_INPUT), **tokens)
+
+
+def reported(
+    call: Call,
+    model: Any,
+    u: Any,
+    chars: int | None,
+    counts: Callable[[Any], Usage],
+    names: tuple[str, str],
+) -> Usage:
+    """The one rule for an answer's usage ``u`` (an object or a mapping), read by ``counts``,
+    its input and output counts named by ``names``:
+
+    - no usage at all (``u`` None): :func:`estimated` from the request's text and the
+      ``chars`` of the answer, with both estimate warnings;
+    - a count among ``names`` that is not a number (None, a string, NaN...): that count
+      estimated the same way (at least what ``counts`` read beside it: cache reads, thinking
+      tokens), with its estimate warning and :data:`USAGE_INVALID`;
+    - otherwise ``counts(u)``, as read (the core flags negative and absurd counts)."""
+    if u is None:
+        return estimated(call, model, chars)
+    usage = counts(u)
+    bad_in, bad_out = (not _is_count(field(u, name)) for name in names)
+    if not (bad_in or bad_out):
+        return usage
+    warnings = list(usage.warnings)
+    if bad_in:
+        usage = usage._replace(input_tokens=max(usage.input_tokens, request_tokens(call)))
+        warnings.append(ESTIMATED_INPUT)
+    if bad_out:
+        out = chars_to_tokens(chars) if chars is not None else 0
+        usage = usage._replace(output_tokens=max(usage.output_tokens, out))
+        warnings.append(ESTIMATED_OUTPUT if chars is not None else USAGE_MISSING)
+    return usage._replace(warnings=(*warnings, USAGE_INVALID))
 
 
 CHAT_COUNTS = ("prompt_tokens", "completion_tokens", "prompt_tokens_details",
@@ -255,6 +316,33 @@ def counted(call: Call, model: Any, u: Any, names: tuple[str, ...] = CHAT_COUNTS
         cached_tokens=first_int(field(u, in_details), "cached_tokens"),
         reasoning_tokens=first_int(field(u, out_details), "reasoning_tokens"),
     )
+
+
+def answered(
+    call: Call, model: Any, u: Any, chars: int | None, names: tuple[str, ...] = CHAT_COUNTS
+) -> Usage:
+    """OpenAI-shaped usage ``u`` (:func:`counted`, fields named by ``names``) under the rule
+    of :func:`reported`: estimated from the request and the ``chars`` of the answer when
+    ``u`` is None or its counts are not numbers."""
+    counts = partial(counted, call, model, names=names)
+    return reported(call, model, u, chars, counts, (names[0], names[1]))
+
+
+def chat_answer(call: Call, model: Any, u: Any, choices: Any) -> Usage:
+    """A complete OpenAI-shaped chat answer: :func:`answered`, its text read from its
+    ``choices`` (a builder's work: the text is read when the Usage is built)."""
+    return answered(call, model, u, choice_chars(choices))
+
+
+def choice_chars(choices: Any) -> int:
+    """Characters of the text of OpenAI-shaped choices: ``message.content`` (a str), or
+    ``text`` (legacy completions)."""
+    n = 0
+    for choice in choices or ():
+        message = field(choice, "message")
+        content = field(message, "content") if message is not None else field(choice, "text")
+        n += len(content) if isinstance(content, str) else 0
+    return n
 
 
 def request_tokens(call: Call) -> int:

@@ -15,11 +15,12 @@ import contextlib
 import inspect
 import sys
 import types
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from tokenprint import events
-from tokenprint.errors import BudgetExceeded
+from tokenprint.errors import BudgetExceeded, BudgetWarning
 from tokenprint.impacts.results import Impacts
 from tokenprint.instrument.account import Scene, attach, failed, impacts_of, publish
 from tokenprint.instrument.contract import Accumulator, Call
@@ -79,9 +80,25 @@ class Tap:
             return
         if done is not None:
             try:
-                publish(self.scene, done, impacts)
+                publish(self.scene, done, impacts, call)
             except BudgetExceeded as exc:
+                exc.response = self.owners[0] if self.owners else self.last
                 self.breach = exc
+
+    def __del__(self) -> None:
+        # a stream abandoned without being read to its end or closed (a self-iterating
+        # stream object, or one never iterated): accounted when the garbage collector takes it
+        if not self.done:
+            self.finish()
+            self.warn()
+
+    def warn(self) -> None:
+        """Report the budget breach of :meth:`finish` as a warning, where raising is
+        impossible or would replace another exception (the stream's own error, its
+        finalisation)."""
+        breach, self.breach = self.breach, None
+        if breach is not None:
+            warnings.warn(BudgetWarning(str(breach)), stacklevel=2)
 
     def _attach(self, impacts: Impacts) -> None:
         if self.last is not None:
@@ -110,6 +127,7 @@ class Tap:
             yield
         except BaseException:
             self.finish()
+            self.warn()
             raise
         self.end()
 
@@ -120,6 +138,7 @@ class Tap:
             self.end()
         else:
             self.finish()
+            self.warn()
 
 
 def _iter(tap: Tap, inner: Iterator[Any]) -> Iterator[Any]:

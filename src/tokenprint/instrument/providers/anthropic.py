@@ -7,19 +7,18 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from tokenprint.instrument import read
 from tokenprint.instrument.contract import Accumulator, Builder, Call, Request, Target
 from tokenprint.instrument.read import Fields, chars_to_tokens, first_int, host_of, request_tokens
 from tokenprint.records import Usage
 
 __all__ = ["TARGETS"]
 
-_EARLY = (
-    "output-tokens-estimated",
-    "the stream was closed before its final usage: output tokens estimated from the streamed "
-    "text at about 4 characters per token",
-)
+_EARLY = ("output-tokens-estimated", "the stream was closed before its final usage: output "
+          "tokens estimated from the streamed text at about 4 characters per token")  # fmt: skip
 _COUNTS = ("input_tokens", "output_tokens", "cache_read_input_tokens",
            "cache_creation_input_tokens", "output_tokens_details")  # fmt: skip
+_NAMES = ("input_tokens", "output_tokens")
 
 
 def _client_of(obj: Any) -> tuple[str, str | None]:
@@ -37,29 +36,31 @@ def where(call: Call) -> tuple[str, str | None]:
     return _client_of(call.instance)
 
 
-def _usage(where: Any, model: Any, u: Any, requested: Any) -> Usage:
+def _usage(where: Any, model: Any, requested: Any, u: Any) -> Usage:
     """Usage from an Anthropic usage object, of an answer to a call on ``where``. Cache reads
     and writes are reported apart from ``input_tokens``; all three are prompt tokens."""
     provider, host = _client_of(where)
     cached = first_int(u, "cache_read_input_tokens")
     written = first_int(u, "cache_creation_input_tokens")
-    return Usage(
-        provider,
-        model or requested,
-        input_tokens=first_int(u, "input_tokens") + cached + written,
-        output_tokens=first_int(u, "output_tokens"),
-        cached_tokens=cached,
-        reasoning_tokens=first_int(getattr(u, "output_tokens_details", None), "thinking_tokens"),
-        host=host,
-        requested_model=requested,
-    )
+    details = getattr(u, "output_tokens_details", None)
+    return Usage(provider, model or requested, host=host, requested_model=requested,
+                 input_tokens=first_int(u, "input_tokens") + cached + written,
+                 output_tokens=first_int(u, "output_tokens"), cached_tokens=cached,
+                 reasoning_tokens=first_int(details, "thinking_tokens"))  # fmt: skip
 
 
 def message_usage(call: Call, resp: Any) -> Builder | None:
     """A ``Message`` / ``ParsedMessage`` / beta message."""
-    if getattr(resp, "type", None) != "message" or not hasattr(resp, "usage"):
+    if getattr(resp, "type", None) != "message":
         return None  # streaming-response wrappers, managers
-    return partial(_usage, call.instance, resp.model, resp.usage, call.kwargs.get("model"))
+    return partial(_message, call, resp.model, getattr(resp, "usage", None), resp.content)
+
+
+def _message(call: Call, model: Any, u: Any, content: Any) -> Usage:
+    """Counted, or estimated from the request and the answer's text blocks (read.reported)."""
+    chars = sum(len(t) for b in content or () if isinstance(t := getattr(b, "text", None), str))
+    counts = partial(_usage, call.instance, model, call.kwargs.get("model"))
+    return read.reported(call, model, u, chars, counts, _NAMES)
 
 
 class MessageEvents(Accumulator):
@@ -95,23 +96,21 @@ class MessageEvents(Accumulator):
         return False
 
     def _take(self, u: Any) -> None:
-        for name in _COUNTS:
-            v = getattr(u, name, None)
-            if v is not None:
-                self.u[name] = v
+        self.u.update((n, v) for n in _COUNTS if (v := getattr(u, n, None)) is not None)
 
     def usage(self) -> Usage | None:
         requested = self.call.kwargs.get("model")
         if self.model is None and requested is None:
             return None  # closed before message_start, request unknown: nothing to say
-        usage = _usage(self.stream, self.model, Fields(self.u), requested)
-        if self.ended:
-            return usage
-        # closed early: message_delta (the output count) never came
+        counts = partial(_usage, self.stream, self.model, requested)
+        if self.ended:  # a count missing from the events, or mistyped, is estimated
+            return read.reported(self.call, self.model, Fields(self.u), self.chars, counts, _NAMES)
+        usage = counts(Fields(self.u))  # closed early: message_delta (the output count) never came
+        inp = usage.input_tokens
         return usage._replace(
-            input_tokens=usage.input_tokens or request_tokens(self.call),
+            input_tokens=inp or request_tokens(self.call),
             output_tokens=max(usage.output_tokens, chars_to_tokens(self.chars)),
-            warnings=(_EARLY,),
+            warnings=(_EARLY,) if inp else (_EARLY, read.ESTIMATED_INPUT),
         )
 
     def extra(self) -> tuple[object, ...]:

@@ -12,10 +12,12 @@ from functools import partial
 from typing import Any
 
 from tokenprint.instrument.contract import Accumulator, Builder, Call, Request, Target
-from tokenprint.instrument.read import estimated, field, first_int, host_of, usage_for
+from tokenprint.instrument.read import field, first_int, host_of, reported, usage_for
 from tokenprint.records import Usage
 
 __all__ = ["TARGETS", "where"]
+
+_NAMES = ("input_tokens", "output_tokens")
 
 
 def where(call: Call) -> tuple[str, str | None]:
@@ -28,23 +30,39 @@ def where(call: Call) -> tuple[str, str | None]:
     return "cohere", (host_of(get()) if get is not None else None)
 
 
-def _counted(call: Call, counts: Any) -> Usage:
+def _counted(call: Call, counts: Any, chars: int | None) -> Usage:
     """From a v1 ``meta`` or a v2 ``usage`` (an object, or a dict in early cohere 5.x):
-    ``tokens``, else ``billed_units``, and ``cached_tokens``."""
+    ``tokens``, else ``billed_units``, and ``cached_tokens``; else estimated from the request
+    and the answer's ``chars`` (``read.reported``)."""
     tokens = field(counts, "tokens") or field(counts, "billed_units")
-    return usage_for(
-        call,
-        None,
-        input_tokens=first_int(tokens, "input_tokens"),
-        output_tokens=first_int(tokens, "output_tokens"),
-        cached_tokens=first_int(counts, "cached_tokens"),
-    )
+    return reported(call, None, tokens, chars, partial(_tokens, call, counts), _NAMES)
+
+
+def _tokens(call: Call, counts: Any, tokens: Any) -> Usage:
+    inp, out = (first_int(tokens, name) for name in _NAMES)
+    cached = first_int(counts, "cached_tokens")
+    return usage_for(call, None, input_tokens=inp, output_tokens=out, cached_tokens=cached)
 
 
 def response_usage(call: Call, resp: Any) -> Builder | None:
-    """A v1 ``NonStreamedChatResponse`` (``meta``) or a v2 chat response (``usage``)."""
-    counts = getattr(resp, "usage", None) or getattr(resp, "meta", None)
-    return None if counts is None else partial(_counted, call, counts)
+    """A v1 ``NonStreamedChatResponse`` (``meta``, ``text``) or a v2 chat response
+    (``usage``, ``message``); None for anything else."""
+    counts = field(resp, "usage") or field(resp, "meta")
+    text = field(resp, "text")  # v1; v2: the message, read when the Usage is built
+    text = text if text is not None else field(resp, "message")
+    return None if counts is None and text is None else partial(_answer, call, counts, text)
+
+
+def _answer(call: Call, counts: Any, text: Any) -> Usage:
+    """A chat answer's Usage, its text (for an estimate) from v1's ``text`` or the text items
+    of a v2 message's ``content`` (none to read in a message of tool calls only)."""
+    if isinstance(text, str):
+        return _counted(call, counts, len(text))
+    content = field(text, "content")
+    if content is None:
+        return _counted(call, counts, None)
+    chars = sum(len(t) for c in content if isinstance(t := field(c, "text"), str))
+    return _counted(call, counts, chars)
 
 
 def _data(http_response: Any) -> Any:
@@ -88,9 +106,7 @@ class Events(Accumulator):
     def usage(self) -> Usage | None:
         if not self.started:
             return None  # the request failed before any event (HTTP error, timeout)
-        if self.counts is not None:
-            return _counted(self.call, self.counts)
-        return estimated(self.call, None, self.chars)
+        return _counted(self.call, self.counts, self.chars)
 
 
 REQUEST = Request(

@@ -15,10 +15,14 @@ from functools import partial
 from typing import Any
 
 from tokenprint.instrument.contract import Accumulator, Builder, Call, Request, Target
-from tokenprint.instrument.read import combined, first_int, host_of
+from tokenprint.instrument.read import combined, first_int, host_of, reported, usage_for
 from tokenprint.records import Usage
 
 __all__ = ["REQUEST", "TARGETS", "where"]
+
+_NAMES = ("prompt_token_count", "total_token_count")
+"""The counts a usable ``usage_metadata`` holds (``candidates_token_count`` is left out when
+nothing was generated: a blocked prompt, thoughts cut short by the output cap)."""
 
 
 def _host(models: Any) -> str | None:
@@ -32,20 +36,30 @@ def where(call: Call) -> tuple[str, str | None]:
     return "google", _host(call.instance)
 
 
-def _usage(models: Any, requested: Any, model: Any, meta: Any) -> Usage:
-    """The Usage of one HTTP call from its ``usage_metadata``; ``models``: the resource."""
+def _usage(call: Call, model: Any, meta: Any, chars: int | None) -> Usage:
+    """The Usage of one HTTP call from its ``usage_metadata``, else estimated from the
+    request and the ``chars`` of its answer (``read.reported``)."""
+    return reported(call, model, meta, chars, partial(_counted, call, model), _NAMES)
+
+
+def _counted(call: Call, model: Any, meta: Any) -> Usage:
     prompt = first_int(meta, "prompt_token_count")
     thoughts = first_int(meta, "thoughts_token_count")
-    return Usage(
-        "google",
-        model or requested,
+    return usage_for(
+        call,
+        model,
         input_tokens=prompt + first_int(meta, "tool_use_prompt_token_count"),
         output_tokens=first_int(meta, "candidates_token_count") + thoughts,
         cached_tokens=first_int(meta, "cached_content_token_count"),
         reasoning_tokens=thoughts,
-        host=_host(models),
-        requested_model=requested,
     )
+
+
+def _chars(candidates: Any) -> int:
+    """Characters of the text parts of ``candidates`` (thoughts included)."""
+    contents = (getattr(c, "content", None) for c in candidates or ())
+    parts = (p for c in contents for p in getattr(c, "parts", None) or ())
+    return sum(len(t) for p in parts if isinstance(t := getattr(p, "text", None), str))
 
 
 def _total(inner: list[Builder]) -> Usage:
@@ -62,45 +76,53 @@ def response_usage(call: Call, resp: Any) -> Builder | None:
     if not hasattr(resp, "candidates"):
         return None
     model, meta = getattr(resp, "model_version", None), getattr(resp, "usage_metadata", None)
-    return partial(_usage, call.instance, call.kwargs.get("model"), model, meta)
+    return partial(_answer, call, model, meta, resp.candidates)
+
+
+def _answer(call: Call, model: Any, meta: Any, candidates: Any) -> Usage:
+    return _usage(call, model, meta, _chars(candidates))
 
 
 class Chunks(Accumulator):
-    """Keeps the last ``usage_metadata`` of each HTTP call (running totals). A call that
-    follows a ``CONTINUATION`` already includes the previous calls' usage (the SDK adds them
-    up), so the previous ones are dropped rather than added."""
+    """Keeps the last ``usage_metadata`` of each HTTP call (running totals) and the
+    characters of its text. A call that follows a ``CONTINUATION`` already includes the
+    previous calls' usage (the SDK adds them up), so the previous ones are dropped rather
+    than added, and their text carried over to it."""
 
-    __slots__ = ("continued", "done", "meta", "model", "rid")
+    __slots__ = ("chars", "continued", "done", "meta", "model", "rid", "seen")
 
     def __init__(self, call: Call, stream: Any) -> None:
         super().__init__(call, stream)
-        self.done: list[Any] = []
+        self.done: list[tuple[Any, int]] = []
         self.meta: Any = None
         self.model: str | None = None
         self.rid: Any = None
-        self.continued = False
+        self.continued = self.seen = False
+        self.chars = 0
 
     def add(self, chunk: Any) -> bool:
         rid = getattr(chunk, "response_id", None)
-        if rid != self.rid:
-            if self.meta is not None and not self.continued:
-                self.done.append(self.meta)
-            self.rid, self.meta = rid, None
+        if rid != self.rid or not self.seen:
+            if self.seen and not self.continued:
+                self.done.append((self.meta, self.chars))
+                self.chars = 0
+            self.rid, self.meta, self.seen = rid, None, True
         meta = chunk.usage_metadata
         if meta is not None:
             self.meta = meta
         self.model = getattr(chunk, "model_version", None) or self.model
         candidates = chunk.candidates
+        self.chars += _chars(candidates)
         reason = candidates[0].finish_reason if candidates else None
         if reason is not None:
             self.continued = reason == "CONTINUATION"
         return False
 
     def usage(self) -> Usage | None:
-        metas = [*self.done, self.meta] if self.meta is not None else self.done
-        call = self.call
-        requested = call.kwargs.get("model")
-        return combined(_usage(call.instance, requested, self.model, m) for m in metas)
+        if not self.seen:
+            return None  # no chunk came (an HTTP error, a timeout)
+        calls = [*self.done, (self.meta, self.chars)]
+        return combined(_usage(self.call, self.model, m, chars) for m, chars in calls)
 
 
 REQUEST = Request(where, text=("contents",), max_tokens=("config.max_output_tokens",))

@@ -16,11 +16,14 @@ from tokenprint.instrument.contract import Accumulator, Builder, Call, Request, 
 from tokenprint.instrument.read import (
     ESTIMATED_INPUT,
     ChatChunks,
+    answered,
+    chat_answer,
     estimated,
     first_int,
     host_of,
     provider_for_host,
     request_tokens,
+    usage_for,
 )
 from tokenprint.records import Usage
 
@@ -55,35 +58,19 @@ def requested(call: Call) -> str | None:
     return _name(call.get("model")) or _name(getattr(call.instance, "model", None))
 
 
-def _usage(call: Call, answered: Any, inp: int, out: int, *warnings: tuple[str, str]) -> Usage:
-    model = requested(call)
-    provider, host = where(call)
-    return Usage(provider, _name(answered) or model, input_tokens=inp, output_tokens=out,
-                 host=host, requested_model=model, warnings=warnings)  # fmt: skip
-
-
 def _generated(call: Call, inp: int, out: int) -> Usage:
-    if inp:  # else the server did not count the prompt: estimated from the request
-        return _usage(call, None, inp, out)
-    return _usage(call, None, request_tokens(call), out, ESTIMATED_INPUT)
-
-
-def _chat(call: Call, answered: Any, u: Any, chars: int) -> Usage:
-    """Counted when the answer reported its usage ``u``, else estimated from its text."""
-    if u is None:
-        return estimated(call, _name(answered), chars)
-    return _usage(call, answered, first_int(u, "prompt_tokens"), first_int(u, "completion_tokens"))
+    warnings = () if inp else (ESTIMATED_INPUT,)  # the server did not count the prompt
+    inp = inp or request_tokens(call)
+    return usage_for(call, None, input_tokens=inp, output_tokens=out, warnings=warnings)
 
 
 def chat_usage(call: Call, resp: Any) -> Builder | None:
-    """A ChatCompletionOutput."""
+    """A ChatCompletionOutput: counted, else estimated from the request and the text of its
+    choices (``read.reported``)."""
     if not hasattr(resp, "choices"):
         return None
-    u = getattr(resp, "usage", None)
-    chars = 0
-    if u is None:  # estimated from the answer's text
-        chars = sum(len(getattr(c.message, "content", None) or "") for c in resp.choices)
-    return partial(_chat, call, getattr(resp, "model", None), u, chars)
+    model = _name(getattr(resp, "model", None))
+    return partial(chat_answer, call, model, getattr(resp, "usage", None), resp.choices)
 
 
 class ChatStream(ChatChunks):
@@ -92,7 +79,7 @@ class ChatStream(ChatChunks):
     __slots__ = ()
 
     def usage(self) -> Usage:
-        return _chat(self.call, self.model, self.u, self.chars)
+        return answered(self.call, _name(self.model), self.u, self.chars)
 
 
 def generation_usage(call: Call, resp: Any) -> Builder | None:

@@ -16,8 +16,8 @@ from typing import Any
 from tokenprint.instrument.contract import Builder, Call, Request, Target
 from tokenprint.instrument.read import (
     ChatChunks,
-    counted,
-    estimated,
+    answered,
+    chat_answer,
     field,
     host_of,
     provider_for_host,
@@ -60,22 +60,13 @@ def where(call: Call) -> tuple[str | None, str | None]:
     return (provider_for_host(host, provider or "self-hosted") if host else provider), host
 
 
-def _usage(call: Call, model: Any, u: Any, chars: int) -> Usage:
-    """Counted when the answer reported its usage ``u``, else estimated from the request's
-    text and the ``chars`` of the answer."""
-    return estimated(call, model, chars) if u is None else counted(call, model, u)
-
-
 def response_usage(call: Call, resp: Any) -> Builder | None:
-    """A ``ModelResponse`` (OpenAI-shaped, whatever the provider)."""
+    """A ``ModelResponse`` (OpenAI-shaped, whatever the provider): counted, else estimated
+    from the request and the text of its choices (``read.reported``)."""
     choices = field(resp, "choices")
     if choices is None:
         return None
-    u = field(resp, "usage")
-    chars = 0
-    if u is None:  # estimated from the answer's text
-        chars = sum(len(field(field(c, "message"), "content") or "") for c in choices)
-    return partial(_usage, call, field(resp, "model"), u, chars)
+    return partial(chat_answer, call, field(resp, "model"), field(resp, "usage"), choices)
 
 
 class Chunks(ChatChunks):
@@ -108,7 +99,7 @@ class Chunks(ChatChunks):
 
     def usage(self) -> Usage:
         self._read_kept()
-        return _usage(self.call, self.model, self.u, self.chars)
+        return answered(self.call, self.model, self.u, self.chars)
 
 
 REQUEST = Request(

@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 from tokenprint.instrument.contract import Builder, Call, Request, Target
-from tokenprint.instrument.read import ChatChunks, counted, estimated, field, host_of
+from tokenprint.instrument.read import ChatChunks, answered, chat_answer, field, host_of
 from tokenprint.records import Usage
 
 __all__ = ["TARGETS", "where"]
@@ -37,7 +37,7 @@ def response_usage(call: Call, resp: Any) -> Builder | None:
     ``complete`` nested in ``parse``) is ignored: the parsed answer carries the same usage."""
     if not hasattr(resp, "usage") or not hasattr(resp, "choices"):
         return None
-    return partial(counted, call, field(resp, "model"), field(resp, "usage"))
+    return partial(chat_answer, call, field(resp, "model"), field(resp, "usage"), resp.choices)
 
 
 class Chunks(ChatChunks):
@@ -53,9 +53,7 @@ class Chunks(ChatChunks):
         return (self.inner,) if self.inner is not None else ()
 
     def usage(self) -> Usage:
-        if self.u is not None:
-            return counted(self.call, self.model, self.u)
-        return estimated(self.call, self.model, self.chars)
+        return answered(self.call, self.model, self.u, self.chars)
 
 
 REQUEST = Request(where, text=("messages", "prompt", "suffix"), max_tokens=("max_tokens",))

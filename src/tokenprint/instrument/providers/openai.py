@@ -23,7 +23,8 @@ from tokenprint.instrument.contract import (
 from tokenprint.instrument.read import (
     CHAT_COUNTS,
     RESPONSES_COUNTS,
-    counted,
+    answered,
+    choice_chars,
     estimated,
     field,
     host_of,
@@ -66,11 +67,12 @@ def where(call: Call) -> tuple[str, str | None]:
     return client_of(call.instance)
 
 
-def _counted(call: Call, model: Any, u: Any) -> Usage:
-    """The Usage of an answer that reported its usage ``u``, in chat or Responses names (a
-    field this openai release does not know is kept as a dict: both are read)."""
-    chat = field(u, "prompt_tokens") is not None  # chat and legacy completions
-    return counted(call, model, u, CHAT_COUNTS if chat else RESPONSES_COUNTS)
+def _counted(call: Call, model: Any, u: Any, chars: int) -> Usage:
+    """The Usage of an answer with usage ``u``, in chat or Responses names (a field this
+    openai release does not know is kept as a dict: both are read), or estimated from the
+    request and the answer's ``chars`` (``read.reported``)."""
+    responses = field(u, "input_tokens") is not None or field(u, "output_tokens") is not None
+    return answered(call, model, u, chars, RESPONSES_COUNTS if responses else CHAT_COUNTS)
 
 
 class TextStream(Accumulator):
@@ -88,7 +90,7 @@ class TextStream(Accumulator):
 
     def usage(self) -> Usage:
         if self.u is not None:
-            return _counted(self.call, self.model, self.u)
+            return _counted(self.call, self.model, self.u, self.chars)
         return estimated(self.call, self.model, self.chars, _NO_STREAM_USAGE)
 
 
@@ -96,22 +98,19 @@ def answer_usage(call: Call, resp: Any) -> Builder | None:
     """A ChatCompletion, Completion or Responses ``Response`` (parsed variants included)."""
     if not hasattr(resp, "usage") or not hasattr(resp, "model"):
         return None  # with_streaming_response's APIResponse and other wrappers
-    if resp.usage is None:
-        chars = _answer_chars(resp)
-        return partial(estimated, call, resp.model, chars)
-    return partial(_counted, call, resp.model, resp.usage)
+    return partial(_answer, call, resp.model, resp.usage, field(resp, "choices"),
+                   field(resp, "output"))  # fmt: skip
 
 
-def _answer_chars(resp: Any) -> int:
-    text = getattr(resp, "output_text", None)  # Responses API
-    if isinstance(text, str):
-        return len(text)
-    n = 0
-    for choice in getattr(resp, "choices", None) or ():
-        msg = getattr(choice, "message", None)
-        content = getattr(msg, "content", None) if msg is not None else getattr(choice, "text", "")
-        n += len(content) if isinstance(content, str) else 0
-    return n
+def _answer(call: Call, model: Any, u: Any, choices: Any, output: Any) -> Usage:
+    """Counted, else estimated from the text of the chat ``choices`` or of the Responses
+    ``output`` (its items' ``content`` parts)."""
+    chars = choice_chars(choices)
+    for item in output or ():
+        for part in field(item, "content") or ():
+            text = field(part, "text")
+            chars += len(text) if isinstance(text, str) else 0
+    return _counted(call, model, u, chars)
 
 
 REQUEST = Request(
