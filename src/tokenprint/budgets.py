@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
@@ -318,7 +317,7 @@ class Budget(context.Scope):
             self._warned.add(model)
         if first:  # once per model and budget, not once per request
             text = f"{message}: not counted against the budget (unknown_model='warn')"
-            warnings.warn(BudgetWarning(text), stacklevel=3)
+            events.warn(BudgetWarning(text))
         return None
 
     def charge(self, record: RequestRecord, impacts: Impacts | None = None) -> list[Breach]:
@@ -445,7 +444,7 @@ def _after(record: RequestRecord) -> None:
             text = "; ".join(b.message(model) for b in breaches)
             criterion = breaches[0].limit.criterion
         if budget.mode == "warn":
-            warnings.warn(BudgetWarning(text), stacklevel=2)
+            events.warn(BudgetWarning(text))
         elif first is None:
             first = BudgetExceeded(text, request=record, totals=budget.spent, criterion=criterion)
     if first is not None:

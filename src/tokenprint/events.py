@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple, Protocol
 
@@ -44,6 +46,7 @@ __all__ = [
     "run_failed",
     "set_current",
     "strict",
+    "warn",
 ]
 
 logger = logging.getLogger("tokenprint")
@@ -149,6 +152,20 @@ def run_failed(key: object) -> None:
             fn(key)
         except Exception as exc:
             report(exc, f"failed-hook {getattr(fn, '__qualname__', fn)!s}")
+
+
+def warn(warning: Warning) -> None:
+    """Issue ``warning`` at the first frame outside tokenprint: the caller's line (for a
+    stream, the SDK's iteration code the caller's loop runs), not tokenprint's own."""
+    frame = sys._getframe(1)  # the caller of warn(): stacklevel 2
+    level = 2
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(warning, stacklevel=level)
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 # -- the error guard -------------------------------------------------------------------------

@@ -283,3 +283,15 @@ def test_two_threads_with_their_own_trackers_see_only_their_requests(wire: Wire)
     assert errors == []
     assert [r.basis.model for r in seen["gpt-4o-mini"].requests] == ["gpt-4o-mini"] * 3
     assert [r.basis.model for r in seen["gpt-4o"].requests] == ["gpt-4o"] * 2
+
+
+def test_a_budget_warning_points_at_the_callers_line() -> None:
+    EcoLogits.init(providers=["openai"])
+    client = openai.OpenAI(api_key="sk-test", max_retries=0)
+    with (
+        use_cassette("openai", "chat_completion"),
+        Budget(per_request={"energy": "1e-9 Wh"}, mode="warn"),
+        pytest.warns(BudgetWarning) as warned,
+    ):
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    assert warned[0].filename == __file__

@@ -72,6 +72,17 @@ def test_counters_and_histograms_per_criterion_with_attributes() -> None:
     }
 
 
+def test_an_unestimated_request_is_counted_as_such_not_as_zero() -> None:
+    reader = InMemoryMetricReader()
+    EcoLogits.init(meter_provider=MeterProvider(metric_readers=[reader]))
+    events.run_after(make_record())
+    events.run_after(make_record(model="no-such-model-xyz"))
+    points = _points(reader)
+    assert sum(p.value for p in points["tokenprint.requests"]) == 2
+    (unestimated,) = points["tokenprint.requests.unestimated"]
+    assert unestimated.value == 1 and unestimated.attributes["model"] == "no-such-model-xyz"
+
+
 def test_labels_split_series() -> None:
     reader = InMemoryMetricReader()
     EcoLogits.init(meter_provider=MeterProvider(metric_readers=[reader]))
@@ -136,6 +147,21 @@ def receiver() -> Iterator[tuple[str, list[tuple[str, bytes]]]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_an_unreachable_otlp_endpoint_does_not_hold_shutdown() -> None:
+    import socket
+    import time
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    EcoLogits.init(opentelemetry_endpoint=f"http://127.0.0.1:{port}")
+    events.run_after(make_record())
+    start = time.monotonic()
+    EcoLogits.shutdown()
+    # the SDK's defaults retry for about 10 s; the export's own timeout is 1 s
+    assert time.monotonic() - start < 5.0
 
 
 def test_otlp_http_endpoint_receives_the_metrics_on_shutdown(

@@ -46,6 +46,11 @@ _DESCRIPTIONS: dict[str, str] = {
 }
 
 
+EXPORT_TIMEOUT_S = 1.0
+"""How long one OTLP export (with its retries) may take: an unreachable collector must not
+hold ``EcoLogits.shutdown()`` or the application's exit for long (the SDK's default: 10 s)."""
+
+
 def _otlp_provider(endpoint: str, export_interval_ms: int) -> Any:
     """A MeterProvider exporting to an OTLP/HTTP endpoint (``http://host:4318`` or a full
     ``.../v1/metrics`` URL)."""
@@ -58,7 +63,9 @@ def _otlp_provider(endpoint: str, export_interval_ms: int) -> Any:
     if not url.endswith("/v1/metrics"):
         url += "/v1/metrics"
     reader = PeriodicExportingMetricReader(
-        OTLPMetricExporter(endpoint=url), export_interval_millis=export_interval_ms
+        OTLPMetricExporter(endpoint=url, timeout=EXPORT_TIMEOUT_S),
+        export_interval_millis=export_interval_ms,
+        export_timeout_millis=EXPORT_TIMEOUT_S * 1000,
     )
     # service.name "tokenprint" unless the standard OTEL_SERVICE_NAME says otherwise
     named = os.environ.get("OTEL_SERVICE_NAME")
@@ -98,6 +105,11 @@ class OpenTelemetryExporter:
         self._requests = meter.create_counter(
             "tokenprint.requests", unit="{request}", description="Generative-AI requests"
         )
+        self._unestimated = meter.create_counter(
+            "tokenprint.requests.unestimated",
+            unit="{request}",
+            description="Requests whose impacts could not be estimated (an unknown model)",
+        )
         self._counters: dict[str, tuple[Any, Any, Any, Any]] = {}
         for name in CRITERIA:
             unit, desc = UNITS[name], _DESCRIPTIONS[name]
@@ -132,6 +144,8 @@ class OpenTelemetryExporter:
         attrs = self.attributes(record)
         values = criteria(record)
         self._requests.add(1, attrs)
+        if not values:
+            self._unestimated.add(1, attrs)
         for name, (lo, central, hi) in values.items():
             total, low, high, hist = self._counters[name]
             total.add(central, attrs)
@@ -157,7 +171,7 @@ class OpenTelemetryExporter:
         if mp is None:
             return
         if self._owned:
-            mp.shutdown()
+            mp.shutdown(timeout_millis=2 * EXPORT_TIMEOUT_S * 1000)
         elif hasattr(mp, "force_flush"):
             mp.force_flush()
 

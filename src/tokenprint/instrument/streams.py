@@ -15,7 +15,6 @@ import contextlib
 import inspect
 import sys
 import types
-import warnings
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -98,7 +97,7 @@ class Tap:
         finalisation)."""
         breach, self.breach = self.breach, None
         if breach is not None:
-            warnings.warn(BudgetWarning(str(breach)), stacklevel=2)
+            events.warn(BudgetWarning(str(breach)))
 
     def _attach(self, impacts: Impacts) -> None:
         if self.last is not None:
