@@ -197,24 +197,30 @@ def _start(target: Target, instance: Any, args: tuple[Any, ...], kwargs: Any) ->
     return call
 
 
-def _failed(call: Call) -> None:
-    """The SDK call raised: whoever reserved something for it before sending releases it.
-    The SDK's exception is re-raised unchanged by the caller."""
-    if events.FAILED:
-        events.run_failed(call)
+class _Running:
+    """Around the SDK call: the call in progress in this context (its nested instrumented
+    calls are collected into it); if the SDK raises, what was reserved for the request before
+    sending is released, and the SDK's exception propagates unchanged."""
+
+    __slots__ = ("call", "token")
+
+    def __init__(self, call: Call) -> None:
+        self.call = call
+
+    def __enter__(self) -> None:
+        self.token = _active.set(self.call)
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        _active.reset(self.token)
+        if kind is not None and events.FAILED:
+            events.run_failed(self.call)
 
 
 async def _awaited(rt: events.Runtime, call: Call, coro: Any) -> Any:
     """The end of a sync method that hands back a coroutine (openai's ``@required_args``
     around an async method)."""
-    token = _active.set(call)
-    try:
+    with _Running(call):
         result = await coro
-    except BaseException:
-        _failed(call)
-        raise
-    finally:
-        _active.reset(token)
     call.end()
     return _handle(rt, call, result)
 
@@ -235,14 +241,8 @@ def make_wrapper(patch: Patch, is_async: bool) -> Wrapper:
             _nested(outer, target, instance, result, args, kwargs)
             return result
         call = _start(target, instance, args, kwargs)
-        token = _active.set(call)
-        try:
+        with _Running(call):
             result = wrapped(*args, **kwargs)
-        except BaseException:
-            _failed(call)
-            raise
-        finally:
-            _active.reset(token)
         if type(result) is types.CoroutineType:
             return _awaited(rt, call, result)
         call.end()
@@ -258,14 +258,8 @@ def make_wrapper(patch: Patch, is_async: bool) -> Wrapper:
             _nested(outer, target, instance, result, args, kwargs)
             return result
         call = _start(target, instance, args, kwargs)
-        token = _active.set(call)
-        try:
+        with _Running(call):
             result = await wrapped(*args, **kwargs)
-        except BaseException:
-            _failed(call)
-            raise
-        finally:
-            _active.reset(token)
         call.end()
         return _handle(rt, call, result)
 
