@@ -57,9 +57,13 @@ def _counted(call: Call, model: Any, meta: Any) -> Usage:
 
 def _chars(candidates: Any) -> int:
     """Characters of the text parts of ``candidates`` (thoughts included)."""
-    contents = (getattr(c, "content", None) for c in candidates or ())
-    parts = (p for c in contents for p in getattr(c, "parts", None) or ())
-    return sum(len(t) for p in parts if isinstance(t := getattr(p, "text", None), str))
+    n = 0
+    for candidate in candidates or ():
+        for part in getattr(getattr(candidate, "content", None), "parts", None) or ():
+            text = getattr(part, "text", None)
+            if isinstance(text, str):
+                n += len(text)
+    return n
 
 
 def _total(inner: list[Builder]) -> Usage:
