@@ -118,3 +118,14 @@ def test_a_plain_answer_over_budget_is_handed_over_on_the_exception(client: Any)
     answer: Any = breach.value.response
     assert answer.choices[0].message.content == "Hello! How can I help you today?"
     assert answer.impacts.has_values
+
+
+def test_a_stream_never_read_is_charged_where_it_was_made_when_collected(client: Any) -> None:
+    with use_cassette("openai", "chat_stream_usage"):
+        with Tracker() as made:
+            stream = _stream(client)
+        with Tracker() as elsewhere:
+            del stream
+            gc.collect()
+    assert len(made) == 1 and len(elsewhere) == 0
+    assert "input-tokens-estimated" in [w.code for w in made.requests[0].impacts.warnings]

@@ -663,3 +663,33 @@ def test_chat_chunks_count_a_chunk_once_when_a_field_is_missing_after_some_were_
     assert (acc.model, acc.chars, acc.inner.model) == ("m1", 11, "m1")
     assert acc.add(Event(ns(model="m1", choices=[], usage=ns(total_tokens=3)))) is True
     assert acc.chars == 11
+
+
+def test_the_request_is_read_before_sending_from_its_declaration() -> None:
+    from types import SimpleNamespace
+
+    from tokenprint.instrument.contract import Request
+    from tokenprint.instrument.core import pending
+
+    request = Request(
+        lambda call: ("google", "example.test"),
+        text=("contents",),
+        max_tokens=("max_tokens", "config.max_output_tokens"),
+        positional=("model", "contents"),
+    )
+    target = Target("m", "f", "models.generate_content", request=request)
+    for config in ({"max_output_tokens": 64}, SimpleNamespace(max_output_tokens=64)):
+        call = Call(target, None, ("gemini-2.0-flash", "x" * 40), {"config": config})
+        assert pending(call) == Pending(
+            "google",
+            "gemini-2.0-flash",
+            64,
+            10,
+            "example.test",
+            "models.generate_content",
+            "text",
+            call,
+        )
+    unset = Call(target, None, (), {"model": "m", "max_tokens": 7.5})  # not an int: no cap
+    seen = pending(unset)
+    assert seen is not None and seen.max_output_tokens is None and seen.input_tokens == 0

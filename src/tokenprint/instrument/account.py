@@ -42,7 +42,7 @@ def impacts_of(scene: Scene, call: Call, usage: Usage | Builder) -> tuple[Impact
     if scene.after:
         done = complete(call, usage)
         return estimate(scene, done), done
-    return Impacts.deferred(partial(_later, scene, call.target.endpoint, call.latency, usage)), None
+    return Impacts.deferred(partial(_later, scene, call, usage)), None
 
 
 def publish(scene: Scene, usage: Usage, impacts: Impacts, call: Call) -> None:
@@ -53,11 +53,16 @@ def publish(scene: Scene, usage: Usage, impacts: Impacts, call: Call) -> None:
 
 
 def complete(call: Call, usage: Usage | Builder) -> Usage:
-    """The Usage built, with the core's fields (latency, endpoint) filled and its token
-    counts checked."""
+    """The Usage built, with the call's latency and endpoint filled and its token counts
+    checked."""
     if not isinstance(usage, Usage):
         usage = usage()
-    return _checked(_filled(usage, call.latency, call.target.endpoint))
+    if usage.latency_s is None or not usage.endpoint:
+        usage = usage._replace(
+            latency_s=call.latency if usage.latency_s is None else usage.latency_s,
+            endpoint=usage.endpoint or call.target.endpoint,
+        )
+    return _checked(usage)
 
 
 def estimate(scene: Scene, usage: Usage) -> Impacts:
@@ -67,25 +72,14 @@ def estimate(scene: Scene, usage: Usage) -> Impacts:
     return scene.runtime.estimator.compute(usage)
 
 
-def _later(scene: Scene, endpoint: str, latency: float | None, usage: Usage | Builder) -> Impacts:
+def _later(scene: Scene, call: Call, usage: Usage | Builder) -> Impacts:
     """A deferred computation (on first read): never raises, except under pytest, where
     :func:`tokenprint.events.report` raises so that tests see the failure."""
     try:
-        if not isinstance(usage, Usage):
-            usage = usage()
-        return estimate(scene, _checked(_filled(usage, latency, endpoint)))
+        return estimate(scene, complete(call, usage))
     except Exception as exc:
-        events.report(exc, endpoint)
+        events.report(exc, call.target.endpoint)
         return failed(exc)
-
-
-def _filled(usage: Usage, latency: float | None, endpoint: str) -> Usage:
-    if usage.latency_s is None or not usage.endpoint:
-        return usage._replace(
-            latency_s=latency if usage.latency_s is None else usage.latency_s,
-            endpoint=usage.endpoint or endpoint,
-        )
-    return usage
 
 
 def failed(exc: BaseException) -> Impacts:

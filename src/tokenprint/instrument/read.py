@@ -23,7 +23,6 @@ __all__ = [
     "USAGE_INVALID",
     "USAGE_MISSING",
     "ChatChunks",
-    "Fields",
     "answered",
     "chars_to_tokens",
     "chat_answer",
@@ -130,14 +129,6 @@ def _is_count(v: Any) -> bool:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return False
     return isinstance(v, int) or math.isfinite(v)
-
-
-class Fields:
-    """Attribute view of a dict of counts (an SDK release that keeps an unknown usage field
-    as a dict; counts accumulated from stream events)."""
-
-    def __init__(self, counts: Mapping[str, Any]) -> None:
-        self.__dict__.update(counts)
 
 
 # -- where a request goes --------------------------------------------------------------------

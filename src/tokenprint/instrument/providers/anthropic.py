@@ -9,7 +9,7 @@ from typing import Any
 
 from tokenprint.instrument import read
 from tokenprint.instrument.contract import Accumulator, Builder, Call, Request, Target
-from tokenprint.instrument.read import Fields, chars_to_tokens, first_int, host_of, request_tokens
+from tokenprint.instrument.read import chars_to_tokens, field, first_int, host_of, request_tokens
 from tokenprint.records import Usage
 
 __all__ = ["TARGETS"]
@@ -42,7 +42,7 @@ def _usage(where: Any, model: Any, requested: Any, u: Any) -> Usage:
     provider, host = _client_of(where)
     cached = first_int(u, "cache_read_input_tokens")
     written = first_int(u, "cache_creation_input_tokens")
-    details = getattr(u, "output_tokens_details", None)
+    details = field(u, "output_tokens_details")
     return Usage(provider, model or requested, host=host, requested_model=requested,
                  input_tokens=first_int(u, "input_tokens") + cached + written,
                  output_tokens=first_int(u, "output_tokens"), cached_tokens=cached,
@@ -104,8 +104,8 @@ class MessageEvents(Accumulator):
             return None  # closed before message_start, request unknown: nothing to say
         counts = partial(_usage, self.stream, self.model, requested)
         if self.ended:  # a count missing from the events, or mistyped, is estimated
-            return read.reported(self.call, self.model, Fields(self.u), self.chars, counts, _NAMES)
-        usage = counts(Fields(self.u))  # closed early: message_delta (the output count) never came
+            return read.reported(self.call, self.model, self.u, self.chars, counts, _NAMES)
+        usage = counts(self.u)  # closed early: message_delta (the output count) never came
         inp = usage.input_tokens
         return usage._replace(
             input_tokens=inp or request_tokens(self.call),
