@@ -196,6 +196,24 @@ def test_stream_not_consumed_to_the_end_is_accounted_on_close(client: Any) -> No
     assert "output-tokens-estimated" in {w.code for w in impacts.warnings}
 
 
+def test_chunks_handed_over_after_close_pass_unchanged_and_the_account_stays(
+    client: Any,
+) -> None:
+    # the mock transport's body is buffered, so the SDK still yields the rest after close():
+    # the request was accounted at the close and is not accounted again
+    with use_cassette("openai", "chat_stream_usage"), EcoLogits.track() as tracker:
+        stream = closable(_stream(client, **openai_include_usage()))
+        next(stream)
+        stream.close()
+        at_close = _ok(stream.impacts)
+        rest = list(stream)
+    assert len(rest) == 11 and rest[-1].usage is not None  # the usage chunk among them
+    assert not any(hasattr(c, "impacts") for c in rest)
+    assert stream.impacts is at_close
+    assert len(tracker.requests) == 1
+    assert tracker.requests[0].impacts is at_close
+
+
 def test_stream_error_midway_propagates_and_is_accounted(client: Any) -> None:
     seen: list[Any] = []
     with use_cassette("openai", "chat_stream_error"), pytest.raises(openai.APIError) as err:
