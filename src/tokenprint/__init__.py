@@ -29,6 +29,7 @@ _EXPORTS: dict[str, str] = {
     "PE": "tokenprint.impacts.results",
     "WCF": "tokenprint.impacts.results",
     "Basis": "tokenprint.impacts.results",
+    "SCI": "tokenprint.impacts.results",
     "WarningMessage": "tokenprint.impacts.results",
     "ErrorMessage": "tokenprint.impacts.results",
     "Range": "tokenprint.impacts.ranges",
@@ -56,6 +57,7 @@ __all__ = [
     "GWP",
     "METHODOLOGY_VERSION",
     "PE",
+    "SCI",
     "WCF",
     "ADPe",
     "Basis",
@@ -112,6 +114,7 @@ if TYPE_CHECKING:
     from tokenprint.impacts.results import (
         GWP,
         PE,
+        SCI,
         WCF,
         ADPe,
         Basis,

@@ -53,6 +53,21 @@ def test_total_sums_low_and_high_bounds_separately() -> None:
     assert total.basis.requests == 2
 
 
+def test_a_tracked_run_has_its_sci_per_run_request_and_token() -> None:
+    with EcoLogits.track() as run:
+        send(output=100, inp=50)
+        send(model="gpt-4o", output=300, inp=50)
+        send(model="no-such-model-xyz", output=10, inp=10)  # unestimated: not in the SCI
+    sci = run.total.sci
+    gwp = run.total.gwp
+    assert sci is not None and gwp is not None
+    assert (sci.requests, sci.tokens) == (2, 500)
+    assert sci.total.central == pytest.approx(gwp.central * 1000)  # per run, in g
+    assert sci.per_request is not None and sci.per_token is not None
+    assert sci.per_request.central == pytest.approx(gwp.central * 1000 / 2)
+    assert sci.per_token.central == pytest.approx(gwp.central * 1000 / 500)
+
+
 def test_by_model_groups_by_catalogue_name() -> None:
     with EcoLogits.track() as t:
         send(model="gpt-4o-mini")

@@ -108,6 +108,42 @@ def test_sum_adds_bounds_and_skips_failed_items_keeping_errors() -> None:
     assert total.methodology_version == "1.0"
 
 
+def test_sci_is_gwp_per_request_and_per_token_in_grams() -> None:
+    basis = Basis(model="m", input_tokens=300, output_tokens=100, reasoning_tokens=40)
+    sci = Impacts(LOW, HIGH, central=MID, basis=basis).sci
+    assert sci is not None
+    # E x I (usage GWP) + M (embodied GWP), kg -> g
+    assert (sci.total.min, sci.total.central, sci.total.max) == (2500.0, 3100.0, 5000.0)
+    assert sci.total.unit == "gCO2eq"
+    assert sci.per_request is not None and sci.per_request.central == 3100.0
+    per_token = sci.per_token
+    assert per_token is not None  # reasoning tokens are part of the 100 output tokens
+    assert per_token.min == pytest.approx(2500.0 / 400)
+    assert per_token.max == pytest.approx(5000.0 / 400)
+    assert sci.to_dict()["per_token"]["central"] == pytest.approx(3100.0 / 400)
+    assert Impacts(LOW, HIGH, central=MID, basis=basis).to_dict()["sci"]["tokens"] == 400
+
+
+def test_sci_of_a_sum_counts_only_estimated_requests_and_their_tokens() -> None:
+    one = Impacts(LOW, HIGH, central=MID, basis=Basis(input_tokens=30, output_tokens=10))
+    failed = Impacts.failed(ErrorMessage("model-not-registered", "no"), Basis(input_tokens=99))
+    total = Impacts.sum([one, one, failed])
+    assert (total.basis.requests, total.basis.unestimated) == (3, 1)
+    assert (total.basis.input_tokens, total.basis.output_tokens) == (60, 20)
+    sci = total.sci
+    assert sci is not None and (sci.requests, sci.tokens) == (2, 80)
+    assert sci.per_request is not None and sci.per_request.central == pytest.approx(3100.0)
+    # a sum of sums keeps the count of requests without impacts
+    assert Impacts.sum([total, failed]).basis.unestimated == 2
+
+
+def test_sci_is_absent_without_values_and_per_token_without_tokens() -> None:
+    assert Impacts.failed(ErrorMessage("model-not-registered", "no")).sci is None
+    assert Impacts.failed(ErrorMessage("x", "y")).to_dict()["sci"] is None
+    image = Impacts(LOW, HIGH, basis=Basis(modality="image", images=2)).sci
+    assert image is not None and image.per_token is None and image.per_request is not None
+
+
 def test_sum_of_nothing_is_zero() -> None:
     total = Impacts.sum([])
     assert total.vectors == ((0.0,) * 8, (0.0,) * 8)

@@ -24,6 +24,7 @@ __all__ = [
     "GWP",
     "OPTION_NAMES",
     "PE",
+    "SCI",
     "WATER_PARTS",
     "WCF",
     "ADPe",
@@ -174,6 +175,9 @@ class Basis(NamedTuple):
     """Sequences served together by that replica, in the best estimate."""
     precision: str | None = None
     """Weight precision served, in the best estimate."""
+    unestimated: int = 0
+    """Of ``requests``, those without impacts (a sum's failed items): not in the values, nor
+    in the token counts, which are the estimated requests' own."""
 
     def to_dict(self) -> dict[str, Any]:
         return self._asdict()
@@ -462,6 +466,55 @@ class EmbodiedImpacts(_Phase):
         return self._get(E_PE, PE)
 
 
+_G_PER_KG = 1000.0
+
+
+class SCI(NamedTuple):
+    """Software Carbon Intensity (ISO/IEC 21031:2024): ``(E × I + M) per R``, in gCO2eq.
+
+    ``E × I`` is the usage-phase GWP (the energy the request drew, data-centre overhead
+    included, times the grid's carbon intensity) and ``M`` the embodied GWP of the hardware's
+    share; ``R`` is the functional unit: a request, a token (input + output, reasoning
+    included), or whatever ``total`` covers (a tracked block: an agent run, a test).
+    """
+
+    total: Impact
+    """``E × I + M`` of everything counted: the SCI per run when that is one run."""
+    requests: int
+    """Estimated requests in ``total``."""
+    tokens: int
+    """Input and output tokens of those requests."""
+
+    @property
+    def per_request(self) -> Impact | None:
+        return _per(self.total, self.requests)
+
+    @property
+    def per_token(self) -> Impact | None:
+        """None where no tokens were counted (images)."""
+        return _per(self.total, self.tokens)
+
+    def to_dict(self) -> dict[str, Any]:
+        def value(x: Impact | None) -> Any:
+            return None if x is None else x.to_dict()["value"]
+
+        return {
+            "unit": self.total.unit,
+            "total": value(self.total),
+            "per_request": value(self.per_request),
+            "per_token": value(self.per_token),
+            "requests": self.requests,
+            "tokens": self.tokens,
+        }
+
+
+def _per(total: Impact, units: int) -> Impact | None:
+    if units <= 0:
+        return None
+    f = 1.0 / units
+    return GWP(_value(total.min * f, total.max * f, total.central * f), total.unit)
+
+
 class Impacts:
     """The environmental impacts of one request (or of a sum of requests).
 
@@ -635,6 +688,24 @@ class Impacts:
         return WCF(_value(low[U_WCF], high[U_WCF], mid[U_WCF]), parts=parts)
 
     @property
+    def sci(self) -> SCI | None:
+        """The Software Carbon Intensity per request and per token (see :class:`SCI`)."""
+        low, high, mid = self._lo, self._hi, self._mid
+        if low is None or high is None or mid is None:
+            return None
+        f = _G_PER_KG
+        total = GWP(
+            _value(
+                (low[U_GWP] + low[E_GWP]) * f,
+                (high[U_GWP] + high[E_GWP]) * f,
+                (mid[U_GWP] + mid[E_GWP]) * f,
+            ),
+            _units.display_unit("gwp", "g"),
+        )
+        b = self.basis
+        return SCI(total, b.requests - b.unestimated, b.input_tokens + b.output_tokens)
+
+    @property
     def usage(self) -> UsageImpacts | None:
         if self._lo is None or self._hi is None or self._mid is None:
             return None
@@ -682,11 +753,13 @@ class Impacts:
         parts: list[list[float]] | None = [[0.0] * n_parts for _ in range(3)]
         warnings: list[WarningMessage] = []
         errors: list[ErrorMessage] = []
-        requests = 0
+        requests = unestimated = 0
+        tokens = [0, 0, 0, 0, 0]  # input, cached, output, reasoning, images
         versions: list[str] = []
         for it in items:
-            requests += it.basis.requests
-            v = it.basis.methodology_version
+            b = it.basis
+            requests += b.requests
+            v = b.methodology_version
             if v and v not in versions:
                 versions.append(v)
             for w in it.warnings:
@@ -696,7 +769,13 @@ class Impacts:
                 if e not in errors:
                     errors.append(e)
             if it._lo is None or it._hi is None or it._mid is None:
+                unestimated += b.requests
                 continue
+            unestimated += b.unestimated
+            for i, n in enumerate(
+                (b.input_tokens, b.cached_tokens, b.output_tokens, b.reasoning_tokens, b.images)
+            ):
+                tokens[i] += n
             for i in range(N_VALUES):
                 low[i] += it._lo[i]
                 high[i] += it._hi[i]
@@ -709,7 +788,16 @@ class Impacts:
                     for i in range(n_parts):
                         parts[q][i] += its[q][i]
         # A sum keeps the methodology version of its parts ("1.0+1.1" if they differ).
-        basis = Basis(requests=requests, methodology_version="+".join(sorted(versions)))
+        basis = Basis(
+            input_tokens=tokens[0],
+            cached_tokens=tokens[1],
+            output_tokens=tokens[2],
+            reasoning_tokens=tokens[3],
+            images=tokens[4],
+            requests=requests,
+            unestimated=unestimated,
+            methodology_version="+".join(sorted(versions)),
+        )
         return Impacts(
             low,
             high,
@@ -725,7 +813,7 @@ class Impacts:
         low, high, mid = self._lo, self._hi, self._mid
         totals: dict[str, Any]
         if low is None or high is None or mid is None:
-            totals = dict.fromkeys((*CRITERIA, "usage", "embodied"))
+            totals = dict.fromkeys((*CRITERIA, "usage", "embodied", "sci"))
         else:
             totals = {
                 name: _crit_dict(
@@ -744,6 +832,9 @@ class Impacts:
                     }
             totals["usage"] = UsageImpacts(low, high, mid).to_dict()
             totals["embodied"] = EmbodiedImpacts(low, high, mid).to_dict()
+            sci = self.sci
+            assert sci is not None
+            totals["sci"] = sci.to_dict()
         return {
             **totals,
             "warnings": [w.to_dict() for w in self.warnings],
