@@ -82,6 +82,13 @@ class Row:
         """The impact on ``criterion`` (None for a row with an error)."""
         return None if self.impacts is None else self.impacts.criterion(criterion)
 
+    def impact(self, criterion: str) -> Impact:
+        """The impact on ``criterion``; ValueError for a row with an error."""
+        x = self.get(criterion)
+        if x is None:
+            raise ValueError(f"{self.model}: no impacts ({self.error})")
+        return x
+
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["impacts"] = None if self.impacts is None else self.impacts.to_dict()
@@ -184,12 +191,6 @@ def _rows(
     ]
 
 
-def _impact(row: Row, criterion: str) -> Impact:
-    x = row.get(criterion)
-    assert x is not None  # only rows without an error reach here
-    return x
-
-
 # -- compare -------------------------------------------------------------------------------
 def compare(
     models: Sequence[str],
@@ -212,13 +213,13 @@ def compare(
     if not models:
         raise InvalidArgumentError("give at least one model")
     rows = _rows(models, output_tokens, input_tokens, reasoning_tokens, task, zone)
-    ok = sorted((r for r in rows if r.error is None), key=lambda r: _impact(r, criterion).central)
+    ok = sorted((r for r in rows if r.error is None), key=lambda r: r.impact(criterion).central)
     if not ok:
         return rows
-    best = _impact(ok[0], criterion)
+    best = ok[0].impact(criterion)
     ranked = []
     for r in ok:
-        x = _impact(r, criterion)
+        x = r.impact(criterion)
         overlaps = r is not ok[0] and x.min <= best.max
         ratio = None if overlaps else (x.central / best.central if best.central > 0 else 1.0)
         ranked.append(replace(r, ratio=ratio, overlaps_best=overlaps))
@@ -241,7 +242,7 @@ def _as_good(row: Row, ref: Row | None, min_score: float | None) -> str | None:
 
 
 def _emits_less(row: Row, ref: Row, criterion: str) -> bool:
-    x, y = _impact(row, criterion), _impact(ref, criterion)
+    x, y = row.impact(criterion), ref.impact(criterion)
     return all(x.bound(q) < y.bound(q) for q in _PERCENTILES)
 
 
@@ -295,7 +296,7 @@ def recommend(
         if why is None and ref is not None and not _emits_less(r, ref, criterion):
             why = f"does not emit less than {ref.model} at every percentile of {criterion}"
         if why is None and ref is not None:
-            x, y = _impact(r, criterion), _impact(ref, criterion)
+            x, y = r.impact(criterion), ref.impact(criterion)
             saving = y.central - x.central
             r = replace(
                 r, saving=saving, saving_per_million=saving * 1e6, clearly_less=x.max < y.min
@@ -309,7 +310,7 @@ def recommend(
         else:
             kept.append(r)
         considered.append(r)
-    kept.sort(key=lambda r: _impact(r, criterion).central)
+    kept.sort(key=lambda r: r.impact(criterion).central)
     return Recommendation(kept, ref, excluded, considered, criterion)
 
 
@@ -317,7 +318,7 @@ def pareto_frontier(rows: Iterable[Row], criterion: str = "gwp") -> list[Row]:
     """Rows no other row beats on both counts (higher score and lower best estimate), by
     increasing impact; rows without a score or impacts are ignored."""
     pts = [r for r in rows if r.score is not None and r.get(criterion) is not None]
-    pts.sort(key=lambda r: (_impact(r, criterion).central, -(r.score or 0.0)))
+    pts.sort(key=lambda r: (r.impact(criterion).central, -(r.score or 0.0)))
     frontier: list[Row] = []
     for r in pts:
         if not frontier or (r.score or 0.0) > (frontier[-1].score or 0.0):
@@ -373,7 +374,7 @@ def choose(
             left.append(f"{r.model}: {why}")
     if left:
         warnings.warn("choose() left out " + "; ".join(left), stacklevel=2)
-    best = min(ok, key=lambda r: _impact(r, criterion).central, default=None)
+    best = min(ok, key=lambda r: r.impact(criterion).central, default=None)
     answer = None if best is None else best.model
     if len(_choices) > 1024:
         _choices.clear()

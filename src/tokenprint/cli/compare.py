@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from tokenprint.choice import Row, compare
 from tokenprint.cli._table import fmt, fmt_range, table
 from tokenprint.errors import InvalidArgumentError
 from tokenprint.impacts.results import Impact
 
-__all__ = ["DISPLAY", "SUBCOMMANDS", "Row", "compare", "plot", "render"]
+__all__ = ["DISPLAY", "SUBCOMMANDS", "Row", "compare", "plot", "pyplot", "render"]
 
 # criterion -> (display unit, factor from the canonical unit)
 DISPLAY: dict[str, tuple[str, float]] = {
@@ -29,12 +30,6 @@ DISPLAY: dict[str, tuple[str, float]] = {
 }
 TABLE = ("gwp", "energy", "wcf")
 """Criteria shown in the table (``--json`` has all five)."""
-
-
-def _impact(row: Row, criterion: str) -> Impact:
-    x = row.get(criterion)
-    assert x is not None  # rows with an error are never drawn
-    return x
 
 
 def _cell(x: Impact) -> str:
@@ -92,7 +87,7 @@ def render(rows: list[Row], criterion: str) -> str:
                 r.resolved or r.model,
                 "" if imp is None else f"{imp.basis.datacenter} ({imp.basis.zone})",
                 score_cell(r),
-                *("—" if imp is None else _cell(_impact(r, c)) for c in TABLE),
+                *("—" if imp is None else _cell(r.impact(c)) for c in TABLE),
                 _ratio_cell(r, i == 0),
                 _notes(r),
             ]
@@ -100,8 +95,8 @@ def render(rows: list[Row], criterion: str) -> str:
     return table(heads, body)
 
 
-def plot(rows: list[Row], criterion: str, path: str, title: str = "") -> None:
-    """Horizontal bars (best estimate) with P5–P95 whiskers, best at the top, saved as an image."""
+def pyplot() -> Any:
+    """matplotlib's pyplot on the file-only Agg backend, or a clear error without it."""
     try:
         import matplotlib
 
@@ -111,10 +106,16 @@ def plot(rows: list[Row], criterion: str, path: str, title: str = "") -> None:
         raise InvalidArgumentError(
             "--plot needs matplotlib: pip install 'tokenprint[plot]'"
         ) from exc
+    return plt
+
+
+def plot(rows: list[Row], criterion: str, path: str, title: str = "") -> None:
+    """Horizontal bars (best estimate) with P5–P95 whiskers, best at the top, saved as an image."""
+    plt = pyplot()
     rows = [r for r in rows if r.error is None]
     unit, k = DISPLAY[criterion]
     names = [r.resolved or r.model for r in rows]
-    values = [_impact(r, criterion) for r in rows]
+    values = [r.impact(criterion) for r in rows]
     means = [x.central * k for x in values]
     err = [[(x.central - x.min) * k for x in values], [(x.max - x.central) * k for x in values]]
     fig, ax = plt.subplots(figsize=(8, 1.2 + 0.5 * len(rows)), layout="constrained")

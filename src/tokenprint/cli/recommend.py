@@ -13,8 +13,7 @@ import json
 
 from tokenprint.choice import Recommendation, Row, pareto_frontier, recommend
 from tokenprint.cli._table import fmt, table
-from tokenprint.cli.compare import DISPLAY, describe, request_arguments, score_cell
-from tokenprint.errors import InvalidArgumentError
+from tokenprint.cli.compare import DISPLAY, describe, pyplot, request_arguments, score_cell
 from tokenprint.impacts.results import Impact
 
 __all__ = ["SUBCOMMANDS", "plot", "render"]
@@ -24,12 +23,6 @@ TEST = (
     "at least as good: score interval reaching the reference's (or the bar); "
     "emits less: lower at P5, best estimate and P95"
 )
-
-
-def _impact(row: Row, criterion: str) -> Impact:
-    x = row.get(criterion)
-    assert x is not None  # drawn and listed rows carry impacts
-    return x
 
 
 def _cell(x: Impact, k: float) -> str:
@@ -43,7 +36,7 @@ def render(rec: Recommendation, criterion: str, bar: float | None) -> str:
     task = (ref or (rec[0] if rec else None) or Row("")).task
     if ref is not None:
         head = f"Models at least as good as {ref.resolved or ref.model} on {task!r}"
-        head += f" (score {score_cell(ref)}; {criterion} {_cell(_impact(ref, criterion), k)} "
+        head += f" (score {score_cell(ref)}; {criterion} {_cell(ref.impact(criterion), k)} "
         head += f"{unit})"
     else:
         head = f"Models with a {task!r} score reaching {bar:g}"
@@ -60,7 +53,7 @@ def render(rec: Recommendation, criterion: str, bar: float | None) -> str:
         [
             r.resolved or r.model,
             score_cell(r),
-            _cell(_impact(r, criterion), k),
+            _cell(r.impact(criterion), k),
             "—" if r.saving is None else fmt(r.saving * k),
             "—" if r.saving_per_million is None else fmt(r.saving_per_million),
             "" if ref is None else ("below" if r.clearly_less else "overlaps"),
@@ -78,15 +71,7 @@ def render(rec: Recommendation, criterion: str, bar: float | None) -> str:
 def plot(rec: Recommendation, criterion: str, path: str, title: str = "") -> None:
     """Quality against the criterion (log scale) with both intervals, the Pareto frontier
     as a line, recommended models in green and the reference as a star."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise InvalidArgumentError(
-            "--plot needs matplotlib: pip install 'tokenprint[plot]'"
-        ) from exc
+    plt = pyplot()
     unit, k = DISPLAY[criterion]
     ref = [] if rec.reference is None else [rec.reference]
     others = [r for r in rec.considered if r.error is not None]
@@ -98,11 +83,11 @@ def plot(rec: Recommendation, criterion: str, path: str, title: str = "") -> Non
         pts = [r for r in group if r in drawn]
         if not pts:
             continue
-        xs = [_impact(r, criterion).central * k for r in pts]
+        xs = [r.impact(criterion).central * k for r in pts]
         ys = [r.score or 0.0 for r in pts]
         xerr = [
-            [(_impact(r, criterion).central - _impact(r, criterion).min) * k for r in pts],
-            [(_impact(r, criterion).max - _impact(r, criterion).central) * k for r in pts],
+            [(r.impact(criterion).central - r.impact(criterion).min) * k for r in pts],
+            [(r.impact(criterion).max - r.impact(criterion).central) * k for r in pts],
         ]
         yerr = [
             [(r.score or 0.0) - (r.score_low or r.score or 0.0) for r in pts],
@@ -118,7 +103,7 @@ def plot(rec: Recommendation, criterion: str, path: str, title: str = "") -> Non
                 ax.annotate(name, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=7)
     if front:
         ax.step(
-            [_impact(r, criterion).central * k for r in front],
+            [r.impact(criterion).central * k for r in front],
             [r.score or 0.0 for r in front],
             where="post",
             color="#2e8b57",
