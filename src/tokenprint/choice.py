@@ -246,6 +246,27 @@ def _emits_less(row: Row, ref: Row, criterion: str) -> bool:
     return all(x.bound(q) < y.bound(q) for q in _PERCENTILES)
 
 
+def _judge(
+    r: Row, ref: Row | None, min_score: float | None, criterion: str, clear_only: bool
+) -> Row:
+    """The candidate row with its saving, or with the reason it is left out in ``error``."""
+    if ref is not None and r.resolved is not None and r.resolved == ref.resolved:
+        return replace(r, error=f"the reference itself ({ref.resolved})")
+    why = r.error or _as_good(r, ref, min_score)
+    if why is None and ref is not None:
+        x, y = r.impact(criterion), ref.impact(criterion)
+        if not _emits_less(r, ref, criterion):
+            why = f"does not emit less than {ref.model} at every percentile of {criterion}"
+        elif clear_only and x.max >= y.min:
+            why = f"its interval overlaps {ref.model}'s (clear_only)"
+        else:
+            saving = y.central - x.central
+            return replace(
+                r, saving=saving, saving_per_million=saving * 1e6, clearly_less=x.max < y.min
+            )
+    return r if why is None else replace(r, error=why)
+
+
 def recommend(
     like: str | None = None,
     *,
@@ -277,38 +298,16 @@ def recommend(
         if ref.score is None:
             raise InvalidArgumentError(f"reference {like!r}: {ref.quality_note}")
     pool = quality.scored_models(task) if candidates is None else list(candidates)
-    ref_names = {like, None if ref is None else ref.resolved}
-    rows = _rows(
-        (m for m in pool if m not in ref_names),
-        output_tokens,
-        input_tokens,
-        reasoning_tokens,
-        task,
-        zone,
-    )
+    rows = _rows(pool, output_tokens, input_tokens, reasoning_tokens, task, zone)
     kept: list[Row] = []
     excluded: list[Row] = []
     considered: list[Row] = []
     for r in rows:
-        if ref is not None and r.resolved is not None and r.resolved == ref.resolved:
-            continue  # another name of the reference
-        why = r.error or _as_good(r, ref, min_score)
-        if why is None and ref is not None and not _emits_less(r, ref, criterion):
-            why = f"does not emit less than {ref.model} at every percentile of {criterion}"
-        if why is None and ref is not None:
-            x, y = r.impact(criterion), ref.impact(criterion)
-            saving = y.central - x.central
-            r = replace(
-                r, saving=saving, saving_per_million=saving * 1e6, clearly_less=x.max < y.min
-            )
-            if clear_only and not r.clearly_less:
-                why = f"its interval overlaps {ref.model}'s (clear_only)"
-        if why is not None:
-            r = replace(r, error=why)
-            if candidates is not None or r.impacts is None:
-                excluded.append(r)
-        else:
+        r = _judge(r, ref, min_score, criterion, clear_only)
+        if r.error is None:
             kept.append(r)
+        elif candidates is not None or r.impacts is None:
+            excluded.append(r)  # a candidate given, or one that could not be estimated
         considered.append(r)
     kept.sort(key=lambda r: r.impact(criterion).central)
     return Recommendation(kept, ref, excluded, considered, criterion)

@@ -153,6 +153,15 @@ def test_recommend_lists_bad_candidates_with_their_reason(scored: None) -> None:
     assert not rec and len(rec.excluded) == 3
 
 
+def test_the_reference_among_the_candidates_is_listed_as_such(scored: None) -> None:
+    tokenprint.register_model("acme-300b", total_params=300.0, provider="openai", aliases=["a3"])
+    rec = tokenprint.recommend(like="acme-300b", candidates=["a3", "acme-10b"], **REQUEST)
+    assert [r.model for r in rec] == ["acme-10b"]
+    assert [(r.model, r.error) for r in rec.excluded] == [
+        ("a3", "the reference itself (acme-300b)")
+    ]
+
+
 def test_recommend_needs_a_scored_known_reference(scored: None) -> None:
     with pytest.raises(tokenprint.InvalidArgumentError, match="no-such-model-xyz"):
         tokenprint.recommend(like="no-such-model-xyz", **REQUEST)

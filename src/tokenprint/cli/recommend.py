@@ -74,7 +74,8 @@ def plot(rec: Recommendation, criterion: str, path: str, title: str = "") -> Non
     plt = pyplot()
     unit, k = DISPLAY[criterion]
     ref = [] if rec.reference is None else [rec.reference]
-    others = [r for r in rec.considered if r.error is not None]
+    ref_name = None if rec.reference is None else rec.reference.resolved
+    others = [r for r in rec.considered if r.error is not None and r.resolved != ref_name]
     drawn = [r for r in (*ref, *rec, *others) if r.impacts is not None and r.score is not None]
     front = pareto_frontier(drawn, criterion)
     named = {id(r) for r in (*ref, *rec, *front)}
