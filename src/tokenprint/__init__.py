@@ -51,6 +51,11 @@ _EXPORTS: dict[str, str] = {
     "BudgetWarning": "tokenprint.errors",
     "BudgetExceeded": "tokenprint.errors",
     "Tracker": "tokenprint.tracking",
+    "compare": "tokenprint.choice",
+    "recommend": "tokenprint.choice",
+    "choose": "tokenprint.choice",
+    "add_quality": "tokenprint.catalog.quality",
+    "load_quality": "tokenprint.catalog.quality",
 }
 
 __all__ = [
@@ -82,12 +87,17 @@ __all__ = [
     "Usage",
     "WarningMessage",
     "__version__",
+    "add_quality",
+    "choose",
+    "compare",
     "custom_mix",
     "enable_hub_resolver",
     "estimate",
     "estimate_embedding",
     "estimate_image",
     "load_models",
+    "load_quality",
+    "recommend",
     "register_model",
     "resolve_model",
 ]
@@ -98,6 +108,8 @@ if TYPE_CHECKING:
     from tokenprint.catalog.grids import custom_mix
     from tokenprint.catalog.hub import enable_hub_resolver
     from tokenprint.catalog.models import load_models, register_model, resolve_model
+    from tokenprint.catalog.quality import add_quality, load_quality
+    from tokenprint.choice import choose, compare, recommend
     from tokenprint.errors import (
         BudgetExceeded,
         BudgetWarning,

@@ -566,13 +566,15 @@ def _invalidate() -> None:
 
 
 def load_file(path: str | Path) -> list[ModelRecord]:
-    """Register every row of a user CSV file (same columns as data/models.csv).
+    """Register every row of a user CSV file (same columns as data/models.csv, plus
+    optional ``quality_<task>`` scores: see :mod:`tokenprint.catalog.quality`).
 
     Rows are validated (``sources`` optional); raises :class:`tokenprint.InvalidArgumentError`
     naming the file and row on the first problem, and registers nothing then.
     """
     import csv
 
+    from tokenprint.catalog import quality
     from tokenprint.errors import InvalidArgumentError
 
     try:
@@ -582,9 +584,11 @@ def load_file(path: str | Path) -> list[ModelRecord]:
         if "name" not in (reader.fieldnames or ()):  # not a models file (or an empty one)
             raise ValueError("no 'name' column: expected the columns of data/models.csv")
         records = _read_records(rows, str(path))
+        scores = quality.read_model_file_scores(path)
     except (OSError, ValueError) as exc:
         raise InvalidArgumentError(f"cannot read models file {str(path)!r}: {exc}") from exc
     _add(records)
+    quality.register(scores)
     return records
 
 

@@ -1,22 +1,24 @@
 """``tokenprint compare``: the same request on several models, least emitting first.
 
-A table sorted by the chosen criterion (GWP by default) with each range and the ratio of
-its best estimate to the best model's, so a team can pick the model that emits less at equal
-quality; ``--plot out.png`` draws the same as bars with low–high whiskers (matplotlib,
-``tokenprint[plot]``).
+A table sorted by the chosen criterion (GWP by default) with each range, each model's score
+(``--task``) and the ratio of its best estimate to the best model's where their intervals do
+not overlap; an unknown model is a row with its error. ``--plot out.png`` draws the same as
+bars with low–high whiskers (matplotlib, ``tokenprint[plot]``). The logic is
+:func:`tokenprint.compare`; this module only formats.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from typing import NamedTuple
+from typing import Any
 
+from tokenprint.choice import Row, compare
 from tokenprint.cli._table import fmt, fmt_range, table
 from tokenprint.errors import InvalidArgumentError
-from tokenprint.impacts.results import Impact, Impacts
+from tokenprint.impacts.results import Impact
 
-__all__ = ["SUBCOMMANDS", "Row", "compare", "plot"]
+__all__ = ["DISPLAY", "SUBCOMMANDS", "Row", "compare", "plot", "pyplot", "render"]
 
 # criterion -> (display unit, factor from the canonical unit)
 DISPLAY: dict[str, tuple[str, float]] = {
@@ -30,42 +32,6 @@ TABLE = ("gwp", "energy", "wcf")
 """Criteria shown in the table (``--json`` has all five)."""
 
 
-class Row(NamedTuple):
-    """One model's estimate for the compared request."""
-
-    model: str
-    impacts: Impacts
-
-    def get(self, criterion: str) -> Impact:
-        x = self.impacts.criterion(criterion)
-        assert x is not None  # strict estimates always have values
-        return x
-
-
-def compare(
-    models: list[str],
-    output_tokens: int,
-    input_tokens: int = 0,
-    *,
-    criterion: str = "gwp",
-    zone: str | None = None,
-) -> list[Row]:
-    """Estimate the request for each model, sorted by the criterion's best estimate (lowest
-    first)."""
-    from tokenprint.api import estimate
-
-    if criterion not in DISPLAY:
-        raise InvalidArgumentError(f"criterion must be one of {list(DISPLAY)}, got {criterion!r}")
-    if not models:
-        raise InvalidArgumentError("give at least one model")
-    rows = [
-        Row(m, estimate(m, output_tokens, input_tokens, zone=zone, strict=True))
-        for m in dict.fromkeys(models)
-    ]
-    rows.sort(key=lambda r: r.get(criterion).central)
-    return rows
-
-
 def _cell(x: Impact) -> str:
     """The best estimate, then the 90 % interval in brackets."""
     k = DISPLAY[x.type][1]
@@ -74,33 +40,63 @@ def _cell(x: Impact) -> str:
     return f"{fmt(x.central * k)} ({fmt_range(x.min * k, x.max * k)})"
 
 
-def _ratio(rows: list[Row], criterion: str) -> list[float]:
-    best = rows[0].get(criterion).central
-    return [r.get(criterion).central / best if best > 0 else 1.0 for r in rows]
+def score_cell(r: Row) -> str:
+    """The score with its interval, or "—" (the reason is in the notes column)."""
+    if r.score is None:
+        return "—"
+    if r.score_low is not None and r.score_high is not None and r.score_low < r.score_high:
+        return f"{r.score:g} ({r.score_low:g} – {r.score_high:g})"
+    return f"{r.score:g}"
+
+
+def _ratio_cell(r: Row, first: bool) -> str:
+    if r.error is not None:
+        return ""
+    if first:
+        return "best"
+    if r.ratio is None:
+        return "overlaps"
+    return f"{r.ratio:.2f}" if r.ratio < 100 else fmt(r.ratio)
+
+
+def _notes(r: Row) -> str:
+    notes = [r.error] if r.error else []
+    if r.reasoning_origin == "typical":
+        notes.append(f"{r.reasoning_tokens} typical thinking tokens")
+    if r.quality_note and not r.error:
+        notes.append(r.quality_note)
+    return "; ".join(notes)
 
 
 def render(rows: list[Row], criterion: str) -> str:
     """The comparison table (display units: Wh, gCO2eq, mL, ...)."""
+    task = rows[0].task
     heads = [
         "model",
         "served by",
+        f"quality ({task})",
         *(f"{c} ({DISPLAY[c][0]})" for c in TABLE),
         f"× best {criterion}",
+        "notes",
     ]
-    body = [
-        [
-            r.impacts.basis.model_resolved or r.model,
-            f"{r.impacts.basis.datacenter} ({r.impacts.basis.zone})",
-            *(_cell(r.get(c)) for c in TABLE),
-            f"{ratio:.2f}" if ratio < 100 else fmt(ratio),
-        ]
-        for r, ratio in zip(rows, _ratio(rows, criterion), strict=True)
-    ]
+    body = []
+    for i, r in enumerate(rows):
+        imp = r.impacts
+        body.append(
+            [
+                r.resolved or r.model,
+                "" if imp is None else f"{imp.basis.datacenter} ({imp.basis.zone})",
+                score_cell(r),
+                *("—" if imp is None else _cell(r.impact(c)) for c in TABLE),
+                _ratio_cell(r, i == 0),
+                _notes(r),
+            ]
+        )
     return table(heads, body)
 
 
-def plot(rows: list[Row], criterion: str, path: str, title: str = "") -> None:
-    """Horizontal bars (best estimate) with P5–P95 whiskers, best at the top, saved as an image."""
+def pyplot() -> Any:
+    """matplotlib's pyplot on the file-only Agg backend, or a clear error without it."""
     try:
         import matplotlib
 
@@ -110,9 +106,16 @@ def plot(rows: list[Row], criterion: str, path: str, title: str = "") -> None:
         raise InvalidArgumentError(
             "--plot needs matplotlib: pip install 'tokenprint[plot]'"
         ) from exc
+    return plt
+
+
+def plot(rows: list[Row], criterion: str, path: str, title: str = "") -> None:
+    """Horizontal bars (best estimate) with P5–P95 whiskers, best at the top, saved as an image."""
+    plt = pyplot()
+    rows = [r for r in rows if r.error is None]
     unit, k = DISPLAY[criterion]
-    names = [r.impacts.basis.model_resolved or r.model for r in rows]
-    values = [r.get(criterion) for r in rows]
+    names = [r.resolved or r.model for r in rows]
+    values = [r.impact(criterion) for r in rows]
     means = [x.central * k for x in values]
     err = [[(x.central - x.min) * k for x in values], [(x.max - x.central) * k for x in values]]
     fig, ax = plt.subplots(figsize=(8, 1.2 + 0.5 * len(rows)), layout="constrained")
@@ -124,9 +127,9 @@ def plot(rows: list[Row], criterion: str, path: str, title: str = "") -> None:
     ax.set_xlabel(f"{label} per request ({unit}); bar = best estimate, whiskers = 90 % interval")
     if title:
         ax.set_title(title)
-    for y, (x, m, ratio) in enumerate(zip(values, means, _ratio(rows, criterion), strict=True)):
+    for y, (x, m, r) in enumerate(zip(values, means, rows, strict=True)):
         ax.annotate(
-            f"{fmt(m)} (×{ratio:.2g})",
+            f"{fmt(m)} ({'overlaps' if r.ratio is None else f'×{r.ratio:.2g}'})",
             (x.max * k, y),
             xytext=(6, 0),
             textcoords="offset points",
@@ -141,9 +144,7 @@ def plot(rows: list[Row], criterion: str, path: str, title: str = "") -> None:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("models", nargs="+", metavar="MODEL", help="model names, e.g. gpt-4o")
-    p.add_argument("--output-tokens", type=int, required=True, help="tokens generated")
-    p.add_argument("--input-tokens", type=int, default=0, help="prompt tokens (default 0)")
-    p.add_argument("--zone", help="same electricity-mix zone for all (default: each provider's)")
+    request_arguments(p)
     p.add_argument(
         "--by", default="gwp", choices=list(DISPLAY), help="criterion to sort by (default gwp)"
     )
@@ -151,27 +152,46 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
+def request_arguments(p: argparse.ArgumentParser) -> None:
+    """The typical request and the task, shared with ``recommend``."""
+    p.add_argument("--output-tokens", type=int, required=True, help="tokens generated")
+    p.add_argument("--input-tokens", type=int, default=0, help="prompt tokens (default 0)")
+    p.add_argument(
+        "--reasoning-tokens",
+        type=int,
+        help="hidden thinking tokens per request for every model (default: each reasoning "
+        "model's typical multiplier of --output-tokens where published, else 0)",
+    )
+    p.add_argument("--task", help="quality score to show: overall (default), coding, maths...")
+    p.add_argument("--zone", help="same electricity-mix zone for all (default: each provider's)")
+
+
+def describe(args: argparse.Namespace) -> str:
+    """The request in words, for titles."""
+    extra = "" if args.reasoning_tokens is None else f" + {args.reasoning_tokens} thinking"
+    return f"{args.input_tokens} input + {args.output_tokens} output tokens{extra}"
+
+
 def run(args: argparse.Namespace) -> int:
     rows = compare(
-        args.models, args.output_tokens, args.input_tokens, criterion=args.by, zone=args.zone
+        args.models,
+        args.output_tokens,
+        args.input_tokens,
+        reasoning_tokens=args.reasoning_tokens,
+        task=args.task,
+        criterion=args.by,
+        zone=args.zone,
     )
     if args.json:
-        out = [
-            {"model": r.model, "ratio_to_best": ratio, "impacts": r.impacts.to_dict()}
-            for r, ratio in zip(rows, _ratio(rows, args.by), strict=True)
-        ]
-        print(json.dumps(out, indent=2))
+        print(json.dumps([r.to_dict() for r in rows], indent=2))
     else:
-        print(
-            f"{args.input_tokens} input + {args.output_tokens} output tokens, sorted by {args.by}:"
-        )
+        print(f"{describe(args)}, sorted by {args.by}:")
         print(render(rows, args.by))
-    if args.plot:
-        title = f"{args.input_tokens} input + {args.output_tokens} output tokens"
-        plot(rows, args.by, args.plot, title)
+    if args.plot and any(r.error is None for r in rows):
+        plot(rows, args.by, args.plot, describe(args))
         if not args.json:
             print(f"plot written to {args.plot}")
-    return 0
+    return 0 if any(r.error is None for r in rows) else 2
 
 
 SUBCOMMANDS = [
