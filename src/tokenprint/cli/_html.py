@@ -222,7 +222,8 @@ def _group_section(rep: Report, key: str) -> str:
         + "</tr>"
         for name, n, t in groups
     )
-    return f"{chart}<table><tr><th>{key}</th><th>requests</th>{heads}</tr>{rows}</table>"
+    note = '<p class="note">Bars: best estimate; line: P5 – P95 range.</p>'
+    return f"{note}{chart}<table><tr><th>{key}</th><th>requests</th>{heads}</tr>{rows}</table>"
 
 
 def _unestimated(rep: Report) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from tokenprint.cli._read import Report, Totals, add
+from tokenprint.cli._read import Entry, Report, Totals, add
 from tokenprint.cli._table import fmt
 
 __all__ = ["NAMES", "SCALES", "markdown", "show", "write"]
@@ -53,24 +53,29 @@ def _table(heads: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return lines
 
 
-def _group_rows(groups: Sequence[tuple[str, int, Totals]]) -> list[list[str]]:
+def _group_rows(groups: Sequence[tuple[str, list[Entry], Totals]]) -> list[list[str]]:
     return [
-        [name, str(n), *(show(c, t[c][1]) if c in t else "–" for c in _COLUMNS)]
-        for name, n, t in groups
+        [
+            name,
+            str(len(entries)),
+            str(sum(1 for e in entries if not e.values)),
+            *(show(c, t[c][1]) if c in t else "–" for c in _COLUMNS),
+        ]
+        for name, entries, t in groups
     ]
 
 
-def _groups(rep: Report) -> tuple[str, list[tuple[str, int, Totals]]]:
+def _groups(rep: Report) -> tuple[str, list[tuple[str, list[Entry], Totals]]]:
     """Rows of the per-item table: the tests of a pytest report, else the models."""
     if rep.tests:
-        counts: dict[str, int] = {}
+        of_test: dict[str, list[Entry]] = {}
         for e in rep.requests:
-            counts[e.test] = counts.get(e.test, 0) + 1
-        return "test", [(nodeid, counts.get(nodeid, 0), t) for nodeid, t in rep.tests]
-    models: dict[str, list[Totals]] = {}
+            of_test.setdefault(e.test, []).append(e)
+        return "test", [(nodeid, of_test.get(nodeid, []), t) for nodeid, t in rep.tests]
+    models: dict[str, list[Entry]] = {}
     for e in rep.requests:
-        models.setdefault(e.model, []).append(e.values)
-    return "model", [(m, len(v), add(v)) for m, v in sorted(models.items())]
+        models.setdefault(e.model, []).append(e)
+    return "model", [(m, v, add(e.values for e in v)) for m, v in sorted(models.items())]
 
 
 def markdown(
@@ -96,7 +101,12 @@ def markdown(
     lines += [*_table(["total", "best estimate", "P5 – P95"], rows), ""]
     what, groups = _groups(rep)
     if groups:
-        heads = [what, "requests", *(f"{NAMES[c]} ({SCALES[c][0]})" for c in _COLUMNS)]
+        heads = [
+            what,
+            "requests",
+            "not estimated",
+            *(f"{NAMES[c]} ({SCALES[c][0]})" for c in _COLUMNS),
+        ]
         lines += [f"#### Per {what}", "", *_table(heads, _group_rows(groups)), ""]
     if breaches:
         lines += [f"#### Breaches ({len(breaches)})", "", *(f"- {_cell(b)}" for b in breaches), ""]
