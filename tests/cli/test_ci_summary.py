@@ -6,24 +6,17 @@ from __future__ import annotations
 import pytest
 
 import tokenprint
-import tokenprint.api
-import tokenprint.budgets
-import tokenprint.cli._read
-import tokenprint.cli._summary
-import tokenprint.cli._table
-import tokenprint.estimator
-import tokenprint.tracking
 from tokenprint.cli import main
 from tokenprint.cli._summary import show
+from tokenprint.impacts import units
 
 pytest_plugins = ["pytester"]
 
-# Inline pytester runs drop the modules first imported during the run; importing ours here
-# keeps one copy of each, so the after-hook the inner runs register is always the same one.
-assert tokenprint.budgets and tokenprint.api and tokenprint.estimator
-assert tokenprint.cli._read and tokenprint.cli._summary and tokenprint.cli._table
-assert tokenprint.tracking
-tokenprint.estimate("gpt-4o-mini", 100, 50)  # and the estimator's modules (numpy among them)
+# The pytester fixture drops the modules first imported while it is in use (numpy would then
+# fail to load again in later tests): inner runs are subprocesses, and what this file's tests
+# use in-process (pint and numpy through amounts, the estimator) is loaded here.
+units.parse_amount("1 g", "gwp")
+tokenprint.estimate("gpt-4o-mini", 100, 50)
 
 TESTS = """
 import pytest
@@ -79,7 +72,7 @@ def test_impact_summary_lists_totals_tests_breaches_and_unestimated(
     inner: pytest.Pytester,
 ) -> None:
     out = inner.path / "summary.md"
-    result = inner.runpytest("--impact-summary", str(out), "-W", "ignore::UserWarning")
+    result = inner.runpytest_subprocess("--impact-summary", str(out), "-W", "ignore::UserWarning")
     result.assert_outcomes(passed=3, failed=1)
     result.stdout.fnmatch_lines([f"impact summary written to {out}"])
     text = out.read_text()
@@ -104,7 +97,7 @@ def test_github_step_summary_gets_the_summary_appended(
     step = inner.path / "step.md"
     step.write_text("## earlier step\n")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step))
-    result = inner.runpytest("-W", "ignore::UserWarning")
+    result = inner.runpytest_subprocess("-W", "ignore::UserWarning")
     result.assert_outcomes(passed=3, failed=1)
     text = step.read_text()
     assert text.startswith("## earlier step\n### tokenprint: impacts of the tests\n")
@@ -119,7 +112,7 @@ def test_github_step_summary_untouched_when_nothing_is_tracked(
     step.write_text("## earlier step\n")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step))
     pytester.makepyfile(test_plain="def test_plain():\n    pass\n")
-    pytester.runpytest().assert_outcomes(passed=1)
+    pytester.runpytest_subprocess().assert_outcomes(passed=1)
     assert step.read_text() == "## earlier step\n"
 
 
@@ -127,7 +120,7 @@ def test_check_reads_the_plugins_report_and_summarises_it(
     inner: pytest.Pytester, capsys: pytest.CaptureFixture[str]
 ) -> None:
     report = inner.path / "impacts.json"
-    inner.runpytest("--impact-report", str(report), "-W", "ignore::UserWarning")
+    inner.runpytest_subprocess("--impact-report", str(report), "-W", "ignore::UserWarning")
     summary = inner.path / "check.md"
     limit = f"{gwp_kg(100, bound='max') * 1.5 * 1000}g"
     code = main(
