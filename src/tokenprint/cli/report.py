@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
 SUBCOMMANDS = [
     (
         "report",
-        "an HTML report (or a Markdown summary) of a file of impacts, with CodeCarbon's",
+        "an HTML report (or a Markdown summary) of a file of impacts, CodeCarbon alongside",
         add_arguments,
         run,
     )
