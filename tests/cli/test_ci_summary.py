@@ -3,6 +3,8 @@ appended to $GITHUB_STEP_SUMMARY; ``tokenprint check`` on the report it writes."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import tokenprint
@@ -91,12 +93,16 @@ def test_impact_summary_lists_totals_tests_breaches_and_unestimated(
     )
 
 
-def test_github_step_summary_gets_the_summary_appended(
-    inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    step = inner.path / "step.md"
-    step.write_text("## earlier step\n")
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step))
+@pytest.fixture
+def step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """$GITHUB_STEP_SUMMARY, holding an earlier step's summary."""
+    path = tmp_path / "step.md"
+    path.write_text("## earlier step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(path))
+    return path
+
+
+def test_github_step_summary_gets_the_summary_appended(inner: pytest.Pytester, step: Path) -> None:
     result = inner.runpytest_subprocess("-W", "ignore::UserWarning")
     result.assert_outcomes(passed=3, failed=1)
     text = step.read_text()
@@ -106,11 +112,8 @@ def test_github_step_summary_gets_the_summary_appended(
 
 
 def test_github_step_summary_untouched_when_nothing_is_tracked(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, step: Path
 ) -> None:
-    step = pytester.path / "step.md"
-    step.write_text("## earlier step\n")
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step))
     pytester.makepyfile(test_plain="def test_plain():\n    pass\n")
     pytester.runpytest_subprocess().assert_outcomes(passed=1)
     assert step.read_text() == "## earlier step\n"

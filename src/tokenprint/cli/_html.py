@@ -12,7 +12,8 @@ import html
 from collections.abc import Iterable, Sequence
 
 from tokenprint.cli._read import Entry, Local, Report, Totals, add
-from tokenprint.cli._summary import NAMES, SCALES, show
+from tokenprint.cli._summary import NAMES, show
+from tokenprint.cli._table import DISPLAY
 
 __all__ = ["render"]
 
@@ -46,7 +47,7 @@ def _value(criterion: str, v: float) -> str:
 
 
 def _unit(criterion: str) -> str:
-    return f"{NAMES[criterion]} ({SCALES[criterion][0]})"
+    return f"{NAMES[criterion]} ({DISPLAY[criterion][0]})"
 
 
 def _when(t: float) -> str:
@@ -267,10 +268,10 @@ methodology <span id="methodology">{_e(methodology)}</span></p>
 Best estimate with its P5 – P95 range.</p>
 {_totals_table(rep.total)}</section>
 <section><h2>Local compute and API requests</h2>{_local_section(rep, local)}</section>
-<section><h2>Emissions over time (cumulative, {SCALES["gwp"][0]})</h2>
+<section><h2>Emissions over time (cumulative, {DISPLAY["gwp"][0]})</h2>
 <p class="note">{keys}</p>{_timeline(_series(rep.requests, local), "gwp")}</section>
-<section><h2>By model ({SCALES["gwp"][0]})</h2>{_group_section(rep, "model")}</section>
-<section><h2>By label ({SCALES["gwp"][0]})</h2>{_group_section(rep, "label")}</section>
+<section><h2>By model ({DISPLAY["gwp"][0]})</h2>{_group_section(rep, "model")}</section>
+<section><h2>By label ({DISPLAY["gwp"][0]})</h2>{_group_section(rep, "label")}</section>
 <section><h2>Requests not estimated</h2>{_unestimated(rep)}</section>
 <p class="meta">Estimates: tokenprint methodology {_e(methodology)} (docs/methodology.md).
 Local compute: CodeCarbon's own measurements, as written in its emissions.csv.</p>

@@ -121,18 +121,24 @@ def _errors(impacts: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(str(e.get("code", "?")) for e in impacts.get("errors") or ())
 
 
-def _report_entry(r: Mapping[str, Any], test: str) -> Entry:
-    basis, impacts = r.get("basis") or {}, r["impacts"]
+def _entry(r: Mapping[str, Any], basis: Mapping[str, Any], time: float, test: str = "") -> Entry:
+    """A request of a JSON report (``basis`` beside ``impacts``) or a JSON line (``model``
+    and ``provider`` on the line, the basis inside ``impacts``)."""
+    impacts = r["impacts"]
     return Entry(
-        float(r["timestamp"]),
-        basis.get("provider") or "",
-        basis.get("model_resolved") or basis.get("model") or "unknown",
+        time,
+        r.get("provider") or basis.get("provider") or "",
+        r.get("model") or basis.get("model_resolved") or basis.get("model") or "unknown",
         dict(r.get("labels") or {}),
         _totals(impacts),
         _errors(impacts),
-        basis.get("methodology_version") or impacts.get("methodology_version") or "",
+        impacts.get("methodology_version") or basis.get("methodology_version") or "",
         test,
     )
+
+
+def _report_entry(r: Mapping[str, Any], test: str) -> Entry:
+    return _entry(r, r.get("basis") or {}, float(r["timestamp"]), test)
 
 
 def from_dict(data: Mapping[str, Any], path: str) -> Report:
@@ -150,18 +156,8 @@ def from_dict(data: Mapping[str, Any], path: str) -> Report:
 
 
 def _jsonl_entry(r: Mapping[str, Any]) -> Entry:
-    impacts = r["impacts"]
-    basis = impacts.get("basis") or {}
     time = _dt.datetime.fromisoformat(str(r["timestamp"])).timestamp()
-    return Entry(
-        time,
-        r.get("provider") or "",
-        r.get("model") or basis.get("model_resolved") or "unknown",
-        dict(r.get("labels") or {}),
-        _totals(impacts),
-        _errors(impacts),
-        impacts.get("methodology_version") or basis.get("methodology_version") or "",
-    )
+    return _entry(r, r["impacts"].get("basis") or {}, time)
 
 
 def _jsonl(text: str, path: str) -> Report:

@@ -10,26 +10,18 @@ import os
 from collections.abc import Sequence
 
 from tokenprint.cli._read import Entry, Report, Totals, add
-from tokenprint.cli._table import fmt
+from tokenprint.cli._table import DISPLAY, fmt
 
-__all__ = ["NAMES", "SCALES", "markdown", "show", "write"]
+__all__ = ["NAMES", "markdown", "show", "write"]
 
 NAMES = {"energy": "Energy", "gwp": "GWP", "wcf": "Water", "pe": "Primary energy", "adpe": "ADPe"}
-SCALES: dict[str, tuple[str, float]] = {
-    "energy": ("Wh", 1e3),
-    "gwp": ("gCO2eq", 1e3),
-    "wcf": ("mL", 1e3),
-    "pe": ("kJ", 1e3),
-    "adpe": ("mgSbeq", 1e6),
-}
-"""Unit shown for each criterion and its factor from the canonical unit."""
 
 _COLUMNS = ("energy", "gwp", "wcf")
 
 
 def show(criterion: str, value: float) -> str:
     """A canonical value in the unit reports show (``"1.23"``, 3 significant digits)."""
-    return fmt(value * SCALES[criterion][1])
+    return fmt(value * DISPLAY[criterion][1])
 
 
 def _range(criterion: str, v: tuple[float, float, float]) -> str:
@@ -96,7 +88,7 @@ def markdown(
         )
         lines += [("❌ " if breaches else "✅ ") + verdict, ""]
     rows = [
-        [f"{NAMES[c]} ({SCALES[c][0]})", show(c, v[1]), _range(c, v)] for c, v in rep.total.items()
+        [f"{NAMES[c]} ({DISPLAY[c][0]})", show(c, v[1]), _range(c, v)] for c, v in rep.total.items()
     ]
     lines += [*_table(["total", "best estimate", "P5 – P95"], rows), ""]
     what, groups = _groups(rep)
@@ -105,7 +97,7 @@ def markdown(
             what,
             "requests",
             "not estimated",
-            *(f"{NAMES[c]} ({SCALES[c][0]})" for c in _COLUMNS),
+            *(f"{NAMES[c]} ({DISPLAY[c][0]})" for c in _COLUMNS),
         ]
         lines += [f"#### Per {what}", "", *_table(heads, _group_rows(groups)), ""]
     if breaches:

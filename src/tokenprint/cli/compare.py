@@ -12,20 +12,12 @@ import argparse
 import json
 from typing import NamedTuple
 
-from tokenprint.cli._table import fmt, fmt_range, table
+from tokenprint.cli._table import DISPLAY, fmt, fmt_range, table
 from tokenprint.errors import InvalidArgumentError
 from tokenprint.impacts.results import Impact, Impacts
 
 __all__ = ["SUBCOMMANDS", "Row", "compare", "plot"]
 
-# criterion -> (display unit, factor from the canonical unit)
-DISPLAY: dict[str, tuple[str, float]] = {
-    "gwp": ("gCO2eq", 1e3),
-    "energy": ("Wh", 1e3),
-    "wcf": ("mL", 1e3),
-    "pe": ("kJ", 1e3),
-    "adpe": ("mgSbeq", 1e6),
-}
 TABLE = ("gwp", "energy", "wcf")
 """Criteria shown in the table (``--json`` has all five)."""
 
