@@ -114,6 +114,7 @@ def test_github_step_summary_gets_the_summary_appended(inner: pytest.Pytester, s
 def test_github_step_summary_untouched_when_nothing_is_tracked(
     pytester: pytest.Pytester, step: Path
 ) -> None:
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile(test_plain="def test_plain():\n    pass\n")
     pytester.runpytest_subprocess().assert_outcomes(passed=1)
     assert step.read_text() == "## earlier step\n"

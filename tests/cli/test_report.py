@@ -351,3 +351,38 @@ def test_html_report_renders_in_chromium_with_its_charts_and_totals(
     assert colours is not None
     assert any(rgb == (0x2B, 0x7A, 0x78) and n > 500 for n, rgb in colours)  # the API bars
     assert any(rgb == (0xC0, 0x71, 0x3B) and n > 300 for n, rgb in colours)  # local line
+
+
+def test_one_emissions_csv_shared_with_codecarbon_holds_both_sides(
+    codecarbon_csv: Path, tmp_path: Path
+) -> None:
+    shared = tmp_path / "emissions.csv"
+    shutil.copy(codecarbon_csv, shared)
+    files = write_files(tmp_path, sample_records())  # the exporter appends to the same file
+    assert files.csv == shared
+    rep = _read.load(str(shared))
+    assert len(rep.requests) == 4 and len(rep.local) == 2
+    assert rep.total["gwp"][1] == pytest.approx(expected(files)["gwp"][1], rel=1e-9)
+    measured = csv_column_sum(shared, "emissions", local=True)
+    assert sum(x.values["gwp"][1] for x in rep.local) == pytest.approx(measured, rel=1e-12)
+    assert _read.read_codecarbon(str(shared)) == rep.local
+
+
+def test_html_report_of_many_requests_stays_small(tmp_path: Path) -> None:
+    from tests.support.exporter_records import make_record
+
+    records = [
+        make_record(output_tokens=100 + i, labels={"user": f"u{i}"}, timestamp=1.8e9 + i)
+        for i in range(1500)
+    ]
+    files = write_files(tmp_path, records)
+    page = tmp_path / "report.html"
+    assert main(["report", str(files.jsonl), "--html", str(page)]) == 0
+    dom = _Dom()
+    dom.feed(page.read_text())
+    ((series, _),) = dom.find("polyline")
+    assert len(series["points"].split()) < 2 * 602 + 3  # 600 points and the last, as steps
+    assert float(series["data-value"]) == pytest.approx(expected(files)["gwp"][1], rel=1e-9)
+    label_bars = [a for a, _ in dom.find("rect", **{"class": "bar"})][1:]  # after the model
+    assert len(label_bars) == 20
+    assert "The 20 largest of 1500 drawn." in page.read_text()

@@ -89,12 +89,20 @@ def _bars(chart: str, rows: Sequence[tuple[str, float, float, float, str]], crit
     return "".join(parts)
 
 
+_MAX_POINTS = 600
+_MAX_BARS = 20
+
+
 def _cumulative(points: Iterable[tuple[float | None, float]]) -> list[tuple[float, float]]:
+    """Running totals in time order, thinned to at most ``_MAX_POINTS`` (the last kept)."""
     out: list[tuple[float, float]] = []
     total = 0.0
     for t, v in sorted((t, v) for t, v in points if t is not None):
         total += v
         out.append((t, total))
+    if len(out) > _MAX_POINTS:
+        step = len(out) / _MAX_POINTS
+        out = [out[int(i * step)] for i in range(_MAX_POINTS)] + [out[-1]]
     return out
 
 
@@ -210,11 +218,11 @@ def _group_section(rep: Report, key: str) -> str:
     groups = _grouped(rep, key)
     if not groups:
         return f'<p class="note">No {key}s in these requests.</p>'
-    chart = _bars(
-        key,
-        [(name, *_mid_lo_hi(t["gwp"]), _API) for name, _, t in groups if "gwp" in t],
-        "gwp",
-    )
+    drawn = [(name, *_mid_lo_hi(t["gwp"]), _API) for name, _, t in groups if "gwp" in t]
+    chart = _bars(key, drawn[:_MAX_BARS], "gwp")
+    if len(drawn) > _MAX_BARS:
+        chart += f'<p class="note">The {_MAX_BARS} largest of {len(drawn)} drawn.</p>'
+
     cols = ("energy", "gwp", "wcf")
     heads = "".join(f"<th>{_unit(c)}</th>" for c in cols)
     rows = "".join(
