@@ -22,6 +22,12 @@ def _clean_state() -> Iterator[None]:
     assert not events.AFTER and not events.BEFORE, (events.AFTER, events.BEFORE)
 
 
+@pytest.fixture(autouse=True)
+def _no_ci_summary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never append to the CI's own step summary (GitHub sets this variable)."""
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+
+
 @pytest.fixture
 def computes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts impact computations (``Estimator.compute`` calls)."""

@@ -6,7 +6,11 @@ loads neither an SDK nor pint nor tokenprint's own modules, and a test is tracke
 
 * it carries ``@pytest.mark.impact_budget(per_request={...}, total={...}, bound="max")``,
 * it uses the ``impacts`` fixture (a :class:`~tokenprint.tracking.Tracker` for the test), or
-* the session was started with ``--impact-budget-<criterion>=AMOUNT`` or ``--impact-report``.
+* the session was started with ``--impact-budget-<criterion>=AMOUNT``, ``--impact-report``
+  or ``--impact-summary``.
+
+When tests were tracked, a Markdown summary goes to ``--impact-summary=PATH``, or is
+appended to ``$GITHUB_STEP_SUMMARY`` when that is set (GitHub Actions).
 
 A tracked test that runs while tokenprint is not initialised gets ``EcoLogits.init()`` for
 its duration (and ``shutdown()`` after). Budgets are checked when the test body ends: a
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +48,10 @@ class _Session:
         self.config = config
         self.tests: list[tuple[str, Tracker]] = []
         self.session_breaches: list[str] = []
+        self.breaches: list[str] = []
+        """Every budget breach of the run, one line each (for the summary)."""
+        self.summary: str | None = None
+        """Where the Markdown summary went."""
         self.track_all = False
         """True when command-line options ask to track every test."""
         self._options: Budget | None = None
@@ -111,6 +120,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="write the impacts of every tracked test to PATH (JSON, read by tokenprint check)",
     )
+    group.addoption(
+        "--impact-summary",
+        dest="impact_summary",
+        metavar="PATH",
+        default=None,
+        help="write a Markdown summary of the impacts to PATH (without it: appended to "
+        "$GITHUB_STEP_SUMMARY when set)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -119,8 +136,10 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{_MARKER}(per_request=None, total=None, bound='max'): fail the test when its "
         "requests go over these impact limits, e.g. per_request={'gwp': '0.5 g'} (tokenprint)",
     )
-    asked = config.getoption("impact_report", None) or any(
-        config.getoption(f"impact_budget_{key}", None) for key in OPTION_NAMES
+    asked = (
+        config.getoption("impact_report", None)
+        or config.getoption("impact_summary", None)
+        or any(config.getoption(f"impact_budget_{key}", None) for key in OPTION_NAMES)
     )
     if asked:
         state = _Session(config)
@@ -216,6 +235,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None]:
     if tracker is not None:
         found = _problems(item, tracker)
         if found:
+            _state(item.config).breaches += [f"{item.nodeid}: {line}" for line in found]
             pytest.fail("impact budget exceeded:\n  " + "\n  ".join(found), pytrace=False)
     return result
 
@@ -264,10 +284,25 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         state.session_breaches = options.audit(requests)
         if state.session_breaches and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    data = report(state)
     path = session.config.getoption("impact_report")
     if path:
         with open(path, "w", encoding="utf-8") as f:
-            json.dump(report(state), f, indent=2)
+            json.dump(data, f, indent=2)
+    _write_summary(session.config, state, data)
+
+
+def _write_summary(config: pytest.Config, state: _Session, data: dict[str, Any]) -> None:
+    """The Markdown summary, to --impact-summary or $GITHUB_STEP_SUMMARY (if either)."""
+    path = config.getoption("impact_summary")
+    if not state.tests or not (path or os.environ.get("GITHUB_STEP_SUMMARY")):
+        return
+    from tokenprint.cli import _read, _summary
+
+    rep = _read.from_dict(data, config.getoption("impact_report") or "pytest session")
+    breaches = state.breaches + [f"session: {line}" for line in state.session_breaches]
+    text = _summary.markdown(rep, title="impacts of the tests", breaches=breaches)
+    state.summary = _summary.write(text, path)
 
 
 # Criteria shown in the summary: (name, header, factor from the canonical unit).
@@ -304,3 +339,5 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     path = config.getoption("impact_report")
     if path:
         terminalreporter.write_line(f"impact report written to {path}")
+    if state.summary:
+        terminalreporter.write_line(f"impact summary written to {state.summary}")

@@ -29,9 +29,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"tokenprint {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    from tokenprint.cli import catalog, check, compare, demo, estimate, recommend  # on first use
+    from tokenprint.cli import (  # on first use
+        catalog,
+        check,
+        compare,
+        demo,
+        estimate,
+        recommend,
+        report,
+    )
 
-    for mod in (estimate, catalog, compare, recommend, demo, check):
+    for mod in (estimate, catalog, compare, recommend, demo, check, report):
         for name, help_, add, run in mod.SUBCOMMANDS:
             p = sub.add_parser(name, help=help_, description=help_)
             add(p)

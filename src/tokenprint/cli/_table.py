@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["fmt", "fmt_range", "table"]
+__all__ = ["DISPLAY", "fmt", "fmt_range", "table"]
+
+
+DISPLAY: dict[str, tuple[str, float]] = {
+    "gwp": ("gCO2eq", 1e3),
+    "energy": ("Wh", 1e3),
+    "wcf": ("mL", 1e3),
+    "pe": ("kJ", 1e3),
+    "adpe": ("mgSbeq", 1e6),
+}
+"""criterion -> (unit shown, factor from the canonical unit)."""
 
 
 def fmt(x: float) -> str:

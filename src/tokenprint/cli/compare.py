@@ -14,20 +14,12 @@ import json
 from typing import Any
 
 from tokenprint.choice import Row, compare
-from tokenprint.cli._table import fmt, fmt_range, table
+from tokenprint.cli._table import DISPLAY, fmt, fmt_range, table
 from tokenprint.errors import InvalidArgumentError
 from tokenprint.impacts.results import Impact
 
 __all__ = ["DISPLAY", "SUBCOMMANDS", "Row", "compare", "plot", "pyplot", "render"]
 
-# criterion -> (display unit, factor from the canonical unit)
-DISPLAY: dict[str, tuple[str, float]] = {
-    "gwp": ("gCO2eq", 1e3),
-    "energy": ("Wh", 1e3),
-    "wcf": ("mL", 1e3),
-    "pe": ("kJ", 1e3),
-    "adpe": ("mgSbeq", 1e6),
-}
 TABLE = ("gwp", "energy", "wcf")
 """Criteria shown in the table (``--json`` has all five)."""
 
