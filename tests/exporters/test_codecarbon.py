@@ -12,6 +12,7 @@ import pytest
 
 from tests.support.exporter_records import make_record
 from tokenprint import EcoLogits, events
+from tokenprint.cli._read import load
 from tokenprint.exporters.codecarbon import COLUMNS, CodeCarbonExporter
 
 pd = pytest.importorskip("pandas")
@@ -55,6 +56,24 @@ def test_one_row_per_request_read_back_by_codecarbon(tmp_path: Path) -> None:
     # codecarbon accepts the file's header as its own
     out = file_output.FileOutput(path.name, str(tmp_path))
     assert out.has_valid_headers(a)
+
+
+def test_a_request_without_impacts_leaves_its_values_empty_not_zero(tmp_path: Path) -> None:
+    path = tmp_path / "emissions.csv"
+    ex = CodeCarbonExporter(path)
+    unknown = make_record(model="no-such-model-xyz")
+    assert not unknown.impacts.has_values
+    ex.export(unknown)
+    ex.export(make_record())
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    for column in ("emissions", "energy_consumed", "water_consumed", "gpu_power"):
+        assert rows[0][column] == ""
+        assert float(rows[1][column]) > 0
+    df = pd.read_csv(path)  # what CodeCarbon's dashboards load: unknown, not zero
+    assert math.isnan(df["emissions"][0]) and df["emissions"][1] > 0
+    report = load(str(path))  # tokenprint's own reader lists it as not estimated
+    assert len(report.requests) == 2 and len(report.unestimated) == 1
 
 
 def test_codecarbon_tracker_rows_append_to_the_same_file(tmp_path: Path) -> None:

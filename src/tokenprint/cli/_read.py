@@ -232,6 +232,8 @@ def _rows(text: str, path: str) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 def _csv_values(row: Mapping[str, str]) -> Totals:
+    if not row["energy_consumed"] and not row["emissions"]:
+        return {}  # a request the exporter could not estimate: unknown, not zero
     energy, gwp = float(row["energy_consumed"]), float(row["emissions"])
     out: Totals = {"energy": (energy,) * 3, "gwp": (gwp,) * 3}
     if row.get("water_consumed"):

@@ -30,7 +30,9 @@ Mapping (one row per request, or one per run with ``per="run"``):
 ``codecarbon_version``     ``tokenprint-<version>`` (who wrote the row)
 =========================  ===================================================================
 
-Other hardware columns (CPU, RAM, counts, coordinates, PUE/WUE) are 0 or empty: the
+A request without impacts (an unknown model) leaves ``emissions``, ``emissions_rate``,
+``energy_consumed``, ``gpu_energy``, ``gpu_power`` and ``water_consumed`` empty: unknown, not
+zero. Other hardware columns (CPU, RAM, counts, coordinates, PUE/WUE) are 0 or empty: the
 remote machine is not observed. When the file already exists with another CodeCarbon
 version's header, rows follow that header (unknown columns are left empty).
 """
@@ -48,7 +50,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from tokenprint.errors import InvalidArgumentError
-from tokenprint.impacts.results import Impacts
+from tokenprint.impacts.results import SLOTS, Impacts, criterion_total
 from tokenprint.records import RequestRecord
 
 __all__ = ["COLUMNS", "CodeCarbonExporter"]
@@ -171,16 +173,25 @@ class CodeCarbonExporter:
         providers: str,
         labels: Mapping[str, str],
     ) -> dict[str, Any]:
-        """The CSV row (column → value) for some impacts over ``duration`` seconds."""
+        """The CSV row (column → value) for some impacts over ``duration`` seconds. A
+        request without impacts leaves its energy, emissions and water cells empty: unknown,
+        not zero."""
         b = impacts.basis
-        energy = impacts.energy.central if impacts.energy is not None else 0.0
-        if self.include_embodied:
-            gwp = impacts.gwp.central if impacts.gwp is not None else 0.0
-        else:
-            usage = impacts.usage
-            gwp = usage.gwp.central if usage is not None else 0.0
-        water = impacts.wcf.central if impacts.wcf is not None else 0.0
         local = _dt.datetime.fromtimestamp(timestamp)
+        values: dict[str, Any] = {}
+        mid = impacts.central_vector
+        if mid is not None:
+            energy = criterion_total(mid, "energy")
+            usage_gwp = mid[SLOTS["gwp"][0]]
+            gwp = criterion_total(mid, "gwp") if self.include_embodied else usage_gwp
+            values = {
+                "emissions": gwp,
+                "emissions_rate": gwp / duration if duration > 0 else 0.0,
+                "gpu_power": energy * _KWH_TO_J / duration if duration > 0 else 0.0,
+                "gpu_energy": energy,
+                "energy_consumed": energy,
+                "water_consumed": criterion_total(mid, "wcf"),
+            }
         return {
             **dict.fromkeys(COLUMNS, ""),
             **self._static,
@@ -189,16 +200,11 @@ class CodeCarbonExporter:
             "run_id": self.run_id,
             "experiment_id": self.experiment_id or labels.get("experiment_id", ""),
             "duration": duration,
-            "emissions": gwp,
-            "emissions_rate": gwp / duration if duration > 0 else 0.0,
             "cpu_power": 0.0,
-            "gpu_power": energy * _KWH_TO_J / duration if duration > 0 else 0.0,
             "ram_power": 0.0,
             "cpu_energy": 0.0,
-            "gpu_energy": energy,
             "ram_energy": 0.0,
-            "energy_consumed": energy,
-            "water_consumed": water,
+            **values,
             "country_name": _zone_name(b.zone),
             "country_iso_code": b.zone or "",
             "cloud_provider": providers,
