@@ -17,6 +17,7 @@ from tokenprint.instrument.contract import (
     Call,
     Final,
     Follow,
+    Reader,
     Request,
     Target,
 )
@@ -120,10 +121,18 @@ REQUEST = Request(
 )
 
 
-def both(module: str, cls: str, method: str, endpoint: str, stream: Any) -> list[Target]:
+def both(
+    module: str,
+    cls: str,
+    method: str,
+    endpoint: str,
+    stream: Any,
+    usage: Reader = answer_usage,
+    request: Request = REQUEST,
+) -> list[Target]:
     """The sync and async variants of one method."""
     variants = (f"{cls}.{method}", f"Async{cls}.{method}")
-    return [Target(module, m, endpoint, answer_usage, stream, REQUEST) for m in variants]
+    return [Target(module, m, endpoint, usage, stream, request) for m in variants]
 
 
 def stream_helper(module: str, cls: str, endpoint: str, final: str) -> list[Follow | Final]:

@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 from tokenprint.instrument.contract import Accumulator, Builder, Call, Request, Target
-from tokenprint.instrument.providers.openai import client_of, where
+from tokenprint.instrument.providers.openai import both, client_of, where
 from tokenprint.instrument.read import first_int
 from tokenprint.records import Usage
 
@@ -111,20 +111,13 @@ IMAGE = Request(where, text=("prompt",), modality="image", default_model=_DEFAUL
 quality range."""
 
 
-def _both(
-    module: str, cls: str, method: str, endpoint: str, usage: Any, stream: Any, request: Request
-) -> list[Target]:
-    return [Target(module, f"{p}{cls}.{method}", endpoint, usage, stream, request)
-            for p in ("", "Async")]  # fmt: skip
-
-
 _IMAGES = "openai.resources.images"
 
 TARGETS: list[Target] = [
-    *_both("openai.resources.embeddings", "Embeddings", "create", "embeddings.create",
-           embedding_usage, None, EMBEDDING),
-    *_both(_IMAGES, "Images", "generate", "images.generate", image_usage, ImageStream, IMAGE),
-    *_both(_IMAGES, "Images", "edit", "images.edit", image_usage, ImageStream, IMAGE),
-    *_both(_IMAGES, "Images", "create_variation", "images.create_variation", image_usage, None,
-           IMAGE),
+    *both("openai.resources.embeddings", "Embeddings", "create", "embeddings.create", None,
+          embedding_usage, EMBEDDING),
+    *both(_IMAGES, "Images", "generate", "images.generate", ImageStream, image_usage, IMAGE),
+    *both(_IMAGES, "Images", "edit", "images.edit", ImageStream, image_usage, IMAGE),
+    *both(_IMAGES, "Images", "create_variation", "images.create_variation", None, image_usage,
+          IMAGE),
 ]  # fmt: skip
