@@ -50,6 +50,7 @@ _EXPORTS: dict[str, str] = {
     "BudgetWarning": "tokenprint.errors",
     "BudgetExceeded": "tokenprint.errors",
     "Tracker": "tokenprint.tracking",
+    "account_batch": "tokenprint.batch",
 }
 
 __all__ = [
@@ -80,6 +81,7 @@ __all__ = [
     "Usage",
     "WarningMessage",
     "__version__",
+    "account_batch",
     "custom_mix",
     "enable_hub_resolver",
     "estimate",
@@ -92,6 +94,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from tokenprint.api import EcoLogits, estimate, estimate_embedding, estimate_image
+    from tokenprint.batch import account_batch
     from tokenprint.budgets import Budget
     from tokenprint.catalog.grids import custom_mix
     from tokenprint.catalog.hub import enable_hub_resolver

@@ -29,9 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"tokenprint {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    from tokenprint.cli import catalog, check, compare, demo, estimate  # on first use
+    from tokenprint.cli import batch, catalog, check, compare, demo, estimate  # on first use
 
-    for mod in (estimate, catalog, compare, demo, check):
+    for mod in (estimate, catalog, compare, demo, check, batch):
         for name, help_, add, run in mod.SUBCOMMANDS:
             p = sub.add_parser(name, help=help_, description=help_)
             add(p)

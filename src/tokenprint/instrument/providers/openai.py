@@ -36,6 +36,7 @@ from tokenprint.records import Usage
 __all__ = [
     "REQUEST",
     "TextStream",
+    "answer",
     "answer_usage",
     "both",
     "client_of",
@@ -99,13 +100,14 @@ def answer_usage(call: Call, resp: Any) -> Builder | None:
     """A ChatCompletion, Completion or Responses ``Response`` (parsed variants included)."""
     if not hasattr(resp, "usage") or not hasattr(resp, "model"):
         return None  # with_streaming_response's APIResponse and other wrappers
-    return partial(_answer, call, resp.model, resp.usage, field(resp, "choices"),
+    return partial(answer, call, resp.model, resp.usage, field(resp, "choices"),
                    field(resp, "output"))  # fmt: skip
 
 
-def _answer(call: Call, model: Any, u: Any, choices: Any, output: Any) -> Usage:
-    """Counted, else estimated from the text of the chat ``choices`` or of the Responses
-    ``output`` (its items' ``content`` parts)."""
+def answer(call: Call, model: Any, u: Any, choices: Any, output: Any) -> Usage:
+    """An answer's Usage, counted, else estimated from the text of the chat ``choices`` or
+    of the Responses ``output`` (its items' ``content`` parts); objects or mappings (a
+    batch results file's bodies)."""
     chars = choice_chars(choices)
     for item in output or ():
         for part in field(item, "content") or ():

@@ -17,7 +17,7 @@ from tokenprint.instrument.providers.openai import both, client_of, where
 from tokenprint.instrument.read import first_int
 from tokenprint.records import Usage
 
-__all__ = ["TARGETS"]
+__all__ = ["EMBEDDING", "TARGETS", "embedding_answer"]
 
 _DEFAULT_IMAGE_MODEL = "dall-e-2"
 """What the Images API uses when no model is sent (its documented default)."""
@@ -27,10 +27,11 @@ def embedding_usage(call: Call, resp: Any) -> Builder | None:
     """A ``CreateEmbeddingResponse``."""
     if not hasattr(resp, "data") or not hasattr(resp, "model"):
         return None  # with_streaming_response's APIResponse
-    return partial(_embedding_usage, call, resp.model, getattr(resp, "usage", None))
+    return partial(embedding_answer, call, resp.model, getattr(resp, "usage", None))
 
 
-def _embedding_usage(call: Call, model: Any, u: Any) -> Usage:
+def embedding_answer(call: Call, model: Any, u: Any) -> Usage:
+    """An embeddings answer's Usage (its usage an object or a mapping)."""
     provider, host = where(call)
     requested = call.kwargs.get("model")
     return Usage(
