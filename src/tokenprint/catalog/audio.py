@@ -15,10 +15,7 @@ from tokenprint.catalog._files import parse_range, read_csv
 from tokenprint.impacts.audio import GENERIC_INPUT_RATE, GENERIC_OUTPUT_RATE, AudioSpec
 from tokenprint.impacts.ranges import Value
 
-__all__ = ["MODALITIES", "spec_for"]
-
-MODALITIES = ("speech-to-text", "text-to-speech")
-"""The modalities of the speech models."""
+__all__ = ["spec_for"]
 
 _lock = threading.Lock()
 _specs: dict[str, AudioSpec] | None = None

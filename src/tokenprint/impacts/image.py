@@ -186,13 +186,16 @@ def video_tokens(
 
     A clip has ``seconds x fps`` frames; the video VAE keeps its first frame and compresses
     the others ``frames_per_latent`` times (Wan, HunyuanVideo, CogVideoX: 81 frames -> 21).
+    A spec without a frame rate (an image model) makes one latent frame.
     """
     area, note = _area(spec, size)
     notes: tuple[Note, ...] = (note,) if note else ()
     duration: Value = VIDEO_SECONDS if seconds is None else seconds
     if seconds is None:
         notes += (("video-duration-unknown", f"video length unknown: assumed {duration}s"),)
-    latent_frames = 1.0 + spec.fps * duration / spec.frames_per_latent
+    latent_frames: Value = 1.0
+    if hi(spec.fps) > 0:
+        latent_frames = 1.0 + (spec.fps * duration - 1.0) / spec.frames_per_latent
     per_clip = latent_frames * area / (spec.pixels_per_token**2)
     tokens = videos * spec.steps * spec.guidance_passes * per_clip
     return tokens, math.sqrt(lo(per_clip) * hi(per_clip)), notes
