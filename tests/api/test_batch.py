@@ -12,6 +12,7 @@ import pytest
 import tokenprint
 from tests.support.cassettes import records
 from tokenprint import Budget, BudgetExceeded, EcoLogits, Tracker
+from tokenprint.batch import BatchResult
 
 CHAT = {
     "id": "chatcmpl-1",
@@ -76,7 +77,10 @@ def test_every_answered_line_is_accounted_and_totalled(tmp_path: Path) -> None:
     assert c.usage is not None and (c.usage.modality, c.usage.input_tokens) == ("embedding", 12)
     assert result.failed == []
     assert result.total.basis.requests == 3
-    expected = sum(x.impacts.energy.central for x in result.lines)  # type: ignore[union-attr]
+    expected = 0.0
+    for x in result.lines:
+        assert x.impacts is not None and x.impacts.energy is not None
+        expected += x.impacts.energy.central
     assert result.total.energy is not None
     assert result.total.energy.central == pytest.approx(expected)
 
@@ -158,4 +162,5 @@ def test_a_budget_breach_raises_after_every_line_with_the_result(tmp_path: Path)
     with records() as recs, pytest.raises(BudgetExceeded) as info:
         tokenprint.account_batch(path)
     assert len(recs) == 2
+    assert isinstance(info.value.response, BatchResult)
     assert info.value.response.total.basis.requests == 2
