@@ -14,6 +14,7 @@ import pytest
 openai = pytest.importorskip("openai")
 httpx2 = pytest.importorskip("httpx2")
 
+from tests.providers.test_openai_media import _ok  # noqa: E402
 from tests.support.cassettes import records  # noqa: E402
 from tokenprint import EcoLogits  # noqa: E402
 from tokenprint.impacts.results import Impacts  # noqa: E402
@@ -54,13 +55,6 @@ def _client(handler: Handler, aio: bool = False) -> Any:
         return openai.AsyncOpenAI(api_key="sk-test", max_retries=0, http_client=http)
     http = httpx2.Client(transport=httpx2.MockTransport(handler))
     return openai.OpenAI(api_key="sk-test", max_retries=0, http_client=http)
-
-
-def _ok(impacts: Any) -> Impacts:
-    assert isinstance(impacts, Impacts)
-    assert impacts.errors == []
-    assert impacts.energy is not None and impacts.energy.min > 0
-    return impacts
 
 
 def _best(resp: Any) -> float:
@@ -310,3 +304,9 @@ async def test_async_video_create_carries_impacts() -> None:
     client = _client(_json(_video("4", "720x1280")), aio=True)
     resp = await client.videos.create(prompt="a fox")
     assert _ok(resp.impacts).basis.modality == "video"
+
+
+def test_a_video_without_a_model_is_the_apis_default() -> None:
+    body = {k: v for k, v in _video().items() if k != "model"}
+    resp = _client(_json(body)).videos.create(prompt="a fox")
+    assert _ok(resp.impacts).basis.model == "sora-2"

@@ -115,6 +115,7 @@ def speech_usage(call: Call, resp: Any) -> Builder | None:
 def _video(call: Call, model: Any, seconds: Any, size: Any) -> Usage:
     size = size if isinstance(size, str) else call.get("size")
     seconds = _seconds(seconds or call.get("seconds") or _DEFAULT_VIDEO_SECONDS)
+    model = model or call.get("model") or _DEFAULT_VIDEO_MODEL
     return usage_for(call, model, images=1, modality="video", seconds=seconds,
                      image_size=size if isinstance(size, str) else None)  # fmt: skip
 
