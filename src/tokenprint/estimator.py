@@ -425,6 +425,7 @@ def _basis(u: Usage, ctx: Context | None, setup: Setup | None = None) -> Basis:
             setup.accelerator_count if setup else None,
             setup.batch_size if setup else None,
             setup.precision if setup else None,
+            u.seconds,
         )
     )
 

@@ -104,7 +104,7 @@ def test_whisper_duration_usage_sets_the_seconds_and_estimates_the_text() -> Non
     with records() as recs:
         resp = client.audio.transcriptions.create(model="whisper-1", file=("a.mp3", MP3))
     impacts = _ok(resp.impacts)
-    assert recs.usage.seconds == 95.0
+    assert recs.usage.seconds == impacts.basis.seconds == 95.0
     assert recs.usage.output_tokens == (len(TRANSCRIPT) + 3) // 4
     assert "output-tokens-estimated" in _codes(impacts)
     assert "audio-duration-estimated" not in _codes(impacts)

@@ -174,6 +174,8 @@ class Basis(NamedTuple):
     """Sequences served together by that replica, in the best estimate."""
     precision: str | None = None
     """Weight precision served, in the best estimate."""
+    seconds: float | None = None
+    """Seconds of audio read (speech to text) or of video made (video), when known."""
 
     def to_dict(self) -> dict[str, Any]:
         return self._asdict()
