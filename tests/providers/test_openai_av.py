@@ -138,6 +138,16 @@ def test_an_answer_without_usage_reads_a_wav_upload_duration() -> None:
     assert recs.usage.seconds == pytest.approx(3.0)
 
 
+def test_an_opened_wav_file_is_measured_from_its_path(tmp_path: Any) -> None:
+    path = tmp_path / "talk.wav"
+    path.write_bytes(_wav(4.0))
+    client = _client(_json({"text": TRANSCRIPT}))
+    with records() as recs, path.open("rb") as f:
+        client.audio.transcriptions.create(model="whisper-1", file=f)
+        assert f.tell() == len(_wav(4.0))  # the upload read it; tokenprint did not move it
+    assert recs.usage.seconds == pytest.approx(4.0)
+
+
 def test_an_answer_without_usage_or_duration_is_estimated_from_the_transcript() -> None:
     client = _client(_json({"text": TRANSCRIPT}))
     resp = client.audio.transcriptions.create(model="whisper-1", file=("a.mp3", MP3))

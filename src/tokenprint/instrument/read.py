@@ -352,10 +352,13 @@ def chars_to_tokens(chars: int) -> int:
 
 
 def wav_seconds(file: Any) -> float | None:
-    """Duration of an uploaded WAV file (bytes, a path, or a ``(name, bytes, ...)`` tuple);
-    None for other formats and file objects (their position is the caller's)."""
+    """Duration of an uploaded WAV file: bytes, a path, a ``(name, bytes, ...)`` tuple, or
+    a file opened from a path (read again from its path: its position is the caller's);
+    None for other formats and other file objects."""
     if isinstance(file, tuple) and len(file) > 1:
         file = file[1]
+    if hasattr(file, "read"):
+        file = getattr(file, "name", None)
     if isinstance(file, (bytes, bytearray)):
         file = io.BytesIO(file)
     elif not isinstance(file, (str, os.PathLike)):
