@@ -56,6 +56,7 @@ _EXPORTS: dict[str, str] = {
     "choose": "tokenprint.choice",
     "add_quality": "tokenprint.catalog.quality",
     "load_quality": "tokenprint.catalog.quality",
+    "account_batch": "tokenprint.batch",
 }
 
 __all__ = [
@@ -87,6 +88,7 @@ __all__ = [
     "Usage",
     "WarningMessage",
     "__version__",
+    "account_batch",
     "add_quality",
     "choose",
     "compare",
@@ -104,6 +106,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from tokenprint.api import EcoLogits, estimate, estimate_embedding, estimate_image
+    from tokenprint.batch import account_batch
     from tokenprint.budgets import Budget
     from tokenprint.catalog.grids import custom_mix
     from tokenprint.catalog.hub import enable_hub_resolver

@@ -1,5 +1,5 @@
 """From a Usage record to Impacts: catalogue look-ups (cached), then the impact model of
-the request's modality (text, embedding, image).
+the request's modality (text, embedding, image, video, speech-to-text, text-to-speech).
 
 :class:`Estimator` holds the settings that shape an estimate (default zone, data-centre
 overrides) and a cache of everything that depends only on (provider, model, host, zone), so
@@ -21,8 +21,16 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import tokenprint.catalog as _catalog
 from tokenprint.errors import InvalidArgumentError, InvalidTypeError
+from tokenprint.impacts.audio import AudioSpec, speech_terms, transcription_terms
 from tokenprint.impacts.embedding import embedding_coefficients, embedding_request
-from tokenprint.impacts.image import image_coefficients, image_request, image_tokens, latent_tokens
+from tokenprint.impacts.image import (
+    ImageSpec,
+    image_coefficients,
+    image_request,
+    image_tokens,
+    latent_tokens,
+    video_tokens,
+)
 from tokenprint.impacts.llm import (
     METHODOLOGY_VERSION,
     Coefficients,
@@ -30,6 +38,7 @@ from tokenprint.impacts.llm import (
     coefficients,
     parts,
     request,
+    spread,
     terms,
 )
 from tokenprint.impacts.profiles import DataCenter, ElectricityMix, Server
@@ -38,7 +47,7 @@ from tokenprint.impacts.results import Basis, ErrorMessage, Impacts, PartVectors
 from tokenprint.records import MAX_TOKENS, Usage
 
 if TYPE_CHECKING:
-    from tokenprint.catalog import datacenters, grids, hardware, images, models
+    from tokenprint.catalog import audio, datacenters, grids, hardware, images, models
 
 __all__ = [
     "Context",
@@ -57,7 +66,7 @@ def _load_catalog() -> None:
     """Import the catalogue modules on first use, not at ``EcoLogits.init()``: importing
     them compiles the name-resolution patterns, which only a look-up needs."""
     if "models" not in globals():
-        for name in ("datacenters", "grids", "hardware", "images", "models"):
+        for name in ("audio", "datacenters", "grids", "hardware", "images", "models"):
             globals()[name] = importlib.import_module(f"tokenprint.catalog.{name}")
 
 
@@ -115,13 +124,18 @@ def _embedding(ctx: Context, u: Usage) -> Estimate:
     return Estimate(embedding_request(c, u.input_tokens), setup=c.setup)
 
 
-def _image(ctx: Context, u: Usage) -> Estimate:
+def _diffusion(ctx: Context) -> tuple[ImageSpec, Coefficients]:
+    """The image or video spec of the context's model and its coefficients (prepared once)."""
     prepared = ctx.prepared.get("image")
     if prepared is None:
         spec = images.spec_for(ctx.record)
         c = image_coefficients(spec, hardware.get_accelerator, ctx.server, ctx.datacenter, ctx.mix)
         prepared = ctx.prepared["image"] = (spec, c)
-    spec, c = prepared
+    return prepared  # type: ignore[no-any-return]
+
+
+def _image(ctx: Context, u: Usage) -> Estimate:
+    spec, c = _diffusion(ctx)
     tokens: Value
     notes: Notes = ()
     if spec.architecture == "autoregressive" and u.output_tokens > 0:
@@ -132,13 +146,48 @@ def _image(ctx: Context, u: Usage) -> Estimate:
     return Estimate(vectors, setup=c.setup, notes=notes)
 
 
-MODALITIES: dict[str, ModalityFn] = {"text": _text, "embedding": _embedding, "image": _image}
+def _video(ctx: Context, u: Usage) -> Estimate:
+    spec, c = _diffusion(ctx)
+    tokens, sequence, notes = video_tokens(spec, u.images or 1, u.image_size, u.seconds)
+    return Estimate(image_request(c, spec, tokens, 0.0, sequence), setup=c.setup, notes=notes)
+
+
+def _speech(ctx: Context) -> tuple[AudioSpec, Coefficients]:
+    prepared = ctx.prepared.get("speech")
+    if prepared is None:
+        spec = audio.spec_for(ctx.record)
+        c = coefficients(spec.model, hardware.get_accelerator, ctx.server, ctx.datacenter, ctx.mix)
+        prepared = ctx.prepared["speech"] = (spec, c)
+    return prepared  # type: ignore[no-any-return]
+
+
+def _speech_to_text(ctx: Context, u: Usage) -> Estimate:
+    spec, c = _speech(ctx)
+    at, audio_in, notes = transcription_terms(spec, u.input_tokens, u.output_tokens, u.seconds)
+    return Estimate(spread(c, at, audio_in), setup=c.setup, notes=notes)
+
+
+def _text_to_speech(ctx: Context, u: Usage) -> Estimate:
+    spec, c = _speech(ctx)
+    at, audio_out, notes = speech_terms(spec, u.input_tokens, u.output_tokens)
+    return Estimate(spread(c, at, audio_out), setup=c.setup, notes=notes)
+
+
+MODALITIES: dict[str, ModalityFn] = {
+    "text": _text,
+    "embedding": _embedding,
+    "image": _image,
+    "video": _video,
+    "speech-to-text": _speech_to_text,
+    "text-to-speech": _text_to_speech,
+}
 """The impact function of each modality."""
 
 
 def _resolve(modality: str, model: str | None, provider: str | None) -> models.Resolution:
-    """Model-name resolution: the image catalogue for images, else the text catalogue."""
-    if modality == "image":
+    """Model-name resolution: the image catalogue for images and videos, else the text
+    catalogue (which holds the speech models)."""
+    if modality in ("image", "video"):
         return images.resolve(model, provider)
     return models.resolve(model, provider)
 
@@ -376,6 +425,7 @@ def _basis(u: Usage, ctx: Context | None, setup: Setup | None = None) -> Basis:
             setup.accelerator_count if setup else None,
             setup.batch_size if setup else None,
             setup.precision if setup else None,
+            u.seconds,
             0,
         )
     )

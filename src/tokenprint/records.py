@@ -40,7 +40,8 @@ class Usage(NamedTuple):
     host: str | None = None
     """Host name of the API base URL (``api.groq.com``), to pick the data centre."""
     modality: str = "text"
-    """``text``, ``embedding`` or ``image``."""
+    """``text``, ``embedding``, ``image``, ``video``, ``speech-to-text`` or
+    ``text-to-speech``."""
     endpoint: str = ""
     """What was called (``chat.completions.create``), for exporters."""
     requested_model: str | None = None
@@ -50,6 +51,8 @@ class Usage(NamedTuple):
     image_quality: str | None = None
     warnings: tuple[tuple[str, str], ...] = ()
     """(code, message) pairs the adapter wants surfaced (``output-tokens-estimated``...)."""
+    seconds: float | None = None
+    """Seconds of audio read (speech-to-text) or of video made (video), when known."""
 
 
 class Pending(NamedTuple):

@@ -409,6 +409,33 @@ def _oa_image(c: Any, chunks: list[Any]) -> Any:
     return r, r
 
 
+def _oa_transcribe(c: Any, chunks: list[Any]) -> Any:
+    r = c.audio.transcriptions.create(model="gpt-4o-transcribe", file=("a.mp3", b"ID3 audio"))
+    return r, r
+
+
+async def _oa_atranscribe(c: Any, chunks: list[Any]) -> Any:
+    r = await c.audio.transcriptions.create(model="gpt-4o-transcribe", file=("a", b"ID3"))
+    return r, r
+
+
+def _oa_speech(c: Any, chunks: list[Any]) -> Any:
+    r = c.audio.speech.create(model="tts-1", voice="alloy", input="Hello World!")
+    chunks.append(r.content.decode())
+    return None, r
+
+
+def _oa_video(c: Any, chunks: list[Any]) -> Any:
+    import warnings
+
+    with warnings.catch_warnings():  # the SDK deprecates the Sora API
+        warnings.simplefilter("ignore", DeprecationWarning)
+        r = c.videos.create(
+            model="sora-2", prompt="A green leaf in the wind", seconds="8", size="1280x720"
+        )
+    return r, r
+
+
 OPENAI = Provider(
     "openai", "httpx2", "openai", _openai_client,
     {
@@ -444,6 +471,18 @@ OPENAI = Provider(
             "images", "media/openai_image_dalle3", _oa_image, stream=False, aio=False,
             adapter="openai_media",
         ),
+        "transcription": Shape(
+            "transcription", "media/openai_transcription", _oa_transcribe, stream=False,
+            aio=False, adapter="openai_av",
+        ),
+        "async_transcription": Shape(
+            "async_transcription", "media/openai_transcription", _oa_atranscribe,
+            stream=False, aio=True, adapter="openai_av",
+        ),
+        "speech": Shape("speech", "media/openai_speech", _oa_speech, stream=False, aio=False,
+                        adapter="openai_av"),
+        "video": Shape("video", "media/openai_video", _oa_video, stream=False, aio=False,
+                       adapter="openai_av"),
     },
 )  # fmt: skip
 

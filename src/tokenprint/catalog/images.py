@@ -1,4 +1,5 @@
-"""The image-generation catalogue (``data/image_models.csv``) and its name resolution.
+"""The image- and video-generation catalogue (``data/image_models.csv``,
+``data/video_models.csv``) and its name resolution.
 
 Each row gives a model record (parameters, publisher: the same fields as the text
 catalogue) and an :class:`~tokenprint.impacts.image.ImageSpec` (architecture, steps,
@@ -19,8 +20,11 @@ from tokenprint.catalog._files import parse_range, read_csv, split_list
 from tokenprint.impacts.image import GENERIC_STEPS, ImageSpec
 from tokenprint.impacts.ranges import Range, Value
 
-__all__ = ["ImageModel", "all_image_models", "resolve", "spec_for"]
+__all__ = ["MODALITIES", "ImageModel", "all_image_models", "resolve", "spec_for"]
 
+MODALITIES = ("image", "video")
+"""The modalities whose models this catalogue holds."""
+_FILES = ("image_models.csv", "video_models.csv")
 _SNAPSHOT = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{8})$")
 
 
@@ -59,7 +63,9 @@ def _optional_range(row: dict[str, str], key: str, default: Value) -> Value:
 
 
 def _row(row: dict[str, str]) -> ImageModel:
-    rec = models.record_from_row(row)._replace(modality="image")
+    rec = models.record_from_row(row)
+    if rec.modality not in MODALITIES:
+        rec = rec._replace(modality="image")
     spec = ImageSpec(
         name=rec.name,
         architecture=rec.architecture,
@@ -71,17 +77,19 @@ def _row(row: dict[str, str]) -> ImageModel:
         default_quality=(row.get("default_quality") or "").strip().lower(),
         sizes=split_list(row.get("sizes")),
         default_size=(row.get("default_size") or "1024x1024").strip().lower(),
+        fps=_optional_range(row, "fps", 0.0),
+        frames_per_latent=float(row.get("frames_per_latent") or 1),
     )
     return ImageModel(rec, spec)
 
 
 def all_image_models() -> list[ImageModel]:
-    """Every shipped image model (read from data/ on first use)."""
+    """Every shipped image and video model (read from data/ on first use)."""
     global _rows
     if _rows is None:
         with _lock:
             if _rows is None:
-                _rows = [_row(r) for r in read_csv("image_models.csv")]
+                _rows = [_row(r) for f in _FILES for r in read_csv(f)]
     return _rows
 
 
@@ -112,11 +120,12 @@ def _lookup(name: str) -> ImageModel | None:
 
 
 def resolve(name: str | None, provider: str | None = None) -> models.Resolution:
-    """The record of an image model: a registered model first, then the shipped rows."""
+    """The record of an image or video model: a registered model first, then the shipped
+    rows."""
     if not name:
         return models.Resolution(None)
     res = models.resolve(name, provider)
-    if res.record is not None and res.record.modality == "image":
+    if res.record is not None and res.record.modality in MODALITIES:
         return res
     hit = _lookup(name)
     if hit is None:
@@ -131,4 +140,12 @@ def spec_for(record: models.ModelRecord) -> ImageSpec:
     if hit is not None and hit.record == record:
         return hit.spec
     arch = record.architecture if record.architecture == "autoregressive" else "diffusion"
+    if record.modality == "video":
+        return ImageSpec(record.name, arch, record.spec(), fps=_GENERIC_FPS, frames_per_latent=4.0)
     return ImageSpec(record.name, arch, record.spec())
+
+
+# A registered video model: 16-30 frames per second (Wan 2.1 16, HunyuanVideo 24, common
+# output 24-30) and the 4x temporal compression of every video VAE in
+# data/diffusion_architectures.csv.
+_GENERIC_FPS = Range(16.0, 30.0)

@@ -1,8 +1,9 @@
 """The model catalogue and name resolution.
 
-Rows come from ``data/models.csv`` and ``data/embedding_models.csv`` (read on first use,
-indexed once), from :func:`register_model` / :func:`load_file` (which take precedence) and,
-when enabled, from the Hugging Face Hub (:mod:`tokenprint.catalog.hub`).
+Rows come from ``data/models.csv``, ``data/embedding_models.csv`` and
+``data/audio_models.csv`` (read on first use, indexed once), from :func:`register_model` /
+:func:`load_file` (which take precedence) and, when enabled, from the Hugging Face Hub
+(:mod:`tokenprint.catalog.hub`).
 
 A name resolves to a row through, in order: the exact name or an alias (case and ``_``/space
 vs ``-`` ignored); the name without provider prefixes (``openai/``, ``models/``,
@@ -47,7 +48,7 @@ __all__ = [
 ]
 
 ARCHITECTURES = ("dense", "moe")
-SHIPPED_FILES = ("models.csv", "embedding_models.csv")
+SHIPPED_FILES = ("models.csv", "embedding_models.csv", "audio_models.csv")
 """Shipped model files (same columns); a missing optional file is skipped."""
 
 

@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tokenprint {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     from tokenprint.cli import (  # on first use
+        batch,
         catalog,
         check,
         compare,
@@ -39,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         report,
     )
 
-    for mod in (estimate, catalog, compare, recommend, demo, check, report):
+    for mod in (estimate, catalog, compare, recommend, demo, check, report, batch):
         for name, help_, add, run in mod.SUBCOMMANDS:
             p = sub.add_parser(name, help=help_, description=help_)
             add(p)

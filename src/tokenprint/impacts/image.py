@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
-from tokenprint.impacts.llm import Coefficients, coefficients, request, terms
+from tokenprint.impacts.llm import Coefficients, coefficients, spread, terms
 from tokenprint.impacts.profiles import Accelerator, DataCenter, ElectricityMix, ModelSpec, Server
 from tokenprint.impacts.ranges import Range, Value, hi, lo
 
@@ -33,6 +33,7 @@ __all__ = [
     "DIFFUSION_RESIDUAL",
     "GENERIC_STEPS",
     "REFERENCE_AREA",
+    "VIDEO_SECONDS",
     "ImageSpec",
     "diffusion_flops",
     "image_coefficients",
@@ -40,6 +41,7 @@ __all__ = [
     "image_tokens",
     "latent_tokens",
     "parse_size",
+    "video_tokens",
 ]
 
 Vectors = tuple[tuple[float, ...], ...]
@@ -62,6 +64,9 @@ DIFFUSION_RESIDUAL = Range(0.444, 2.22)
 # 50 for SD 1.5/SDXL) and common serving settings.
 GENERIC_STEPS = Range(20.0, 50.0)
 GENERIC_GUIDANCE_PASSES = Range(1.0, 2.0)
+# Length of a clip whose duration is unknown: the 4-12 seconds the video APIs offer (OpenAI's
+# Sora 2: 4, 8 or 12 s, default 4).
+VIDEO_SECONDS = Range(4.0, 12.0)
 # Autoregressive token tables are given for a 1024x1024 image; other sizes scale with area
 # (OpenAI's 1024x1536 counts are exactly 1.5x; its 1536x1024 ones 1.5 % lower).
 REFERENCE_AREA = 1024.0 * 1024.0
@@ -87,6 +92,10 @@ class ImageSpec(NamedTuple):
     sizes: tuple[str, ...] = ()
     """Sizes the API accepts (``WxH``); empty when any size goes."""
     default_size: str = "1024x1024"
+    fps: Value = 0.0
+    """Frames per second of a video model's output; 0 for an image model."""
+    frames_per_latent: float = 1.0
+    """Temporal compression of a video model's VAE: output frames per latent frame."""
 
 
 def parse_size(size: str) -> tuple[int, int]:
@@ -168,6 +177,30 @@ def image_tokens(
     return images * steps * spec.guidance_passes * latent, tuple(notes)
 
 
+def video_tokens(
+    spec: ImageSpec, videos: int, size: str | None, seconds: float | None
+) -> tuple[Value, float, tuple[Note, ...]]:
+    """Tokens a video model processes for ``videos`` clips of ``seconds`` at ``size``: the
+    latent tokens of a clip over every denoising step and pass; and the latent tokens of one
+    clip, the sequence each pass attends over (geometric midpoint of a range).
+
+    A clip has ``seconds x fps`` frames; the video VAE keeps its first frame and compresses
+    the others ``frames_per_latent`` times (Wan, HunyuanVideo, CogVideoX: 81 frames -> 21).
+    A spec without a frame rate (an image model) makes one latent frame.
+    """
+    area, note = _area(spec, size)
+    notes: tuple[Note, ...] = (note,) if note else ()
+    duration: Value = VIDEO_SECONDS if seconds is None else seconds
+    if seconds is None:
+        notes += (("video-duration-unknown", f"video length unknown: assumed {duration}s"),)
+    latent_frames: Value = 1.0
+    if hi(spec.fps) > 0:
+        latent_frames = 1.0 + (spec.fps * duration - 1.0) / spec.frames_per_latent
+    per_clip = latent_frames * area / (spec.pixels_per_token**2)
+    tokens = videos * spec.steps * spec.guidance_passes * per_clip
+    return tokens, math.sqrt(lo(per_clip) * hi(per_clip)), notes
+
+
 def image_coefficients(
     spec: ImageSpec,
     accelerators: Callable[[str], Accelerator],
@@ -228,6 +261,4 @@ def image_request(
             return terms(n, input_tokens)
         return (0.0, 0.0, n, n * seq / 2.0, 0.0)
 
-    low, high = lo(tokens), hi(tokens)
-    mid = (low * high) ** 0.5
-    return (request(c, at(low))[0], request(c, at(mid))[1], request(c, at(high))[2])
+    return spread(c, at, tokens)

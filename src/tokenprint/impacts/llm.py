@@ -37,6 +37,7 @@ __all__ = [
     "coefficients",
     "parts",
     "request",
+    "spread",
     "terms",
 ]
 
@@ -323,3 +324,14 @@ def parts(c: Coefficients, w: Sequence[float]) -> PartVectors:
         for q in c.q
     )
     return low, mid, high
+
+
+def spread(
+    c: Coefficients, at: Callable[[float], Sequence[float]], count: Value
+) -> tuple[tuple[float, ...], ...]:
+    """(P5, best estimate, P95) impact vectors of a request whose term weights ``at(n)``
+    depend on a count known as a range (image tokens, audio tokens): the low end's P5, the
+    geometric midpoint's best estimate and the high end's P95."""
+    low, high = lo(count), hi(count)
+    mid = math.sqrt(low * high)
+    return (request(c, at(low))[0], request(c, at(mid))[1], request(c, at(high))[2])

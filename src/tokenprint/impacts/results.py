@@ -175,6 +175,8 @@ class Basis(NamedTuple):
     """Sequences served together by that replica, in the best estimate."""
     precision: str | None = None
     """Weight precision served, in the best estimate."""
+    seconds: float | None = None
+    """Seconds of audio read (speech to text) or of video made (video), when known."""
     unestimated: int = 0
     """Of ``requests``, those without impacts (a sum's failed items): not in the values, nor
     in the token counts, which are the estimated requests' own."""

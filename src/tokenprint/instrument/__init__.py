@@ -64,7 +64,7 @@ SDKS: dict[str, Sdk] = {
         "openai",
         "1.0",
         "4",
-        (_P + "openai_chat", _P + "openai_responses", _P + "openai_media"),
+        (_P + "openai_chat", _P + "openai_responses", _P + "openai_media", _P + "openai_av"),
     ),
     "anthropic": Sdk("anthropic", "anthropic", "0.40", "3", (_P + "anthropic",)),
     "mistralai": Sdk(

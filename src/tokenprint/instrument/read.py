@@ -7,7 +7,10 @@ small per-type and per-URL caches.
 
 from __future__ import annotations
 
+import io
 import math
+import os
+import wave
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any
@@ -40,6 +43,7 @@ __all__ = [
     "requested_model",
     "text_tokens",
     "usage_for",
+    "wav_seconds",
 ]
 
 ESTIMATED_OUTPUT = (
@@ -345,6 +349,25 @@ def request_tokens(call: Call) -> int:
 def chars_to_tokens(chars: int) -> int:
     """Tokens in ``chars`` characters of text, rounded up (the rule of :func:`text_tokens`)."""
     return (chars + 3) // 4
+
+
+def wav_seconds(file: Any) -> float | None:
+    """Duration of an uploaded WAV file: bytes, a path, a ``(name, bytes, ...)`` tuple, or
+    a file opened from a path (read again from its path: its position is the caller's);
+    None for other formats and other file objects."""
+    if isinstance(file, tuple) and len(file) > 1:
+        file = file[1]
+    if hasattr(file, "read"):
+        file = getattr(file, "name", None)
+    if isinstance(file, (bytes, bytearray)):
+        file = io.BytesIO(file)
+    elif not isinstance(file, (str, os.PathLike)):
+        return None
+    try:
+        with wave.open(file, "rb") as w:
+            return w.getnframes() / w.getframerate()
+    except (wave.Error, OSError, EOFError, ZeroDivisionError):
+        return None
 
 
 # -- several calls as one --------------------------------------------------------------------

@@ -17,6 +17,7 @@ from tokenprint.instrument.contract import (
     Call,
     Final,
     Follow,
+    Reader,
     Request,
     Target,
 )
@@ -35,6 +36,7 @@ from tokenprint.records import Usage
 __all__ = [
     "REQUEST",
     "TextStream",
+    "answer",
     "answer_usage",
     "both",
     "client_of",
@@ -98,13 +100,14 @@ def answer_usage(call: Call, resp: Any) -> Builder | None:
     """A ChatCompletion, Completion or Responses ``Response`` (parsed variants included)."""
     if not hasattr(resp, "usage") or not hasattr(resp, "model"):
         return None  # with_streaming_response's APIResponse and other wrappers
-    return partial(_answer, call, resp.model, resp.usage, field(resp, "choices"),
+    return partial(answer, call, resp.model, resp.usage, field(resp, "choices"),
                    field(resp, "output"))  # fmt: skip
 
 
-def _answer(call: Call, model: Any, u: Any, choices: Any, output: Any) -> Usage:
-    """Counted, else estimated from the text of the chat ``choices`` or of the Responses
-    ``output`` (its items' ``content`` parts)."""
+def answer(call: Call, model: Any, u: Any, choices: Any, output: Any) -> Usage:
+    """An answer's Usage, counted, else estimated from the text of the chat ``choices`` or
+    of the Responses ``output`` (its items' ``content`` parts); objects or mappings (a
+    batch results file's bodies)."""
     chars = choice_chars(choices)
     for item in output or ():
         for part in field(item, "content") or ():
@@ -120,10 +123,18 @@ REQUEST = Request(
 )
 
 
-def both(module: str, cls: str, method: str, endpoint: str, stream: Any) -> list[Target]:
+def both(
+    module: str,
+    cls: str,
+    method: str,
+    endpoint: str,
+    stream: Any,
+    usage: Reader = answer_usage,
+    request: Request = REQUEST,
+) -> list[Target]:
     """The sync and async variants of one method."""
     variants = (f"{cls}.{method}", f"Async{cls}.{method}")
-    return [Target(module, m, endpoint, answer_usage, stream, REQUEST) for m in variants]
+    return [Target(module, m, endpoint, usage, stream, request) for m in variants]
 
 
 def stream_helper(module: str, cls: str, endpoint: str, final: str) -> list[Follow | Final]:

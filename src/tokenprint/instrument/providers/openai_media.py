@@ -13,11 +13,11 @@ from functools import partial
 from typing import Any
 
 from tokenprint.instrument.contract import Accumulator, Builder, Call, Request, Target
-from tokenprint.instrument.providers.openai import client_of, where
+from tokenprint.instrument.providers.openai import both, client_of, where
 from tokenprint.instrument.read import first_int
 from tokenprint.records import Usage
 
-__all__ = ["TARGETS"]
+__all__ = ["EMBEDDING", "TARGETS", "embedding_answer"]
 
 _DEFAULT_IMAGE_MODEL = "dall-e-2"
 """What the Images API uses when no model is sent (its documented default)."""
@@ -27,10 +27,11 @@ def embedding_usage(call: Call, resp: Any) -> Builder | None:
     """A ``CreateEmbeddingResponse``."""
     if not hasattr(resp, "data") or not hasattr(resp, "model"):
         return None  # with_streaming_response's APIResponse
-    return partial(_embedding_usage, call, resp.model, getattr(resp, "usage", None))
+    return partial(embedding_answer, call, resp.model, getattr(resp, "usage", None))
 
 
-def _embedding_usage(call: Call, model: Any, u: Any) -> Usage:
+def embedding_answer(call: Call, model: Any, u: Any) -> Usage:
+    """An embeddings answer's Usage (its usage an object or a mapping)."""
     provider, host = where(call)
     requested = call.kwargs.get("model")
     return Usage(
@@ -111,20 +112,13 @@ IMAGE = Request(where, text=("prompt",), modality="image", default_model=_DEFAUL
 quality range."""
 
 
-def _both(
-    module: str, cls: str, method: str, endpoint: str, usage: Any, stream: Any, request: Request
-) -> list[Target]:
-    return [Target(module, f"{p}{cls}.{method}", endpoint, usage, stream, request)
-            for p in ("", "Async")]  # fmt: skip
-
-
 _IMAGES = "openai.resources.images"
 
 TARGETS: list[Target] = [
-    *_both("openai.resources.embeddings", "Embeddings", "create", "embeddings.create",
-           embedding_usage, None, EMBEDDING),
-    *_both(_IMAGES, "Images", "generate", "images.generate", image_usage, ImageStream, IMAGE),
-    *_both(_IMAGES, "Images", "edit", "images.edit", image_usage, ImageStream, IMAGE),
-    *_both(_IMAGES, "Images", "create_variation", "images.create_variation", image_usage, None,
-           IMAGE),
+    *both("openai.resources.embeddings", "Embeddings", "create", "embeddings.create", None,
+          embedding_usage, EMBEDDING),
+    *both(_IMAGES, "Images", "generate", "images.generate", ImageStream, image_usage, IMAGE),
+    *both(_IMAGES, "Images", "edit", "images.edit", ImageStream, image_usage, IMAGE),
+    *both(_IMAGES, "Images", "create_variation", "images.create_variation", None, image_usage,
+          IMAGE),
 ]  # fmt: skip
