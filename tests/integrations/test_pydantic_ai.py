@@ -1,0 +1,73 @@
+"""pydantic-ai: a real ``Agent`` with its OpenAI chat model on a real ``AsyncOpenAI`` client
+replaying hand-written chat completions (a tool call, then the answer): every model request
+of a run is counted once, by the openai adapter beneath, and ``EcoLogits.track()`` around the
+run gives its total."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pydantic_ai = pytest.importorskip("pydantic_ai")
+openai = pytest.importorskip("openai")
+
+from pydantic_ai.models.openai import OpenAIChatModel  # noqa: E402
+from pydantic_ai.providers.openai import OpenAIProvider  # noqa: E402
+
+from tests.support.cassettes import records, use_cassette  # noqa: E402
+from tokenprint import EcoLogits  # noqa: E402
+
+TOKENS = [(300, 20), (350, 12)]  # the two requests of tool_run.yaml: (input, output)
+
+
+def _agent() -> Any:
+    EcoLogits.init(providers=["openai"])
+    client = openai.AsyncOpenAI(api_key="sk-test", max_retries=0)
+    model = OpenAIChatModel("gpt-4o-mini", provider=OpenAIProvider(openai_client=client))
+    agent = pydantic_ai.Agent(model, instructions="Answer.")
+
+    @agent.tool_plain
+    def get_weather(city: str) -> str:
+        """The weather in a city."""
+        return f"Sunny in {city}."
+
+    return agent
+
+
+def _counted_once(recs: Any, tracker: Any, tokens: list[tuple[int, int]]) -> None:
+    assert [(r.usage.input_tokens, r.usage.output_tokens) for r in recs] == tokens
+    assert {r.usage.model for r in recs} == {"gpt-4o-mini-2024-07-18"}
+    assert len(tracker.requests) == len(tokens)
+    gwp = sum(r.impacts.gwp.value.mean for r in tracker.requests)
+    assert tracker.total.gwp.value.mean == pytest.approx(gwp)
+    assert gwp > 0
+
+
+async def test_run_counts_each_model_request_once_and_the_tracker_sums_the_run() -> None:
+    agent = _agent()
+    with use_cassette("pydantic_ai", "tool_run"), records() as recs, EcoLogits.track() as t:
+        result = await agent.run("Weather in Paris?")
+    assert result.output == "It is sunny in Paris."
+    _counted_once(recs, t, TOKENS)
+    # the run's own usage agrees with what tokenprint counted
+    usage = result.usage() if callable(result.usage) else result.usage  # a property in 2.x
+    assert (usage.input_tokens, usage.output_tokens) == (650, 32)
+
+
+def test_run_sync_counts_each_model_request_once() -> None:
+    agent = _agent()
+    with use_cassette("pydantic_ai", "tool_run"), records() as recs, EcoLogits.track() as t:
+        result = agent.run_sync("Weather in Paris?")
+    assert result.output == "It is sunny in Paris."
+    _counted_once(recs, t, TOKENS)
+
+
+async def test_run_stream_counts_the_streamed_request_once() -> None:
+    agent = _agent()
+    with use_cassette("pydantic_ai", "answer_stream"), records() as recs, EcoLogits.track() as t:
+        async with agent.run_stream("Weather in Paris?") as run:
+            text = await run.get_output()
+    assert text == "It is sunny in Paris."
+    _counted_once(recs, t, [(350, 12)])
+    assert recs[0].usage.warnings == ()  # pydantic-ai asks for the usage chunk
