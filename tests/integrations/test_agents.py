@@ -18,7 +18,6 @@ from tokenprint import EcoLogits  # noqa: E402
 TOKENS = [(300, 20), (350, 12)]  # the two requests of tool_run*.yaml: (input, output)
 
 
-@agents.function_tool
 def get_weather(city: str) -> str:
     """The weather in a city."""
     return f"Sunny in {city}."
@@ -28,7 +27,8 @@ def _agent() -> Any:
     EcoLogits.init(providers=["openai"])
     client = openai.AsyncOpenAI(api_key="sk-test", max_retries=0)
     model = agents.OpenAIResponsesModel(model="gpt-4.1", openai_client=client)
-    return agents.Agent(name="weather", instructions="Answer.", model=model, tools=[get_weather])
+    tools = [agents.function_tool(get_weather)]
+    return agents.Agent(name="weather", instructions="Answer.", model=model, tools=tools)
 
 
 @pytest.fixture(autouse=True)

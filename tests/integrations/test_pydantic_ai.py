@@ -26,13 +26,13 @@ def _agent() -> Any:
     client = openai.AsyncOpenAI(api_key="sk-test", max_retries=0)
     model = OpenAIChatModel("gpt-4o-mini", provider=OpenAIProvider(openai_client=client))
     agent = pydantic_ai.Agent(model, instructions="Answer.")
-
-    @agent.tool_plain
-    def get_weather(city: str) -> str:
-        """The weather in a city."""
-        return f"Sunny in {city}."
-
+    agent.tool_plain(get_weather)
     return agent
+
+
+def get_weather(city: str) -> str:
+    """The weather in a city."""
+    return f"Sunny in {city}."
 
 
 def _counted_once(recs: Any, tracker: Any, tokens: list[tuple[int, int]]) -> None:

@@ -168,9 +168,9 @@ def patched() -> list[tuple[Any, str]]:
 
 
 def install(providers: tuple[str, ...] | None = None) -> None:
-    """Patch the SDKs named in ``providers`` (all supported if None): now for those already
-    imported, at import time for the others. Idempotent."""
-    names = tuple(normalize(p) for p in providers) if providers else tuple(SDKS)
+    """Patch the SDKs named in ``providers`` (all supported if None, none if empty): now for
+    those already imported, at import time for the others. Idempotent."""
+    names = tuple(SDKS) if providers is None else tuple(normalize(p) for p in providers)
     import wrapt
 
     with _lock:
