@@ -23,6 +23,7 @@ from types import FunctionType, MethodType, ModuleType
 from typing import Any, NamedTuple
 
 from tokenprint.errors import TokenprintError
+from tokenprint.instrument import bypass
 
 __all__ = [
     "MARK",
@@ -188,6 +189,7 @@ def install(providers: tuple[str, ...] | None = None) -> None:
                     _guarded_patch(name, module)
             if providers:
                 _warn_if_missing(name, sdk)
+    bypass.watch()
 
 
 def _hook_namespace(name: str, sdk: Sdk) -> None:
