@@ -54,6 +54,11 @@ async def test_run_counts_each_model_request_once_and_the_tracker_sums_the_run()
         result = await agents.Runner.run(agent, "Weather in Paris?")
     assert result.final_output == "It is sunny in Paris."
     _counted_once(recs, t)
+    # the run result keeps the framework's own responses, one per request, in the same order
+    # as the tracker's requests
+    assert [(r.usage.input_tokens, r.usage.output_tokens) for r in result.raw_responses] == [
+        (r.basis.input_tokens, r.basis.output_tokens) for r in t.requests
+    ]
 
 
 def test_run_sync_counts_each_model_request_once() -> None:

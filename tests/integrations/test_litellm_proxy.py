@@ -161,3 +161,19 @@ def test_handler_keeps_the_application_settings(module: Any) -> None:
     EcoLogits.init(providers=["litellm"])
     assert isinstance(module.handler, TokenprintLogger)
     assert instrument.installed() == ("litellm",)
+
+
+def test_a_budget_breach_in_the_callback_is_a_warning(logger: TokenprintLogger) -> None:
+    from tokenprint import Budget
+    from tokenprint.errors import BudgetWarning
+
+    EcoLogits.init(providers=[], budget=Budget(per_request={"gwp": "0 g"}, mode="raise"))
+    with (
+        cassette("litellm", "mistral_chat"),
+        records() as recs,
+        pytest.warns(BudgetWarning),
+    ):
+        resp = litellm.completion(model=MISTRAL, messages=MESSAGES, api_key="k")
+        _wait_for(lambda: len(recs) > 0)
+        time.sleep(0.05)  # the warning is issued right after the record
+    assert resp.choices[0].message.content == "Hello!"

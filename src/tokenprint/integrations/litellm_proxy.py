@@ -26,7 +26,7 @@ from typing import Any
 from litellm.integrations.custom_logger import CustomLogger
 
 from tokenprint import context, events, instrument
-from tokenprint.errors import BudgetExceeded
+from tokenprint.errors import BudgetExceeded, BudgetWarning
 from tokenprint.instrument.contract import Call, Target
 from tokenprint.instrument.core import account
 from tokenprint.instrument.providers import litellm as adapter
@@ -91,8 +91,8 @@ def _account(kwargs: dict[str, Any], response: Any, start: Any, end: Any) -> Non
             return
         with context.push(labels=_labels(kwargs)):
             account(call, kwargs.get("complete_streaming_response") or response)
-    except BudgetExceeded:
-        pass  # the answer is already on its way: the budget has recorded the breach
+    except BudgetExceeded as breach:  # the answer is already sent: nothing left to stop
+        events.warn(BudgetWarning(str(breach)))
     except Exception as exc:
         events.report(exc, "litellm_proxy callback")
 
