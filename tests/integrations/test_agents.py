@@ -13,6 +13,7 @@ agents = pytest.importorskip("agents")
 openai = pytest.importorskip("openai")
 
 from tests.support.cassettes import records, use_cassette  # noqa: E402
+from tests.support.runs import counted_once  # noqa: E402
 from tokenprint import EcoLogits  # noqa: E402
 
 TOKENS = [(300, 20), (350, 12)]  # the two requests of tool_run*.yaml: (input, output)
@@ -23,10 +24,14 @@ def get_weather(city: str) -> str:
     return f"Sunny in {city}."
 
 
-def _agent() -> Any:
+def _agent(chat: bool = False) -> Any:
+    """An agent on the Responses API (the SDK's default), or on Chat Completions."""
     EcoLogits.init(providers=["openai"])
     client = openai.AsyncOpenAI(api_key="sk-test", max_retries=0)
-    model = agents.OpenAIResponsesModel(model="gpt-4.1", openai_client=client)
+    if chat:
+        model = agents.OpenAIChatCompletionsModel(model="gpt-4o-mini", openai_client=client)
+    else:
+        model = agents.OpenAIResponsesModel(model="gpt-4.1", openai_client=client)
     tools = [agents.function_tool(get_weather)]
     return agents.Agent(name="weather", instructions="Answer.", model=model, tools=tools)
 
@@ -39,13 +44,8 @@ def _no_tracing() -> Any:
 
 
 def _counted_once(recs: Any, tracker: Any) -> None:
-    tokens = [(r.usage.input_tokens, r.usage.output_tokens) for r in recs]
-    assert tokens == TOKENS
+    counted_once(recs, tracker, TOKENS)
     assert {r.usage.endpoint for r in recs} == {"responses.create"}
-    assert len(tracker.requests) == 2
-    gwp = sum(r.impacts.gwp.value.mean for r in tracker.requests)
-    assert tracker.total.gwp.value.mean == pytest.approx(gwp)
-    assert gwp > 0
 
 
 async def test_run_counts_each_model_request_once_and_the_tracker_sums_the_run() -> None:
@@ -67,6 +67,15 @@ def test_run_sync_counts_each_model_request_once() -> None:
         result = agents.Runner.run_sync(agent, "Weather in Paris?")
     assert result.final_output == "It is sunny in Paris."
     _counted_once(recs, t)
+
+
+async def test_run_on_chat_completions_counts_each_request_once() -> None:
+    agent = _agent(chat=True)
+    with use_cassette("pydantic_ai", "tool_run"), records() as recs, EcoLogits.track() as t:
+        result = await agents.Runner.run(agent, "Weather in Paris?")
+    assert result.final_output == "It is sunny in Paris."
+    counted_once(recs, t, TOKENS)  # the same two turns, as chat completions
+    assert {r.usage.endpoint for r in recs} == {"chat.completions.create"}
 
 
 async def test_streamed_run_counts_each_streamed_request_once() -> None:

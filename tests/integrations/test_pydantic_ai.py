@@ -12,19 +12,25 @@ import pytest
 pydantic_ai = pytest.importorskip("pydantic_ai")
 openai = pytest.importorskip("openai")
 
-from pydantic_ai.models.openai import OpenAIChatModel  # noqa: E402
+from pydantic_ai.models.openai import OpenAIChatModel, OpenAIResponsesModel  # noqa: E402
 from pydantic_ai.providers.openai import OpenAIProvider  # noqa: E402
 
 from tests.support.cassettes import records, use_cassette  # noqa: E402
+from tests.support.runs import counted_once  # noqa: E402
 from tokenprint import EcoLogits  # noqa: E402
 
 TOKENS = [(300, 20), (350, 12)]  # the two requests of tool_run.yaml: (input, output)
 
 
-def _agent() -> Any:
+def _agent(responses: bool = False) -> Any:
+    """An agent on the OpenAI chat model, or on the Responses API model."""
     EcoLogits.init(providers=["openai"])
     client = openai.AsyncOpenAI(api_key="sk-test", max_retries=0)
-    model = OpenAIChatModel("gpt-4o-mini", provider=OpenAIProvider(openai_client=client))
+    provider = OpenAIProvider(openai_client=client)
+    if responses:
+        model: Any = OpenAIResponsesModel("gpt-4.1", provider=provider)
+    else:
+        model = OpenAIChatModel("gpt-4o-mini", provider=provider)
     agent = pydantic_ai.Agent(model, instructions="Answer.")
     agent.tool_plain(get_weather)
     return agent
@@ -36,12 +42,8 @@ def get_weather(city: str) -> str:
 
 
 def _counted_once(recs: Any, tracker: Any, tokens: list[tuple[int, int]]) -> None:
-    assert [(r.usage.input_tokens, r.usage.output_tokens) for r in recs] == tokens
+    counted_once(recs, tracker, tokens)
     assert {r.usage.model for r in recs} == {"gpt-4o-mini-2024-07-18"}
-    assert len(tracker.requests) == len(tokens)
-    gwp = sum(r.impacts.gwp.value.mean for r in tracker.requests)
-    assert tracker.total.gwp.value.mean == pytest.approx(gwp)
-    assert gwp > 0
 
 
 async def test_run_counts_each_model_request_once_and_the_tracker_sums_the_run() -> None:
@@ -51,7 +53,8 @@ async def test_run_counts_each_model_request_once_and_the_tracker_sums_the_run()
     assert result.output == "It is sunny in Paris."
     _counted_once(recs, t, TOKENS)
     # the run's own usage agrees with what tokenprint counted
-    usage = result.usage() if callable(result.usage) else result.usage  # a property in 2.x
+    usage = result.usage  # a property in 2.x, a method before
+    usage = usage if hasattr(usage, "input_tokens") else usage()
     assert (usage.input_tokens, usage.output_tokens) == (650, 32)
 
 
@@ -71,3 +74,12 @@ async def test_run_stream_counts_the_streamed_request_once() -> None:
     assert text == "It is sunny in Paris."
     _counted_once(recs, t, [(350, 12)])
     assert recs[0].usage.warnings == ()  # pydantic-ai asks for the usage chunk
+
+
+async def test_run_on_the_responses_api_counts_each_request_once() -> None:
+    agent = _agent(responses=True)
+    with use_cassette("agents", "tool_run"), records() as recs, EcoLogits.track() as t:
+        result = await agent.run("Weather in Paris?")
+    assert result.output == "It is sunny in Paris."
+    counted_once(recs, t, TOKENS)  # the same two turns, as Responses API requests
+    assert {r.usage.endpoint for r in recs} == {"responses.create"}
