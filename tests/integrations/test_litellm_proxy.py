@@ -177,3 +177,21 @@ def test_a_budget_breach_in_the_callback_is_a_warning(logger: TokenprintLogger) 
         _wait_for(lambda: len(recs) > 0)
         time.sleep(0.05)  # the warning is issued right after the record
     assert resp.choices[0].message.content == "Hello!"
+
+
+def test_other_sdks_instrumented_without_litellm_are_warned_about_once(
+    logger: TokenprintLogger, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    monkeypatch.setattr(litellm_proxy, "_told", set())  # as in a fresh process
+    EcoLogits.init(providers=["openai"])
+    with caplog.at_level(logging.INFO, logger="tokenprint"), records() as recs:
+        for _ in range(2):
+            with cassette("litellm", "mistral_chat"):
+                litellm.completion(model=MISTRAL, messages=MESSAGES, api_key="k")
+        _wait_for(lambda: len(recs) == 2)
+    told = [r.getMessage() for r in caplog.records if "counted twice" in r.getMessage()]
+    assert len(told) == 1
+    assert "openai" in told[0]
+    assert len(recs) == 2  # mistral's requests go through no patched SDK: counted once each

@@ -108,9 +108,12 @@ def _call(kwargs: dict[str, Any], start: Any, end: Any) -> Call | None:
         return None  # no model request, or counted by the litellm adapter where it was made
     others = instrument.installed()
     if others and "litellm" not in others:
-        _tell("sdks", f"tokenprint instruments {', '.join(others)} but not litellm: a request "
-              "LiteLLM sends through one of these SDKs is counted twice; initialise tokenprint "
-              "with litellm among its providers (the default) or with providers=[]")  # fmt: skip
+        twice = (
+            f"tokenprint instruments {', '.join(others)} but not litellm: a request LiteLLM "
+            "sends through one of these SDKs is counted twice; initialise tokenprint with "
+            "litellm among its providers (the default) or with providers=[]"
+        )
+        _tell("sdks", twice, logging.WARNING)
     model, provider = kwargs.get("model"), kwargs.get("custom_llm_provider")
     if isinstance(model, str) and provider and not model.startswith(f"{provider}/"):
         model = f"{provider}/{model}"  # the catalogue resolves LiteLLM's prefixed names
@@ -133,11 +136,11 @@ def _labels(kwargs: dict[str, Any]) -> dict[str, str]:
     return {k: v[:256] for k, v in labels.items() if isinstance(v, str) and v}
 
 
-def _tell(key: str, message: str) -> None:
+def _tell(key: str, message: str, level: int = logging.INFO) -> None:
     """Log ``message`` once per process."""
     if key not in _told:
         _told.add(key)
-        log.info("tokenprint: %s", message)
+        log.log(level, "tokenprint: %s", message)
 
 
 def _handler() -> TokenprintLogger:
