@@ -195,3 +195,13 @@ def test_other_sdks_instrumented_without_litellm_are_warned_about_once(
     assert len(told) == 1
     assert "openai" in told[0]
     assert len(recs) == 2  # mistral's requests go through no patched SDK: counted once each
+
+
+def test_a_responses_api_request_is_accounted(logger: TokenprintLogger) -> None:
+    EcoLogits.init(providers=[])
+    with cassette("openai", "responses_create"), records() as recs:
+        litellm.responses(model="openai/gpt-4.1", input="Hello World!", api_key="k")
+        _wait_for(lambda: len(recs) > 0)
+    u = recs.usage
+    assert (u.provider, u.model, u.endpoint) == ("openai", "gpt-4.1-2025-04-14", "responses")
+    assert (u.input_tokens, u.cached_tokens, u.output_tokens) == (900, 512, 250)
