@@ -205,3 +205,16 @@ def test_a_responses_api_request_is_accounted(logger: TokenprintLogger) -> None:
     u = recs.usage
     assert (u.provider, u.model, u.endpoint) == ("openai", "gpt-4.1-2025-04-14", "responses")
     assert (u.input_tokens, u.cached_tokens, u.output_tokens) == (900, 512, 250)
+
+
+def test_the_proxy_config_loader_finds_the_handler(module: Any, tmp_path: Path) -> None:
+    # how the proxy turns ``callbacks: tokenprint.integrations.litellm_proxy.handler`` in its
+    # config.yaml into a callback (the full proxy server needs the litellm-proxy package)
+    from litellm.proxy.types_utils.utils import get_instance_fn
+
+    spec = "tokenprint.integrations.litellm_proxy.handler"
+    config = tmp_path / "config.yaml"  # the loader looks for a module file next to it first
+    config.write_text(f"litellm_settings:\n  callbacks: {spec}\n")
+    handler = get_instance_fn(spec, str(config))
+    assert isinstance(handler, TokenprintLogger)
+    assert events.current() is not None and instrument.installed() == ()
