@@ -407,6 +407,20 @@ def test_streaming_response_passes_through_untouched(client: Any) -> None:
     assert body["usage"]["completion_tokens"] == 300
 
 
+def test_streaming_response_parse_carries_impacts_and_a_stream_is_tapped(client: Any) -> None:
+    # the OpenAI Agents SDK streams a run this way: with_streaming_response, then parse()
+    with (
+        use_cassette("openai", "responses_stream"),
+        sdk_method(client, "responses.with_streaming_response.create")(
+            model="gpt-4.1", input="Hello World!", stream=True
+        ) as resp,
+    ):
+        events = list(resp.parse())
+    assert not hasattr(resp, "impacts")
+    assert _ok(events[-1].impacts).basis.output_tokens == 250
+    assert not any(hasattr(e, "impacts") for e in events[:-1])
+
+
 # -- hosts ---------------------------------------------------------------------------------
 def test_azure_client_maps_to_the_azure_datacenter_and_keeps_the_deployment_name() -> None:
     EcoLogits.init(providers=["openai"])

@@ -23,6 +23,7 @@ from types import FunctionType, MethodType, ModuleType
 from typing import Any, NamedTuple
 
 from tokenprint.errors import TokenprintError
+from tokenprint.instrument import bypass
 
 __all__ = [
     "MARK",
@@ -168,9 +169,9 @@ def patched() -> list[tuple[Any, str]]:
 
 
 def install(providers: tuple[str, ...] | None = None) -> None:
-    """Patch the SDKs named in ``providers`` (all supported if None): now for those already
-    imported, at import time for the others. Idempotent."""
-    names = tuple(normalize(p) for p in providers) if providers else tuple(SDKS)
+    """Patch the SDKs named in ``providers`` (all supported if None, none if empty): now for
+    those already imported, at import time for the others. Idempotent."""
+    names = tuple(SDKS) if providers is None else tuple(normalize(p) for p in providers)
     import wrapt
 
     with _lock:
@@ -188,6 +189,7 @@ def install(providers: tuple[str, ...] | None = None) -> None:
                     _guarded_patch(name, module)
             if providers:
                 _warn_if_missing(name, sdk)
+    bypass.watch()
 
 
 def _hook_namespace(name: str, sdk: Sdk) -> None:

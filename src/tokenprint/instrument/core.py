@@ -37,7 +37,7 @@ from tokenprint.instrument.read import (
 )
 from tokenprint.records import Pending
 
-__all__ = ["make_wrapper", "pending"]
+__all__ = ["account", "make_wrapper", "pending"]
 
 _active: ContextVar[Call | None] = ContextVar("tokenprint_active_call", default=None)
 """The instrumented call in progress in this context (its nested calls are collected)."""
@@ -130,6 +130,13 @@ def _handle(rt: events.Runtime, call: Call, result: Any) -> Any:
             exc.response = result  # paid for: the caller may still show it
             raise
     return result
+
+
+def account(call: Call, answer: Any) -> Any:
+    """Account an answer obtained outside a patched method (a gateway's callback hands over
+    the call it saw and its answer), as the wrapper would; returns the answer."""
+    rt = events.current()
+    return answer if rt is None else _handle(rt, call, answer)
 
 
 def _hook_parse(rt: events.Runtime, call: Call, raw: Any) -> None:

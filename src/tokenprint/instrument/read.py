@@ -186,14 +186,11 @@ _RAW_TYPES = frozenset({"LegacyAPIResponse", "APIResponse", "AsyncAPIResponse"})
 
 
 def is_raw_response(result: Any) -> bool:
-    """True for what a Stainless-generated SDK's ``with_raw_response`` returns (openai,
-    anthropic): its ``parse()`` gives the answer. False for ``with_streaming_response``
-    (left untouched; it sends the ``X-Stainless-Raw-Response: stream`` header)."""
-    if type(result).__name__ not in _RAW_TYPES:
-        return False
-    headers = getattr(getattr(result, "_options", None), "headers", None)
-    mode = headers.get("X-Stainless-Raw-Response") if isinstance(headers, Mapping) else None
-    return mode != "stream"
+    """True for what a Stainless-generated SDK's ``with_raw_response`` and
+    ``with_streaming_response`` return (openai, anthropic): its ``parse()`` gives the answer
+    (a stream for ``stream=True``: the OpenAI Agents SDK streams this way). A body read
+    without ``parse()`` (``read()``, ``iter_lines()``) is the caller's own."""
+    return type(result).__name__ in _RAW_TYPES
 
 
 def raw_response_type(cls: type) -> bool:

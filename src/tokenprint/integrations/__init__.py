@@ -1,0 +1,1 @@
+"""Frameworks and gateways above the instrumentation: agent frameworks, the LiteLLM proxy."""
