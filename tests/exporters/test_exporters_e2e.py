@@ -120,15 +120,19 @@ def test_opentelemetry_metrics_and_span_from_an_instrumented_call() -> None:
         for sm in rm.scope_metrics
         for m in sm.metrics
     }
-    (gwp,) = points["tokenprint.gwp"]
+    (gwp,) = points["tokenprint.impact.gwp"]
     assert impacts.gwp is not None
-    assert gwp.value == pytest.approx(impacts.gwp.central, rel=1e-12)
-    assert gwp.attributes["model"] == "gpt-4o-mini-2024-07-18"
-    assert gwp.attributes["provider"] == "openai" and gwp.attributes["task"] == "summarise"
+    assert gwp.value == pytest.approx(impacts.gwp.central * 1e3, rel=1e-12)  # kg -> g
+    assert gwp.attributes["gen_ai.response.model"] == "gpt-4o-mini-2024-07-18"
+    assert gwp.attributes["gen_ai.request.model"] == "gpt-4o-mini"
+    assert gwp.attributes["gen_ai.provider.name"] == "openai"
+    assert gwp.attributes["gen_ai.operation.name"] == "chat"
+    assert gwp.attributes["task"] == "summarise"
     (span,) = spans.get_finished_spans()
     assert span.attributes is not None
-    assert span.attributes["tokenprint.impacts.gwp"] == impacts.gwp.central
-    assert span.attributes["tokenprint.impacts.gwp.max"] == impacts.gwp.max
+    assert span.attributes["tokenprint.impact.gwp"] == impacts.gwp.central * 1e3
+    assert span.attributes["tokenprint.impact.gwp.max"] == impacts.gwp.max * 1e3
+    assert span.attributes["gen_ai.usage.output_tokens"] == 8  # the cassette's count
 
 
 def test_broken_exporter_never_breaks_the_request(

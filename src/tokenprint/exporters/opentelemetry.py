@@ -1,43 +1,41 @@
-"""OpenTelemetry exporter: metrics per criterion, and span attributes on the current span.
+"""OpenTelemetry exporter: metrics per criterion, and span attributes on the request's span.
 
 Needs the ``tokenprint[opentelemetry]`` extra; this module is imported only when an
-OpenTelemetry exporter is asked for. Instruments (all values in canonical units):
+OpenTelemetry exporter is asked for. Names follow the OpenTelemetry GenAI semantic conventions
+(version in :data:`tokenprint.exporters._genai.SEMCONV_VERSION`); units are UCUM. Instruments,
+all under ``tokenprint.``:
 
-* counters ``tokenprint.energy`` (kWh), ``tokenprint.gwp`` (kgCO2eq), ``tokenprint.adpe``
-  (kgSbeq), ``tokenprint.pe`` (MJ), ``tokenprint.wcf`` (L): the best estimate of each request,
-  summed; ``tokenprint.<criterion>.min`` / ``.max`` sum the range bounds;
-* histograms ``tokenprint.request.<criterion>``: the distribution of per-request best estimates;
-* counter ``tokenprint.requests``: one per request.
+* counters ``tokenprint.impact.<criterion>`` (energy and pe in J, gwp in g{CO2e}, adpe in
+  g{Sbe}, wcf in L): the best estimate of each request, summed; ``.min`` / ``.max`` sum the
+  range bounds;
+* histograms ``tokenprint.request.impact.<criterion>``: per-request best estimates;
+* counters ``tokenprint.requests``, ``tokenprint.requests.unestimated`` (no estimate: an
+  unknown model) and ``tokenprint.budget.breaches``.
 
-Attributes: ``provider``, ``model``, ``endpoint`` and the request's labels
-(``EcoLogits.label(task="summarise")``; a label never replaces one of the first three, and
-those names are refused as labels anyway). When a span is recording (a GenAI instrumentation's
-span, or your own), the request's impacts are also set on it as
-``tokenprint.impacts.<criterion>`` (best estimate) with ``.min``/``.max``, plus
-``tokenprint.methodology_version``.
+Attributes: ``gen_ai.provider.name``, ``gen_ai.operation.name``, ``gen_ai.request.model``,
+``gen_ai.response.model`` and the request's labels (which cannot replace those). When a span
+is recording in the context the request was made in (a GenAI instrumentation's span, or your
+own), the request's impacts are set on it as ``tokenprint.impact.<criterion>`` with ``.min``
+/ ``.max`` and ``tokenprint.methodology_version``, and the token counts as
+``gen_ai.usage.*`` where the span has none yet.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from opentelemetry import metrics, trace
 
-from tokenprint.exporters._common import criteria
+from tokenprint import events
+from tokenprint.exporters import _genai
 from tokenprint.impacts.results import CRITERIA
 from tokenprint.records import RequestRecord
 
-__all__ = ["UNITS", "OpenTelemetryExporter"]
+__all__ = ["DESCRIPTIONS", "OpenTelemetryExporter"]
 
-UNITS: dict[str, str] = {
-    "energy": "kWh",
-    "gwp": "kg{CO2eq}",
-    "adpe": "kg{Sbeq}",
-    "pe": "MJ",
-    "wcf": "L",
-}
-_DESCRIPTIONS: dict[str, str] = {
+DESCRIPTIONS: dict[str, str] = {
     "energy": "Final energy used by generative-AI requests",
     "gwp": "Global warming potential of generative-AI requests",
     "adpe": "Abiotic resource depletion (elements) of generative-AI requests",
@@ -110,39 +108,33 @@ class OpenTelemetryExporter:
             unit="{request}",
             description="Requests whose impacts could not be estimated (an unknown model)",
         )
+        self._breaches = meter.create_counter(
+            "tokenprint.budget.breaches", unit="{breach}", description="Budget breaches"
+        )
         self._counters: dict[str, tuple[Any, Any, Any, Any]] = {}
         for name in CRITERIA:
-            unit, desc = UNITS[name], _DESCRIPTIONS[name]
+            unit, desc = _genai.UNITS[name].ucum, DESCRIPTIONS[name]
+            base = f"tokenprint.impact.{name}"
             self._counters[name] = (
-                meter.create_counter(f"tokenprint.{name}", unit=unit, description=desc),
-                meter.create_counter(
-                    f"tokenprint.{name}.min", unit=unit, description=desc + " (low bound)"
-                ),
-                meter.create_counter(
-                    f"tokenprint.{name}.max", unit=unit, description=desc + " (high bound)"
-                ),
+                meter.create_counter(base, unit=unit, description=desc),
+                meter.create_counter(base + ".min", unit=unit, description=desc + " (low bound)"),
+                meter.create_counter(base + ".max", unit=unit, description=desc + " (high bound)"),
                 meter.create_histogram(
-                    f"tokenprint.request.{name}", unit=unit, description=desc + ", per request"
+                    f"tokenprint.request.impact.{name}",
+                    unit=unit,
+                    description=desc + ", per request",
                 ),
             )
 
     @staticmethod
     def attributes(record: RequestRecord) -> dict[str, str]:
-        """Metric attributes: provider, model, endpoint, then the labels (which cannot
-        replace the first three, even in a record built by hand)."""
-        u = record.usage
-        attrs = {
-            "provider": u.provider or "unknown",
-            "model": u.model or "unknown",
-            "endpoint": u.endpoint or "unknown",
-        }
-        for name, value in record.labels.items():
-            attrs.setdefault(name, value)
-        return attrs
+        """Metric attributes: the request's GenAI attributes, then the labels (which cannot
+        replace them, even in a record built by hand)."""
+        return _with_labels(_genai.identity(record), record.labels)
 
     def export(self, record: RequestRecord) -> None:
         attrs = self.attributes(record)
-        values = criteria(record)
+        values = _genai.published(record)
         self._requests.add(1, attrs)
         if not values:
             self._unestimated.add(1, attrs)
@@ -155,15 +147,14 @@ class OpenTelemetryExporter:
         if self.span_attributes:
             span = trace.get_current_span()
             if span.is_recording():
-                span_attrs: dict[str, Any] = {
-                    "tokenprint.methodology_version": record.impacts.methodology_version,
-                }
-                for name, (lo, central, hi) in values.items():
-                    key = f"tokenprint.impacts.{name}"
-                    span_attrs[key] = central
-                    span_attrs[key + ".min"] = lo
-                    span_attrs[key + ".max"] = hi
-                span.set_attributes(span_attrs)
+                span.set_attributes(_span_attributes(span, record, values))
+
+    def breached(self, breach: events.Breach) -> None:
+        """Count a budget breach."""
+        attrs = {"tokenprint.budget": breach.budget, "tokenprint.budget.mode": breach.mode}
+        if breach.criterion:
+            attrs["tokenprint.budget.criterion"] = breach.criterion
+        self._breaches.add(1, _with_labels(attrs, breach.labels))
 
     def shutdown(self) -> None:
         """Flush; shut the MeterProvider down only if this exporter created it."""
@@ -177,3 +168,33 @@ class OpenTelemetryExporter:
 
     def __repr__(self) -> str:
         return f"OpenTelemetryExporter(meter_provider={self.meter_provider!r})"
+
+
+def _with_labels(attrs: dict[str, str], labels: Mapping[str, str]) -> dict[str, str]:
+    for name, value in labels.items():
+        attrs.setdefault(name, value)
+    return attrs
+
+
+def _span_attributes(
+    span: Any, record: RequestRecord, values: dict[str, tuple[float, float, float]]
+) -> dict[str, Any]:
+    """What tokenprint sets on a request's span: impacts, methodology, and the token counts
+    the span does not carry yet (the instrumentation that owns it measured its own)."""
+    out: dict[str, Any] = {"tokenprint.methodology_version": record.impacts.methodology_version}
+    for name, (lo, central, hi) in values.items():
+        key = f"tokenprint.impact.{name}"
+        out[key] = central
+        out[key + ".min"] = lo
+        out[key + ".max"] = hi
+    u = record.usage
+    present = getattr(span, "attributes", None) or {}
+    for key, count in (
+        (_genai.USAGE_INPUT_TOKENS, u.input_tokens),
+        (_genai.USAGE_OUTPUT_TOKENS, u.output_tokens),
+        (_genai.USAGE_CACHE_READ_INPUT_TOKENS, u.cached_tokens),
+        (_genai.USAGE_REASONING_OUTPUT_TOKENS, u.reasoning_tokens),
+    ):
+        if key not in present:
+            out[key] = count
+    return out
