@@ -177,12 +177,13 @@ def test_budget_breaches_are_counted() -> None:
         meter_provider=MeterProvider(metric_readers=[reader]),
         budget=Budget(per_request={"gwp": "1 ug"}, mode="warn", name="tiny"),
     )
-    with pytest.warns(UserWarning, match="gwp"), EcoLogits.label(team="search"):
-        events.run_after(make_record())
+    with pytest.warns(UserWarning, match="gwp"):
+        events.run_after(make_record(labels={"team": "search"}))
     (point,) = _points(reader)["tokenprint.budget.breaches"]
     assert point.value == 1
     assert dict(point.attributes) == {
         "tokenprint.budget": "tiny",
         "tokenprint.budget.mode": "warn",
         "tokenprint.budget.criterion": "gwp",
+        "team": "search",
     }
