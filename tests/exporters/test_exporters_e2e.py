@@ -14,7 +14,7 @@ import pytest
 openai = pytest.importorskip("openai")
 
 from tests.support.cassettes import use_cassette  # noqa: E402
-from tokenprint import EcoLogits  # noqa: E402
+from tokenprint import EcoLogits, exporters  # noqa: E402
 from tokenprint.impacts.results import Impacts  # noqa: E402
 
 MESSAGES = [{"role": "user", "content": "Summarise: the cat sat on the mat."}]
@@ -37,6 +37,7 @@ def test_jsonl_line_matches_the_response_impacts(tmp_path: Path) -> None:
     path = tmp_path / "impacts.jsonl"
     EcoLogits.init(providers=["openai"], exporters=f"jsonl:{path}", labels={"app": "bot"})
     impacts = _chat()
+    exporters.flush()  # lines are written on the exporters' thread
     (line,) = path.read_text().splitlines()
     data = json.loads(line)
     assert data["provider"] == "openai" and data["model"] == "gpt-4o-mini-2024-07-18"
@@ -55,6 +56,7 @@ def test_decorator_label_reaches_the_exporter(tmp_path: Path) -> None:
             _client().chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
 
     search()
+    exporters.flush()
     assert json.loads(path.read_text())["labels"] == {"feature": "search"}
 
 
@@ -70,6 +72,7 @@ def test_streamed_request_is_exported_once_when_the_stream_ends(tmp_path: Path) 
         )
         for _ in stream:
             pass
+    exporters.flush()
     (line,) = path.read_text().splitlines()
     data = json.loads(line)
     assert data["output_tokens"] == 8 and data["input_tokens"] == 18
@@ -147,6 +150,7 @@ def test_broken_exporter_never_breaks_the_request(
     EcoLogits.init(providers=["openai"], exporters=[broken, f"jsonl:{path}"])
     impacts = _chat()  # the SDK response still comes back with impacts
     assert impacts.gwp is not None
+    exporters.flush()
     assert len(path.read_text().splitlines()) == 1
 
 

@@ -30,10 +30,20 @@ from typing import Any
 from tokenprint import events
 from tokenprint.errors import InvalidArgumentError, InvalidTypeError
 from tokenprint.events import report
+from tokenprint.exporters import _worker
 from tokenprint.exporters._common import Exporter
 from tokenprint.records import RequestRecord
 
-__all__ = ["KINDS", "Exporter", "active", "build", "install", "uninstall", "validate"]
+__all__ = [
+    "KINDS",
+    "Exporter",
+    "active",
+    "build",
+    "flush",
+    "install",
+    "uninstall",
+    "validate",
+]
 
 _lock = threading.RLock()
 _active: list[Any] = []
@@ -277,13 +287,24 @@ def install(
             _atexit_registered = True
 
 
+def flush(timeout: float = 1.0) -> bool:
+    """Wait (at most ``timeout`` s) until the exporters' background work is done: JSON lines
+    written, OpenTelemetry histograms recorded. True if it is."""
+    return _worker.flush(timeout)
+
+
 def uninstall() -> None:
-    """Detach every exporter, then flush and close each (failures are guarded)."""
+    """Detach every exporter, then flush and close each (failures are guarded; the
+    background work gets about a second)."""
     with _lock:
         events.remove(_dispatch)
         events.remove(_dispatch_breach)
         old = list(_active)
         _active.clear()
+    try:
+        _worker.flush()
+    except Exception as exc:
+        report(exc, "exporters")
     _close(old)
 
 

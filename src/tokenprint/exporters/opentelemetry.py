@@ -23,13 +23,15 @@ own), the request's impacts are set on it as ``tokenprint.impact.<criterion>`` w
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from opentelemetry import metrics, trace
+from opentelemetry.metrics import CallbackOptions, Observation
 
 from tokenprint import events
-from tokenprint.exporters import _genai
+from tokenprint.exporters import _genai, _worker
+from tokenprint.exporters._totals import Series, Table
 from tokenprint.impacts.results import CRITERIA
 from tokenprint.records import RequestRecord
 
@@ -100,31 +102,7 @@ class OpenTelemetryExporter:
         else:
             meter = metrics.get_meter("tokenprint", __version__)
         self.span_attributes = span_attributes
-        self._requests = meter.create_counter(
-            "tokenprint.requests", unit="{request}", description="Generative-AI requests"
-        )
-        self._unestimated = meter.create_counter(
-            "tokenprint.requests.unestimated",
-            unit="{request}",
-            description="Requests whose impacts could not be estimated (an unknown model)",
-        )
-        self._breaches = meter.create_counter(
-            "tokenprint.budget.breaches", unit="{breach}", description="Budget breaches"
-        )
-        self._counters: dict[str, tuple[Any, Any, Any, Any]] = {}
-        for name in CRITERIA:
-            unit, desc = _genai.UNITS[name].ucum, DESCRIPTIONS[name]
-            base = f"tokenprint.impact.{name}"
-            self._counters[name] = (
-                meter.create_counter(base, unit=unit, description=desc),
-                meter.create_counter(base + ".min", unit=unit, description=desc + " (low bound)"),
-                meter.create_counter(base + ".max", unit=unit, description=desc + " (high bound)"),
-                meter.create_histogram(
-                    f"tokenprint.request.impact.{name}",
-                    unit=unit,
-                    description=desc + ", per request",
-                ),
-            )
+        self._instruments = _instruments(meter)
 
     @staticmethod
     def attributes(record: RequestRecord) -> dict[str, str]:
@@ -135,15 +113,11 @@ class OpenTelemetryExporter:
     def export(self, record: RequestRecord) -> None:
         attrs = self.attributes(record)
         values = _genai.published(record)
-        self._requests.add(1, attrs)
-        if not values:
-            self._unestimated.add(1, attrs)
-        for name, (lo, central, hi) in values.items():
-            total, low, high, hist = self._counters[name]
-            total.add(central, attrs)
-            low.add(lo, attrs)
-            high.add(hi, attrs)
-            hist.record(central, attrs)
+        inst = self._instruments
+        with inst.totals.lock:
+            inst.totals.row(tuple(sorted(attrs.items()))).add(values)
+        if values:  # the histograms, off the request's thread
+            _worker.submit(inst.record, values, attrs, where=f"exporter {self!r}")
         if self.span_attributes:
             span = trace.get_current_span()
             if span.is_recording():
@@ -154,10 +128,11 @@ class OpenTelemetryExporter:
         attrs = {"tokenprint.budget": breach.budget, "tokenprint.budget.mode": breach.mode}
         if breach.criterion:
             attrs["tokenprint.budget.criterion"] = breach.criterion
-        self._breaches.add(1, _with_labels(attrs, breach.labels))
+        self._instruments.breaches.add(1, _with_labels(attrs, breach.labels))
 
     def shutdown(self) -> None:
         """Flush; shut the MeterProvider down only if this exporter created it."""
+        _worker.flush()
         mp = self.meter_provider
         if mp is None:
             return
@@ -198,3 +173,89 @@ def _span_attributes(
         if key not in present:
             out[key] = count
     return out
+
+
+MAX_SERIES = 2000
+"""Attribute sets kept per exporter (OpenTelemetry's SDK keeps 2000 per instrument too);
+further ones are summed into ``tokenprint.overflow="true"``."""
+
+
+class _Instruments:
+    """A meter's tokenprint instruments. Sums are observable counters reading running totals
+    (a dictionary update per request instead of one instrument call per number); the
+    per-request histograms (recorded on the exporters' background thread) and the breach
+    counter are synchronous instruments. Shared by every exporter
+    on the same meter, as the SDK would share instruments of the same name: totals go on
+    across ``init()`` calls."""
+
+    def __init__(self, meter: Any) -> None:
+        self.totals: Table[Series] = Table(
+            Series, MAX_SERIES, (("tokenprint.overflow", "true"),), "OpenTelemetry exporter"
+        )
+        self.breaches = meter.create_counter(
+            "tokenprint.budget.breaches", unit="{breach}", description="Budget breaches"
+        )
+        self.histograms: dict[str, Any] = {}
+        self._observe(
+            meter,
+            "tokenprint.requests",
+            "{request}",
+            "Generative-AI requests",
+            lambda s: s.requests,
+        )
+        self._observe(
+            meter,
+            "tokenprint.requests.unestimated",
+            "{request}",
+            "Requests whose impacts could not be estimated (an unknown model)",
+            lambda s: s.unestimated or None,  # only series with some
+        )
+        for name in CRITERIA:
+            unit, desc = _genai.UNITS[name].ucum, DESCRIPTIONS[name]
+            base = f"tokenprint.impact.{name}"
+            for i, (suffix, what) in enumerate(
+                (("", ""), (".min", " (low bound)"), (".max", " (high bound)"))
+            ):
+                self._observe(meter, base + suffix, unit, desc + what, _criterion(name, i))
+            self.histograms[name] = meter.create_histogram(
+                f"tokenprint.request.impact.{name}", unit=unit, description=desc + ", per request"
+            )
+
+    def record(self, values: Mapping[str, tuple[float, float, float]], attrs: Any) -> None:
+        """Record one request's best estimates in the histograms."""
+        for name, (_, central, _) in values.items():
+            self.histograms[name].record(central, attrs)
+
+    def _observe(
+        self,
+        meter: Any,
+        name: str,
+        unit: str,
+        description: str,
+        value: Callable[[Series], float | None],
+    ) -> None:
+        def callback(options: CallbackOptions) -> Iterable[Observation]:
+            # histograms still queued land in this collection too, as the counters' values
+            _worker.wait(1.0)
+            with self.totals.lock:
+                rows = [(key, value(series)) for key, series in self.totals.rows.items()]
+            return [Observation(v, dict(key)) for key, v in rows if v is not None]
+
+        meter.create_observable_counter(name, [callback], unit=unit, description=description)
+
+
+def _criterion(name: str, i: int) -> Callable[[Series], float | None]:
+    """Reads sum ``i`` (best, min, max) of a criterion; None when no request was estimated
+    (no value rather than a zero)."""
+    return lambda s: s.sums[name][i] if s.sums[name][3] else None
+
+
+_shared: dict[int, tuple[Any, _Instruments]] = {}
+
+
+def _instruments(meter: Any) -> _Instruments:
+    """The meter's instruments, created on its first exporter."""
+    found = _shared.get(id(meter))
+    if found is None or found[0] is not meter:
+        found = _shared[id(meter)] = (meter, _Instruments(meter))
+    return found[1]

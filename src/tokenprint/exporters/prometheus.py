@@ -20,7 +20,6 @@ series labelled ``tokenprint_overflow="true"`` (and a warning is logged once).
 
 from __future__ import annotations
 
-import bisect
 import logging
 import re
 import threading
@@ -35,14 +34,13 @@ from prometheus_client.utils import floatToGoString
 
 from tokenprint import events
 from tokenprint.exporters import _genai
+from tokenprint.exporters._totals import Key, Series, Table
 from tokenprint.impacts.results import CRITERIA
 from tokenprint.records import RequestRecord
 
 __all__ = ["BUCKETS", "METRIC_NAMES", "PrometheusExporter"]
 
 logger = logging.getLogger("tokenprint")
-
-Key = tuple[tuple[str, str], ...]
 
 
 def _decades(low: int, high: int) -> tuple[float, ...]:
@@ -76,6 +74,7 @@ METRIC_NAMES: tuple[str, ...] = (
 _OWN = frozenset({"provider", "model", "operation", "budget", "mode", "criterion", "le"})
 _INVALID = re.compile(r"[^a-zA-Z0-9_]")
 _OVERFLOW: Key = (("tokenprint_overflow", "true"),)
+_WHAT = "Prometheus exporter"
 
 
 def label_name(name: str) -> str:
@@ -84,19 +83,6 @@ def label_name(name: str) -> str:
     if clean in _OWN or clean[0].isdigit() or clean.startswith("__"):
         clean = "label_" + clean
     return clean
-
-
-class _Series:
-    """The running totals of one set of label values."""
-
-    __slots__ = ("counts", "hist", "requests", "sums", "unestimated")
-
-    def __init__(self) -> None:
-        self.requests = 0
-        self.unestimated = 0
-        self.sums = {c: [0.0, 0.0, 0.0] for c in CRITERIA}  # best, min, max
-        self.hist = {c: [0.0, 0] for c in CRITERIA}  # sum, count
-        self.counts = {c: [0] * (len(BUCKETS[c]) + 1) for c in CRITERIA}  # last: +Inf
 
 
 class PrometheusExporter:
@@ -119,12 +105,9 @@ class PrometheusExporter:
     ) -> None:
         self.registry = REGISTRY if registry is None else registry
         self.keep = None if labels is None else frozenset(labels)
-        self.max_series = max_series
-        self._lock = threading.Lock()
-        self._series: dict[Key, _Series] = {}
-        self._breaches: dict[Key, int] = {}
+        self._series = Table(lambda: Series(BUCKETS), max_series, _OVERFLOW, _WHAT)
+        self._breaches = Table(lambda: [0], max_series, _OVERFLOW, _WHAT)
         self._names: dict[str, str] = {}
-        self._warned = False
         _replace_in(self.registry, self)
         self.port: int | None = None
         self._server: Any = None
@@ -141,19 +124,6 @@ class PrometheusExporter:
                 own.setdefault(clean, value)
         return tuple(sorted(own.items()))
 
-    def _fits(self, key: Key, table: Mapping[Key, Any]) -> Key:
-        """``key``, or the overflow key when ``table`` is full (caller holds the lock)."""
-        if key in table or len(table) < self.max_series:
-            return key
-        if not self._warned:
-            self._warned = True
-            logger.warning(
-                "tokenprint: the Prometheus exporter holds %d series; new label sets are "
-                'summed into tokenprint_overflow="true" (keep fewer labels: labels=[...])',
-                self.max_series,
-            )
-        return _OVERFLOW
-
     def export(self, record: RequestRecord) -> None:
         u = record.usage
         own = {
@@ -163,31 +133,15 @@ class PrometheusExporter:
         }
         key = self._key(own, record.labels)
         values = _genai.published(record)
-        with self._lock:
-            key = self._fits(key, self._series)
-            series = self._series.get(key)
-            if series is None:
-                series = self._series[key] = _Series()
-            series.requests += 1
-            if not values:
-                series.unestimated += 1
-            for name, (lo, central, hi) in values.items():
-                sums = series.sums[name]
-                sums[0] += central
-                sums[1] += lo
-                sums[2] += hi
-                hist = series.hist[name]
-                hist[0] += central
-                hist[1] += 1
-                series.counts[name][bisect.bisect_left(BUCKETS[name], central)] += 1
+        with self._series.lock:
+            self._series.row(key).add(values)
 
     def breached(self, breach: events.Breach) -> None:
         """Count a budget breach."""
         own = {"budget": breach.budget, "mode": breach.mode, "criterion": breach.criterion or ""}
         key = self._key(own, breach.labels)
-        with self._lock:
-            key = self._fits(key, self._breaches)
-            self._breaches[key] = self._breaches.get(key, 0) + 1
+        with self._breaches.lock:
+            self._breaches.row(key)[0] += 1
 
     # -- the collector -----------------------------------------------------------------------
     def describe(self) -> list[Metric]:
@@ -197,9 +151,10 @@ class PrometheusExporter:
     def collect(self) -> Iterator[Metric]:
         """The current values, for a scrape."""
         families = self._families()
-        with self._lock:
-            series = [(dict(k), s) for k, s in self._series.items()]
-            breaches = [(dict(k), n) for k, n in self._breaches.items()]
+        with self._series.lock:
+            series = [(dict(k), s.copy()) for k, s in self._series.rows.items()]
+        with self._breaches.lock:
+            breaches = [(dict(k), n[0]) for k, n in self._breaches.rows.items()]
         for labels, s in series:
             families["tokenprint_requests"].add_sample(
                 "tokenprint_requests_total", labels, s.requests
@@ -208,9 +163,9 @@ class PrometheusExporter:
                 "tokenprint_requests_unestimated_total", labels, s.unestimated
             )
             for c in CRITERIA:
-                if not s.hist[c][1]:  # never estimated: no value, rather than a zero
+                if not s.sums[c][3]:  # never estimated: no value rather than a zero
                     continue
-                for part, value in zip(("", "_min", "_max"), s.sums[c], strict=True):
+                for part, value in zip(("", "_min", "_max"), s.sums[c][:3], strict=True):
                     name = _name(c, part)
                     families[name].add_sample(name + "_total", labels, value)
                 _histogram(families[f"tokenprint_request_{c}_{_genai.UNITS[c].word}"], labels, s, c)
@@ -295,15 +250,15 @@ _DOCS: Mapping[str, str] = {
 }
 
 
-def _histogram(family: Metric, labels: dict[str, str], s: _Series, c: str) -> None:
+def _histogram(family: Metric, labels: dict[str, str], s: Series, c: str) -> None:
     name = family.name
     cumulative = 0
     for bound, n in zip((*BUCKETS[c], float("inf")), s.counts[c], strict=True):
         cumulative += n
         le = floatToGoString(bound)  # type: ignore[no-untyped-call]
         family.add_sample(name + "_bucket", {**labels, "le": le}, cumulative)
-    family.add_sample(name + "_count", labels, s.hist[c][1])
-    family.add_sample(name + "_sum", labels, s.hist[c][0])
+    family.add_sample(name + "_count", labels, s.sums[c][3])
+    family.add_sample(name + "_sum", labels, s.sums[c][0])
 
 
 _registered: dict[int, PrometheusExporter] = {}
