@@ -90,3 +90,16 @@ def test_a_failure_is_logged_once_in_production(
             _worker.submit(fail, where="exporter Y")
         exporters.flush(10)
     assert sum("exporter Y" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_shutdown_with_a_stuck_writer_waits_about_a_second_in_all(
+    stuck: threading.Event, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    EcoLogits.init(exporters=[f"jsonl:{tmp_path / 'a.jsonl'}", f"jsonl:{tmp_path / 'b.jsonl'}"])
+    events.run_after(make_record())
+    done = threading.Thread(target=EcoLogits.shutdown, daemon=True)
+    with caplog.at_level(logging.WARNING, "tokenprint"):
+        done.start()
+        done.join(5)  # one wait of 1 s for the three flushes (uninstall's, then each file's)
+    assert not done.is_alive(), "shutdown waited for the stuck writer"
+    assert caplog.text.count("not waiting longer") == 1

@@ -301,11 +301,13 @@ def uninstall() -> None:
         events.remove(_dispatch_breach)
         old = list(_active)
         _active.clear()
+    if not old:
+        return
     try:
-        _worker.flush()
-    except Exception as exc:
-        report(exc, "exporters")
-    _close(old)
+        _worker.flush()  # its failures are reported (raised under pytest, once closed)
+    finally:
+        with _worker.no_wait():
+            _close(old)
 
 
 def _close(exporters: list[Any]) -> None:

@@ -12,13 +12,14 @@ seconds, for the queue to drain; ``EcoLogits.shutdown()`` calls it.
 from __future__ import annotations
 
 import collections
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from tokenprint import events
 
-__all__ = ["MAX_PENDING", "flush", "submit", "wait"]
+__all__ = ["MAX_PENDING", "flush", "no_wait", "submit", "wait"]
 
 MAX_PENDING = 10_000
 """Work items waiting at most (a few kB of request each); beyond, new ones are dropped."""
@@ -29,6 +30,8 @@ _busy = False
 _thread: threading.Thread | None = None
 _failures: list[tuple[BaseException, str]] = []
 _dropped = 0
+_no_wait = 0
+"""Above 0 inside :func:`no_wait`: flushes do not wait."""
 
 
 def submit(fn: Callable[..., Any], *args: Any, where: str) -> None:
@@ -63,9 +66,11 @@ def flush(timeout: float = 1.0) -> bool:
     Reports the failures met meanwhile, and what was dropped."""
     global _dropped
     with _cond:
+        if _no_wait:
+            timeout = 0.0
         done = _cond.wait_for(lambda: not _queue and not _busy, timeout)
         left, dropped, _dropped = len(_queue), _dropped, 0
-    if not done:
+    if not done and timeout:
         events.logger.warning(
             "tokenprint: exporters still had %d items after %.1f s; not waiting longer",
             left,
@@ -85,6 +90,20 @@ def _raise_failures() -> None:
         _failures.clear()
     for exc, where in failures:
         events.report(exc, where)
+
+
+@contextlib.contextmanager
+def no_wait() -> Iterator[None]:
+    """Flushes inside the block do not wait: the exporters closing after one flush share
+    its wait instead of waiting one each."""
+    global _no_wait
+    with _cond:
+        _no_wait += 1
+    try:
+        yield
+    finally:
+        with _cond:
+            _no_wait -= 1
 
 
 def _run() -> None:

@@ -52,10 +52,14 @@ class JsonLinesExporter:
         """Write what is waiting (at most about a second), then close the file (a later
         request reopens it)."""
         _worker.flush()
-        with self._lock:
+        if not self._lock.acquire(timeout=0.1):  # a write is stuck (the disk): leave it be
+            return
+        try:
             if self._file is not None:
                 self._file.close()
                 self._file = None
+        finally:
+            self._lock.release()
 
     def __repr__(self) -> str:
         return f"JsonLinesExporter({self.path!r})"
