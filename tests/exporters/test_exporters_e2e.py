@@ -33,6 +33,19 @@ def _chat(label: str = "summarise") -> Impacts:
     return impacts
 
 
+def read_stream() -> None:
+    """One streamed chat request (cassette ``chat_stream``), read to its end."""
+    with use_cassette("exporters", "chat_stream"):
+        stream = _client().chat.completions.create(
+            model="gpt-4o-mini",
+            messages=MESSAGES,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        for _ in stream:
+            pass
+
+
 def test_jsonl_line_matches_the_response_impacts(tmp_path: Path) -> None:
     path = tmp_path / "impacts.jsonl"
     EcoLogits.init(providers=["openai"], exporters=f"jsonl:{path}", labels={"app": "bot"})
@@ -63,15 +76,7 @@ def test_decorator_label_reaches_the_exporter(tmp_path: Path) -> None:
 def test_streamed_request_is_exported_once_when_the_stream_ends(tmp_path: Path) -> None:
     path = tmp_path / "impacts.jsonl"
     EcoLogits.init(providers=["openai"], exporters=f"jsonl:{path}")
-    with use_cassette("exporters", "chat_stream"):
-        stream = _client().chat.completions.create(
-            model="gpt-4o-mini",
-            messages=MESSAGES,
-            stream=True,
-            stream_options={"include_usage": True},
-        )
-        for _ in stream:
-            pass
+    read_stream()
     exporters.flush()
     (line,) = path.read_text().splitlines()
     data = json.loads(line)

@@ -22,6 +22,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import (  # noqa: E4
     InMemorySpanExporter,
 )
 
+from tests.exporters.test_exporters_e2e import read_stream  # noqa: E402
 from tests.support.cassettes import use_cassette  # noqa: E402
 from tests.support.exporter_records import make_record  # noqa: E402
 from tokenprint import Budget, EcoLogits, events  # noqa: E402
@@ -140,15 +141,7 @@ def test_impacts_land_on_the_span_of_a_stream_read_to_its_end(
     otel: tuple[InMemorySpanExporter, InMemoryMetricReader],
 ) -> None:
     spans, reader = otel
-    with use_cassette("exporters", "chat_stream"):
-        stream = _client().chat.completions.create(
-            model="gpt-4o-mini",
-            messages=MESSAGES,
-            stream=True,
-            stream_options={"include_usage": True},
-        )
-        for _ in stream:
-            pass
+    read_stream()
     attrs = _their_span(spans)
     assert attrs["tokenprint.impact.gwp"] > 0
     (point,) = _points(reader)["tokenprint.impact.gwp"]

@@ -22,6 +22,7 @@ the guard (logged once) and never breaks the request nor the other exporters.
 from __future__ import annotations
 
 import atexit
+import importlib
 import inspect
 import threading
 from collections.abc import Callable, Mapping
@@ -68,28 +69,24 @@ def _codecarbon(**kw: Any) -> Any:
     return CodeCarbonExporter(**kw)
 
 
-def _opentelemetry(**kw: Any) -> Any:
+def _optional(module: str, name: str, extra: str) -> Any:
+    """An exporter class whose module needs an extra; InvalidArgumentError naming it."""
     try:
-        from tokenprint.exporters.opentelemetry import OpenTelemetryExporter
+        return getattr(importlib.import_module(f"tokenprint.exporters.{module}"), name)
     except ImportError as exc:
         raise InvalidArgumentError(
-            "the OpenTelemetry exporter needs the opentelemetry extra: "
-            "pip install 'tokenprint[opentelemetry]'"
+            f"the {name} needs the {extra} extra: pip install 'tokenprint[{extra}]'"
         ) from exc
-    return OpenTelemetryExporter(**kw)
+
+
+def _opentelemetry(**kw: Any) -> Any:
+    return _optional("opentelemetry", "OpenTelemetryExporter", "opentelemetry")(**kw)
 
 
 def _prometheus(**kw: Any) -> Any:
-    try:
-        from tokenprint.exporters.prometheus import PrometheusExporter
-    except ImportError as exc:
-        raise InvalidArgumentError(
-            "the Prometheus exporter needs the prometheus extra: "
-            "pip install 'tokenprint[prometheus]'"
-        ) from exc
     if "port" in kw:
         kw["port"] = int(kw["port"])
-    return PrometheusExporter(**kw)
+    return _optional("prometheus", "PrometheusExporter", "prometheus")(**kw)
 
 
 # kind -> (factory, option given by the text after "kind:", options accepted)
