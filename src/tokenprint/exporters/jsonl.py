@@ -32,9 +32,10 @@ class JsonLinesExporter:
         self.path = os.fspath(path)
         self._lock = threading.Lock()
         self._file: TextIO | None = None
+        self._where = f"exporter {self!r}"
 
     def export(self, record: RequestRecord) -> None:
-        _worker.submit(self.write, record, where=f"exporter {self!r}")
+        _worker.submit(self.write, record, where=self._where)
 
     def write(self, record: RequestRecord) -> None:
         """Append ``record``'s line now, on the calling thread."""

@@ -103,6 +103,7 @@ class OpenTelemetryExporter:
             meter = metrics.get_meter("tokenprint", __version__)
         self.span_attributes = span_attributes
         self._instruments = _instruments(meter)
+        self._where = f"exporter {self!r}"
 
     @staticmethod
     def attributes(record: RequestRecord) -> dict[str, str]:
@@ -117,7 +118,7 @@ class OpenTelemetryExporter:
         with inst.totals.lock:
             inst.totals.row(tuple(sorted(attrs.items()))).add(values)
         if values:  # the histograms, off the request's thread
-            _worker.submit(inst.record, values, attrs, where=f"exporter {self!r}")
+            _worker.submit(inst.record, values, attrs, where=self._where)
         if self.span_attributes:
             span = trace.get_current_span()
             if span.is_recording():
