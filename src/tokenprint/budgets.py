@@ -443,6 +443,7 @@ def _after(record: RequestRecord) -> None:
                 continue
             text = "; ".join(b.message(model) for b in breaches)
             criterion = breaches[0].limit.criterion
+        _tell(budget, criterion, record.labels)
         if budget.mode == "warn":
             events.warn(BudgetWarning(text))
         elif first is None:
@@ -496,6 +497,16 @@ def check_unknown_model(value: object) -> str:
     )
 
 
+def _tell(budget: Budget, criterion: str | None, labels: Mapping[str, str] | None = None) -> None:
+    """Publish a breach to its subscribers (labels: the request's, else the context's)."""
+    if events.BREACHED:
+        if labels is None:
+            rt = events.current()
+            own = context.labels()
+            labels = {**rt.labels, **own} if rt is not None else own
+        events.run_breached(events.Breach(budget.name or "", criterion, budget.mode, labels))
+
+
 def _before(pending: Pending) -> None:
     """Block mode: reserve the request's worst case in every blocking budget, or refuse it
     (nothing is sent) when it does not fit in one of them."""
@@ -520,6 +531,7 @@ def _before(pending: Pending) -> None:
                 if isinstance(worst, str)
                 else "; ".join(b.message(pending.model, would=True) for b in breaches)
             )
+            _tell(budget, None if isinstance(worst, str) else breaches[0].limit.criterion)
             raise BudgetExceeded(
                 f"request refused before sending: {text}",
                 request=None,

@@ -6,7 +6,8 @@ state, the subscribers, and the error guard.
 * Subscribers: ``before(pending)`` runs just before the SDK sends a request (budgets in
   ``block`` mode raise :class:`~tokenprint.errors.BudgetExceeded` there, so nothing is sent);
   ``after(record)`` runs once a request's impacts are known (for streams: when the stream
-  ends). Trackers, budgets and exporters subscribe.
+  ends); ``breached(breach)`` hears of each budget breach. Trackers, budgets and exporters
+  subscribe.
 * Guard: :func:`report` takes every internal exception caught around an instrumented call.
   In production it logs once per (place, exception type) and returns, so the caller goes on
   with the SDK's own result. Under pytest (``PYTEST_CURRENT_TEST`` set) it re-raises, so our
@@ -31,11 +32,14 @@ from tokenprint.records import Pending, RequestRecord, Usage
 __all__ = [
     "AFTER",
     "BEFORE",
+    "BREACHED",
     "FAILED",
+    "Breach",
     "Estimates",
     "Runtime",
     "add_after",
     "add_before",
+    "add_breached",
     "add_failed",
     "current",
     "logger",
@@ -43,6 +47,7 @@ __all__ = [
     "report",
     "run_after",
     "run_before",
+    "run_breached",
     "run_failed",
     "set_current",
     "strict",
@@ -95,6 +100,29 @@ FAILED: list[FailedHook] = []
 what was reserved for it is released)."""
 
 
+class Breach(NamedTuple):
+    """A budget breach, as its subscribers hear of it (exporters count them)."""
+
+    budget: str
+    """The budget's ``name``, ``""`` when it has none."""
+    criterion: str | None
+    """The first criterion over its limit; None for an unknown model refused as such."""
+    mode: str
+    """The budget's mode: ``warn``, ``raise`` or ``block`` (refused before sending)."""
+    labels: Mapping[str, str]
+    """The labels of the request."""
+
+
+BreachHook = Callable[[Breach], None]
+BREACHED: list[BreachHook] = []
+"""Told of each budget breach, before the warning or the exception it causes."""
+
+
+def add_breached(fn: BreachHook) -> None:
+    if fn not in BREACHED:
+        BREACHED.append(fn)
+
+
 def add_before(fn: BeforeHook) -> None:
     if fn not in BEFORE:
         BEFORE.append(fn)
@@ -112,7 +140,7 @@ def add_failed(fn: FailedHook) -> None:
 
 def remove(fn: object) -> None:
     """Unsubscribe a hook (any kind); unknown hooks are ignored."""
-    for lst in (BEFORE, AFTER, FAILED):
+    for lst in (BEFORE, AFTER, FAILED, BREACHED):
         while fn in lst:
             lst.remove(fn)  # type: ignore[arg-type]
 
@@ -152,6 +180,15 @@ def run_failed(key: object) -> None:
             fn(key)
         except Exception as exc:
             report(exc, f"failed-hook {getattr(fn, '__qualname__', fn)!s}")
+
+
+def run_breached(breach: Breach) -> None:
+    """Tell the breach-subscribers; their own failures are guarded."""
+    for fn in tuple(BREACHED):
+        try:
+            fn(breach)
+        except Exception as exc:
+            report(exc, f"breach-hook {getattr(fn, '__qualname__', fn)!s}")
 
 
 def warn(warning: Warning) -> None:

@@ -79,6 +79,7 @@ def test_jsonl_appends_one_parseable_line_per_request(tmp_path: Path) -> None:
     ex = JsonLinesExporter(path)
     ex.export(make_record(labels={"task": "summarise"}))
     ex.export(make_record(model="gpt-4o", output_tokens=10))
+    ex.shutdown()  # the lines are written on the exporters' thread: wait for them
     lines = path.read_text().splitlines()
     assert len(lines) == 2
     first, second = (json.loads(x) for x in lines)
@@ -95,6 +96,7 @@ def test_jsonl_appends_one_parseable_line_per_request(tmp_path: Path) -> None:
 def test_jsonl_values_equal_the_record_impacts(tmp_path: Path) -> None:
     record = make_record()
     JsonLinesExporter(tmp_path / "x.jsonl").export(record)
+    exporters.flush()
     data = json.loads((tmp_path / "x.jsonl").read_text())
     assert record.impacts.energy is not None
     assert data["impacts"]["energy"]["value"]["max"] == record.impacts.energy.max

@@ -14,7 +14,7 @@ import pytest
 openai = pytest.importorskip("openai")
 
 from tests.support.cassettes import use_cassette  # noqa: E402
-from tokenprint import EcoLogits  # noqa: E402
+from tokenprint import EcoLogits, exporters  # noqa: E402
 from tokenprint.impacts.results import Impacts  # noqa: E402
 
 MESSAGES = [{"role": "user", "content": "Summarise: the cat sat on the mat."}]
@@ -33,10 +33,24 @@ def _chat(label: str = "summarise") -> Impacts:
     return impacts
 
 
+def read_stream() -> None:
+    """One streamed chat request (cassette ``chat_stream``), read to its end."""
+    with use_cassette("exporters", "chat_stream"):
+        stream = _client().chat.completions.create(
+            model="gpt-4o-mini",
+            messages=MESSAGES,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        for _ in stream:
+            pass
+
+
 def test_jsonl_line_matches_the_response_impacts(tmp_path: Path) -> None:
     path = tmp_path / "impacts.jsonl"
     EcoLogits.init(providers=["openai"], exporters=f"jsonl:{path}", labels={"app": "bot"})
     impacts = _chat()
+    exporters.flush()  # lines are written on the exporters' thread
     (line,) = path.read_text().splitlines()
     data = json.loads(line)
     assert data["provider"] == "openai" and data["model"] == "gpt-4o-mini-2024-07-18"
@@ -55,21 +69,15 @@ def test_decorator_label_reaches_the_exporter(tmp_path: Path) -> None:
             _client().chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
 
     search()
+    exporters.flush()
     assert json.loads(path.read_text())["labels"] == {"feature": "search"}
 
 
 def test_streamed_request_is_exported_once_when_the_stream_ends(tmp_path: Path) -> None:
     path = tmp_path / "impacts.jsonl"
     EcoLogits.init(providers=["openai"], exporters=f"jsonl:{path}")
-    with use_cassette("exporters", "chat_stream"):
-        stream = _client().chat.completions.create(
-            model="gpt-4o-mini",
-            messages=MESSAGES,
-            stream=True,
-            stream_options={"include_usage": True},
-        )
-        for _ in stream:
-            pass
+    read_stream()
+    exporters.flush()
     (line,) = path.read_text().splitlines()
     data = json.loads(line)
     assert data["output_tokens"] == 8 and data["input_tokens"] == 18
@@ -120,15 +128,19 @@ def test_opentelemetry_metrics_and_span_from_an_instrumented_call() -> None:
         for sm in rm.scope_metrics
         for m in sm.metrics
     }
-    (gwp,) = points["tokenprint.gwp"]
+    (gwp,) = points["tokenprint.impact.gwp"]
     assert impacts.gwp is not None
-    assert gwp.value == pytest.approx(impacts.gwp.central, rel=1e-12)
-    assert gwp.attributes["model"] == "gpt-4o-mini-2024-07-18"
-    assert gwp.attributes["provider"] == "openai" and gwp.attributes["task"] == "summarise"
+    assert gwp.value == pytest.approx(impacts.gwp.central * 1e3, rel=1e-12)  # kg -> g
+    assert gwp.attributes["gen_ai.response.model"] == "gpt-4o-mini-2024-07-18"
+    assert gwp.attributes["gen_ai.request.model"] == "gpt-4o-mini"
+    assert gwp.attributes["gen_ai.provider.name"] == "openai"
+    assert gwp.attributes["gen_ai.operation.name"] == "chat"
+    assert gwp.attributes["task"] == "summarise"
     (span,) = spans.get_finished_spans()
     assert span.attributes is not None
-    assert span.attributes["tokenprint.impacts.gwp"] == impacts.gwp.central
-    assert span.attributes["tokenprint.impacts.gwp.max"] == impacts.gwp.max
+    assert span.attributes["tokenprint.impact.gwp"] == impacts.gwp.central * 1e3
+    assert span.attributes["tokenprint.impact.gwp.max"] == impacts.gwp.max * 1e3
+    assert span.attributes["gen_ai.usage.output_tokens"] == 8  # the cassette's count
 
 
 def test_broken_exporter_never_breaks_the_request(
@@ -143,6 +155,7 @@ def test_broken_exporter_never_breaks_the_request(
     EcoLogits.init(providers=["openai"], exporters=[broken, f"jsonl:{path}"])
     impacts = _chat()  # the SDK response still comes back with impacts
     assert impacts.gwp is not None
+    exporters.flush()
     assert len(path.read_text().splitlines()) == 1
 
 

@@ -28,6 +28,14 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
 )
 
 CRITERIA = ("energy", "gwp", "adpe", "pe", "wcf")
+# canonical unit -> published unit (kWh -> J, kg -> g, MJ -> J, L -> L)
+FACTOR = {"energy": 3.6e6, "gwp": 1e3, "adpe": 1e3, "pe": 1e6, "wcf": 1.0}
+IDENTITY = {
+    "gen_ai.provider.name": "openai",
+    "gen_ai.operation.name": "chat",
+    "gen_ai.request.model": "gpt-4o-mini",
+    "gen_ai.response.model": "gpt-4o-mini",
+}
 
 
 def _points(reader: InMemoryMetricReader) -> dict[str, list[Any]]:
@@ -51,25 +59,42 @@ def test_counters_and_histograms_per_criterion_with_attributes() -> None:
     events.run_after(b)
     points = _points(reader)
     for name in CRITERIA:
-        (total,) = points[f"tokenprint.{name}"]
+        (total,) = points[f"tokenprint.impact.{name}"]
         ia, ib = a.impacts.criterion(name), b.impacts.criterion(name)
         assert ia is not None and ib is not None
-        lo_a, hi_a, lo_b, hi_b = ia.min, ia.max, ib.min, ib.max
-        assert total.value == pytest.approx(ia.central + ib.central, rel=1e-12)
-        (low,) = points[f"tokenprint.{name}.min"]
-        (high,) = points[f"tokenprint.{name}.max"]
-        assert low.value == pytest.approx(lo_a + lo_b) and high.value == pytest.approx(hi_a + hi_b)
-        (hist,) = points[f"tokenprint.request.{name}"]
+        f = FACTOR[name]
+        assert total.value == pytest.approx((ia.central + ib.central) * f, rel=1e-12)
+        (low,) = points[f"tokenprint.impact.{name}.min"]
+        (high,) = points[f"tokenprint.impact.{name}.max"]
+        assert low.value == pytest.approx((ia.min + ib.min) * f)
+        assert high.value == pytest.approx((ia.max + ib.max) * f)
+        (hist,) = points[f"tokenprint.request.impact.{name}"]
         assert hist.count == 2
-        assert hist.sum == pytest.approx(ia.central + ib.central, rel=1e-12)
+        assert hist.sum == pytest.approx((ia.central + ib.central) * f, rel=1e-12)
     (requests,) = points["tokenprint.requests"]
     assert requests.value == 2
-    assert dict(requests.attributes) == {
-        "provider": "openai",
-        "model": "gpt-4o-mini",
-        "endpoint": "chat.completions.create",
-        "task": "summarise",
+    assert dict(requests.attributes) == {**IDENTITY, "task": "summarise"}
+
+
+def test_units_are_ucum_and_names_under_tokenprint() -> None:
+    reader = InMemoryMetricReader()
+    EcoLogits.init(meter_provider=MeterProvider(metric_readers=[reader]))
+    events.run_after(make_record())
+    data = reader.get_metrics_data()
+    assert data is not None
+    units = {
+        m.name: m.unit
+        for rm in data.resource_metrics
+        for sm in rm.scope_metrics
+        for m in sm.metrics
     }
+    assert all(name.startswith("tokenprint.") for name in units)
+    assert units["tokenprint.impact.energy"] == "J"
+    assert units["tokenprint.impact.pe.max"] == "J"
+    assert units["tokenprint.impact.gwp"] == "g{CO2e}"
+    assert units["tokenprint.request.impact.adpe"] == "g{Sbe}"
+    assert units["tokenprint.impact.wcf.min"] == "L"
+    assert units["tokenprint.requests"] == "{request}"
 
 
 def test_an_unestimated_request_is_counted_as_such_not_as_zero() -> None:
@@ -80,7 +105,10 @@ def test_an_unestimated_request_is_counted_as_such_not_as_zero() -> None:
     points = _points(reader)
     assert sum(p.value for p in points["tokenprint.requests"]) == 2
     (unestimated,) = points["tokenprint.requests.unestimated"]
-    assert unestimated.value == 1 and unestimated.attributes["model"] == "no-such-model-xyz"
+    assert unestimated.value == 1
+    assert unestimated.attributes["gen_ai.response.model"] == "no-such-model-xyz"
+    # nothing is added to the impact counters for it: one series, the estimated request's
+    assert len(points["tokenprint.impact.gwp"]) == 1
 
 
 def test_labels_split_series() -> None:
@@ -88,7 +116,7 @@ def test_labels_split_series() -> None:
     EcoLogits.init(meter_provider=MeterProvider(metric_readers=[reader]))
     events.run_after(make_record(labels={"task": "a"}))
     events.run_after(make_record(labels={"task": "b"}))
-    tasks = {p.attributes["task"] for p in _points(reader)["tokenprint.gwp"]}
+    tasks = {p.attributes["task"] for p in _points(reader)["tokenprint.impact.gwp"]}
     assert tasks == {"a", "b"}
 
 
@@ -104,18 +132,34 @@ def test_impacts_become_attributes_of_the_current_span() -> None:
     attrs = dict(span.attributes or {})
     gwp = record.impacts.gwp
     assert gwp is not None
-    assert attrs["tokenprint.impacts.gwp"] == gwp.central
-    assert attrs["tokenprint.impacts.gwp.min"] == gwp.min
-    assert attrs["tokenprint.impacts.gwp.max"] == gwp.max
+    assert attrs["tokenprint.impact.gwp"] == gwp.central * 1e3
+    assert attrs["tokenprint.impact.gwp.min"] == gwp.min * 1e3
+    assert attrs["tokenprint.impact.gwp.max"] == gwp.max * 1e3
     assert attrs["tokenprint.methodology_version"] == record.impacts.methodology_version
-    assert {f"tokenprint.impacts.{c}" for c in CRITERIA} <= set(attrs)
+    assert {f"tokenprint.impact.{c}" for c in CRITERIA} <= set(attrs)
+    assert attrs["gen_ai.usage.input_tokens"] == 40
+    assert attrs["gen_ai.usage.output_tokens"] == 120
+
+
+def test_token_counts_the_span_has_already_are_kept() -> None:
+    spans = InMemorySpanExporter()
+    tp = TracerProvider()
+    tp.add_span_processor(SimpleSpanProcessor(spans))
+    EcoLogits.init(exporters="opentelemetry")
+    attrs = {"gen_ai.usage.output_tokens": 99}
+    with tp.get_tracer("test").start_as_current_span("chat", attributes=attrs):
+        events.run_after(make_record(output_tokens=120))
+    (span,) = spans.get_finished_spans()
+    assert span.attributes is not None
+    assert span.attributes["gen_ai.usage.output_tokens"] == 99
+    assert span.attributes["gen_ai.usage.input_tokens"] == 40
 
 
 def test_no_current_span_is_fine() -> None:
     reader = InMemoryMetricReader()
     EcoLogits.init(meter_provider=MeterProvider(metric_readers=[reader]))
     events.run_after(make_record())  # no span: metrics only, no error
-    assert "tokenprint.gwp" in _points(reader)
+    assert "tokenprint.impact.gwp" in _points(reader)
 
 
 class _Receiver(BaseHTTPRequestHandler):
@@ -193,9 +237,10 @@ def test_otlp_http_endpoint_receives_the_metrics_on_shutdown(
                             attributes = {a.key: a.value.string_value for a in p.attributes}
     gwp = record.impacts.gwp
     assert gwp is not None
-    assert values["tokenprint.gwp"] == pytest.approx(gwp.central, rel=1e-12)
+    assert values["tokenprint.impact.gwp"] == pytest.approx(gwp.central * 1e3, rel=1e-12)
     assert values["tokenprint.requests"] == 1
-    assert attributes["model"] == "gpt-4o-mini" and attributes["team"] == "search"
+    assert attributes["gen_ai.response.model"] == "gpt-4o-mini"
+    assert attributes["team"] == "search"
     assert service == "tokenprint"
 
 
@@ -229,12 +274,13 @@ def test_a_label_cannot_change_the_exported_model_provider_or_endpoint() -> None
     with pytest.raises(InvalidArgumentError, match="'provider' is reserved"):
         EcoLogits.init(labels={"provider": "acme"})
     # ...and a record built by hand with such labels still exports the request's own
-    spoofed = {"model": "spoofed", "provider": "acme", "endpoint": "x", "task": "qa"}
-    events.run_after(make_record(labels=spoofed))
-    (requests,) = _points(reader)["tokenprint.requests"]
-    assert dict(requests.attributes) == {
-        "provider": "openai",
-        "model": "gpt-4o-mini",
-        "endpoint": "chat.completions.create",
+    spoofed = {
+        "gen_ai.response.model": "spoofed",
+        "gen_ai.provider.name": "acme",
+        "gen_ai.operation.name": "x",
+        "gen_ai.request.model": "y",
         "task": "qa",
     }
+    events.run_after(make_record(labels=spoofed))
+    (requests,) = _points(reader)["tokenprint.requests"]
+    assert dict(requests.attributes) == {**IDENTITY, "task": "qa"}

@@ -7,19 +7,22 @@ mix of:
   ``fn(record)``; ``record`` is a :class:`tokenprint.records.RequestRecord`;
 * a string: ``"jsonl:PATH"``, ``"log"``, ``"log:LEVEL"``, ``"codecarbon"`` (writes
   ``emissions.csv``), ``"codecarbon:PATH"``, ``"opentelemetry"`` (global MeterProvider),
-  ``"otlp:URL"`` (OTLP/HTTP to URL);
+  ``"otlp:URL"`` (OTLP/HTTP to URL), ``"prometheus"`` (the default prometheus_client registry),
+  ``"prometheus:PORT"`` (and an HTTP endpoint on PORT);
 * a table (dict) with ``type`` and the exporter's options:
   ``{"type": "codecarbon", "path": "emissions.csv", "per": "run"}``.
 
 ``opentelemetry_endpoint=``/``meter_provider=`` add an OpenTelemetry exporter too.
-Exporters run after each request; one that fails is reported through the guard (logged
-once) and never breaks the request nor the other exporters. ``EcoLogits.shutdown()`` (or
-interpreter exit) flushes and closes them.
+Exporters run after each request; those with a ``breached(breach)`` method also hear of
+each budget breach (:class:`tokenprint.events.Breach`). One that fails is reported through
+the guard (logged once) and never breaks the request nor the other exporters.
+``EcoLogits.shutdown()`` (or interpreter exit) flushes and closes them.
 """
 
 from __future__ import annotations
 
 import atexit
+import importlib
 import inspect
 import threading
 from collections.abc import Callable, Mapping
@@ -28,10 +31,20 @@ from typing import Any
 from tokenprint import events
 from tokenprint.errors import InvalidArgumentError, InvalidTypeError
 from tokenprint.events import report
+from tokenprint.exporters import _worker
 from tokenprint.exporters._common import Exporter
 from tokenprint.records import RequestRecord
 
-__all__ = ["KINDS", "Exporter", "active", "build", "install", "uninstall", "validate"]
+__all__ = [
+    "KINDS",
+    "Exporter",
+    "active",
+    "build",
+    "flush",
+    "install",
+    "uninstall",
+    "validate",
+]
 
 _lock = threading.RLock()
 _active: list[Any] = []
@@ -56,15 +69,24 @@ def _codecarbon(**kw: Any) -> Any:
     return CodeCarbonExporter(**kw)
 
 
-def _opentelemetry(**kw: Any) -> Any:
+def _optional(module: str, name: str, extra: str) -> Any:
+    """An exporter class whose module needs an extra; InvalidArgumentError naming it."""
     try:
-        from tokenprint.exporters.opentelemetry import OpenTelemetryExporter
+        return getattr(importlib.import_module(f"tokenprint.exporters.{module}"), name)
     except ImportError as exc:
         raise InvalidArgumentError(
-            "the OpenTelemetry exporter needs the opentelemetry extra: "
-            "pip install 'tokenprint[opentelemetry]'"
+            f"the {name} needs the {extra} extra: pip install 'tokenprint[{extra}]'"
         ) from exc
-    return OpenTelemetryExporter(**kw)
+
+
+def _opentelemetry(**kw: Any) -> Any:
+    return _optional("opentelemetry", "OpenTelemetryExporter", "opentelemetry")(**kw)
+
+
+def _prometheus(**kw: Any) -> Any:
+    if "port" in kw:
+        kw["port"] = int(kw["port"])
+    return _optional("prometheus", "PrometheusExporter", "prometheus")(**kw)
 
 
 # kind -> (factory, option given by the text after "kind:", options accepted)
@@ -86,6 +108,11 @@ KINDS: dict[str, tuple[Callable[..., Any], str | None, tuple[str, ...]]] = {
         "endpoint",
         ("endpoint", "meter_provider", "export_interval_ms", "span_attributes"),
     ),
+    "prometheus": (
+        _prometheus,
+        "port",
+        ("port", "addr", "registry", "labels", "max_series"),
+    ),
 }
 _REQUIRED = {"jsonl": "path", "otlp": "endpoint"}
 
@@ -99,7 +126,7 @@ def _parse(spec: str | Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
             raise InvalidArgumentError(
                 f"unknown exporter {spec!r}; expected one of "
                 "'jsonl:PATH', 'log', 'log:LEVEL', 'codecarbon[:PATH]', 'opentelemetry', "
-                "'otlp:URL', a table with 'type', or an object with export()"
+                "'otlp:URL', 'prometheus[:PORT]', a table with 'type', or an object with export()"
             )
         positional = KINDS[kind][1]
         options: dict[str, Any] = {}
@@ -131,7 +158,27 @@ def _parse(spec: str | Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         raise InvalidArgumentError(
             f"codecarbon exporter: per must be 'request' or 'run', got {options['per']!r}"
         )
+    if kind == "prometheus":
+        _check_prometheus(options)
     return kind, options
+
+
+def _check_prometheus(options: Mapping[str, Any]) -> None:
+    port = options.get("port")
+    if port is not None and not (
+        not isinstance(port, bool) and str(port).isdigit() and int(port) <= 65535
+    ):
+        raise InvalidArgumentError(f"prometheus exporter: port must be 0-65535, got {port!r}")
+    most = options.get("max_series", 1)
+    if isinstance(most, bool) or not isinstance(most, int) or most < 1:
+        raise InvalidArgumentError(
+            f"prometheus exporter: max_series must be an int >= 1, got {most!r}"
+        )
+    labels = options.get("labels", ())
+    if isinstance(labels, str) or not all(isinstance(x, str) for x in labels):
+        raise InvalidArgumentError(
+            f"prometheus exporter: labels must be a list of label names, got {labels!r}"
+        )
 
 
 def validate(spec: object) -> None:
@@ -181,6 +228,16 @@ def _dispatch(record: RequestRecord) -> None:
             report(exc, f"exporter {ex!r}")
 
 
+def _dispatch_breach(breach: events.Breach) -> None:
+    for ex in tuple(_active):
+        breached = getattr(ex, "breached", None)
+        if breached is not None:
+            try:
+                breached(breach)
+            except Exception as exc:
+                report(exc, f"exporter {ex!r} breach")
+
+
 def active() -> tuple[Any, ...]:
     """The exporters currently attached."""
     return tuple(_active)
@@ -221,18 +278,33 @@ def install(
             return
         _active.extend(built)
         events.add_after(_dispatch)
+        events.add_breached(_dispatch_breach)
         if not _atexit_registered:
             atexit.register(uninstall)
             _atexit_registered = True
 
 
+def flush(timeout: float = 1.0) -> bool:
+    """Wait (at most ``timeout`` s) until the exporters' background work is done: JSON lines
+    written, OpenTelemetry histograms recorded. True if it is."""
+    return _worker.flush(timeout)
+
+
 def uninstall() -> None:
-    """Detach every exporter, then flush and close each (failures are guarded)."""
+    """Detach every exporter, then flush and close each (failures are guarded; the
+    background work gets about a second)."""
     with _lock:
         events.remove(_dispatch)
+        events.remove(_dispatch_breach)
         old = list(_active)
         _active.clear()
-    _close(old)
+    if not old:
+        return
+    try:
+        _worker.flush()  # its failures are reported (raised under pytest, once closed)
+    finally:
+        with _worker.no_wait():
+            _close(old)
 
 
 def _close(exporters: list[Any]) -> None:

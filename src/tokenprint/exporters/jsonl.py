@@ -12,6 +12,7 @@ import os
 import threading
 from typing import TextIO
 
+from tokenprint.exporters import _worker
 from tokenprint.exporters._common import record_dict
 from tokenprint.records import RequestRecord
 
@@ -21,16 +22,23 @@ __all__ = ["JsonLinesExporter"]
 class JsonLinesExporter:
     """Append one line per request to ``path`` (created with its folder if missing).
 
-    The file is opened on the first request and kept open, line-buffered, so each line
-    reaches the file when written; :meth:`shutdown` closes it.
+    Lines are serialised and written on the exporters' background thread (a slow or full
+    disk never holds the request), in request order; ``tokenprint.exporters.flush()`` waits
+    for them. The file is opened on the first line and kept open, line-buffered, so each
+    line reaches the file when written; :meth:`shutdown` flushes and closes it.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
         self._lock = threading.Lock()
         self._file: TextIO | None = None
+        self._where = f"exporter {self!r}"
 
     def export(self, record: RequestRecord) -> None:
+        _worker.submit(self.write, record, where=self._where)
+
+    def write(self, record: RequestRecord) -> None:
+        """Append ``record``'s line now, on the calling thread."""
         line = json.dumps(record_dict(record), separators=(",", ":")) + "\n"
         with self._lock:
             f = self._file
@@ -42,11 +50,17 @@ class JsonLinesExporter:
             f.write(line)
 
     def shutdown(self) -> None:
-        """Close the file (a later request reopens it)."""
-        with self._lock:
+        """Write what is waiting (at most about a second), then close the file (a later
+        request reopens it)."""
+        _worker.flush()
+        if not self._lock.acquire(timeout=0.1):  # a write is stuck (the disk): leave it be
+            return
+        try:
             if self._file is not None:
                 self._file.close()
                 self._file = None
+        finally:
+            self._lock.release()
 
     def __repr__(self) -> str:
         return f"JsonLinesExporter({self.path!r})"

@@ -1,43 +1,43 @@
-"""OpenTelemetry exporter: metrics per criterion, and span attributes on the current span.
+"""OpenTelemetry exporter: metrics per criterion, and span attributes on the request's span.
 
 Needs the ``tokenprint[opentelemetry]`` extra; this module is imported only when an
-OpenTelemetry exporter is asked for. Instruments (all values in canonical units):
+OpenTelemetry exporter is asked for. Names follow the OpenTelemetry GenAI semantic conventions
+(version in :data:`tokenprint.exporters._genai.SEMCONV_VERSION`); units are UCUM. Instruments,
+all under ``tokenprint.``:
 
-* counters ``tokenprint.energy`` (kWh), ``tokenprint.gwp`` (kgCO2eq), ``tokenprint.adpe``
-  (kgSbeq), ``tokenprint.pe`` (MJ), ``tokenprint.wcf`` (L): the best estimate of each request,
-  summed; ``tokenprint.<criterion>.min`` / ``.max`` sum the range bounds;
-* histograms ``tokenprint.request.<criterion>``: the distribution of per-request best estimates;
-* counter ``tokenprint.requests``: one per request.
+* counters ``tokenprint.impact.<criterion>`` (energy and pe in J, gwp in g{CO2e}, adpe in
+  g{Sbe}, wcf in L): the best estimate of each request, summed; ``.min`` / ``.max`` sum the
+  range bounds;
+* histograms ``tokenprint.request.impact.<criterion>``: per-request best estimates;
+* counters ``tokenprint.requests``, ``tokenprint.requests.unestimated`` (no estimate: an
+  unknown model) and ``tokenprint.budget.breaches``.
 
-Attributes: ``provider``, ``model``, ``endpoint`` and the request's labels
-(``EcoLogits.label(task="summarise")``; a label never replaces one of the first three, and
-those names are refused as labels anyway). When a span is recording (a GenAI instrumentation's
-span, or your own), the request's impacts are also set on it as
-``tokenprint.impacts.<criterion>`` (best estimate) with ``.min``/``.max``, plus
-``tokenprint.methodology_version``.
+Attributes: ``gen_ai.provider.name``, ``gen_ai.operation.name``, ``gen_ai.request.model``,
+``gen_ai.response.model`` and the request's labels (which cannot replace those). When a span
+is recording in the context the request was made in (a GenAI instrumentation's span, or your
+own), the request's impacts are set on it as ``tokenprint.impact.<criterion>`` with ``.min``
+/ ``.max`` and ``tokenprint.methodology_version``, and the token counts as
+``gen_ai.usage.*`` where the span has none yet.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from opentelemetry import metrics, trace
+from opentelemetry.metrics import CallbackOptions, Observation
 
-from tokenprint.exporters._common import criteria
+from tokenprint import events
+from tokenprint.exporters import _genai, _worker
+from tokenprint.exporters._totals import Series, Table
 from tokenprint.impacts.results import CRITERIA
 from tokenprint.records import RequestRecord
 
-__all__ = ["UNITS", "OpenTelemetryExporter"]
+__all__ = ["DESCRIPTIONS", "OpenTelemetryExporter"]
 
-UNITS: dict[str, str] = {
-    "energy": "kWh",
-    "gwp": "kg{CO2eq}",
-    "adpe": "kg{Sbeq}",
-    "pe": "MJ",
-    "wcf": "L",
-}
-_DESCRIPTIONS: dict[str, str] = {
+DESCRIPTIONS: dict[str, str] = {
     "energy": "Final energy used by generative-AI requests",
     "gwp": "Global warming potential of generative-AI requests",
     "adpe": "Abiotic resource depletion (elements) of generative-AI requests",
@@ -102,71 +102,38 @@ class OpenTelemetryExporter:
         else:
             meter = metrics.get_meter("tokenprint", __version__)
         self.span_attributes = span_attributes
-        self._requests = meter.create_counter(
-            "tokenprint.requests", unit="{request}", description="Generative-AI requests"
-        )
-        self._unestimated = meter.create_counter(
-            "tokenprint.requests.unestimated",
-            unit="{request}",
-            description="Requests whose impacts could not be estimated (an unknown model)",
-        )
-        self._counters: dict[str, tuple[Any, Any, Any, Any]] = {}
-        for name in CRITERIA:
-            unit, desc = UNITS[name], _DESCRIPTIONS[name]
-            self._counters[name] = (
-                meter.create_counter(f"tokenprint.{name}", unit=unit, description=desc),
-                meter.create_counter(
-                    f"tokenprint.{name}.min", unit=unit, description=desc + " (low bound)"
-                ),
-                meter.create_counter(
-                    f"tokenprint.{name}.max", unit=unit, description=desc + " (high bound)"
-                ),
-                meter.create_histogram(
-                    f"tokenprint.request.{name}", unit=unit, description=desc + ", per request"
-                ),
-            )
+        self._instruments = _instruments(meter)
+        self._where = f"exporter {self!r}"
 
     @staticmethod
     def attributes(record: RequestRecord) -> dict[str, str]:
-        """Metric attributes: provider, model, endpoint, then the labels (which cannot
-        replace the first three, even in a record built by hand)."""
-        u = record.usage
-        attrs = {
-            "provider": u.provider or "unknown",
-            "model": u.model or "unknown",
-            "endpoint": u.endpoint or "unknown",
-        }
-        for name, value in record.labels.items():
-            attrs.setdefault(name, value)
-        return attrs
+        """Metric attributes: the request's GenAI attributes, then the labels (which cannot
+        replace them, even in a record built by hand)."""
+        return _with_labels(_genai.identity(record), record.labels)
 
     def export(self, record: RequestRecord) -> None:
         attrs = self.attributes(record)
-        values = criteria(record)
-        self._requests.add(1, attrs)
-        if not values:
-            self._unestimated.add(1, attrs)
-        for name, (lo, central, hi) in values.items():
-            total, low, high, hist = self._counters[name]
-            total.add(central, attrs)
-            low.add(lo, attrs)
-            high.add(hi, attrs)
-            hist.record(central, attrs)
+        values = _genai.published(record)
+        inst = self._instruments
+        with inst.totals.lock:
+            inst.totals.row(tuple(sorted(attrs.items()))).add(values)
+        if values:  # the histograms, off the request's thread
+            _worker.submit(inst.record, values, attrs, where=self._where)
         if self.span_attributes:
             span = trace.get_current_span()
             if span.is_recording():
-                span_attrs: dict[str, Any] = {
-                    "tokenprint.methodology_version": record.impacts.methodology_version,
-                }
-                for name, (lo, central, hi) in values.items():
-                    key = f"tokenprint.impacts.{name}"
-                    span_attrs[key] = central
-                    span_attrs[key + ".min"] = lo
-                    span_attrs[key + ".max"] = hi
-                span.set_attributes(span_attrs)
+                span.set_attributes(_span_attributes(span, record, values))
+
+    def breached(self, breach: events.Breach) -> None:
+        """Count a budget breach."""
+        attrs = {"tokenprint.budget": breach.budget, "tokenprint.budget.mode": breach.mode}
+        if breach.criterion:
+            attrs["tokenprint.budget.criterion"] = breach.criterion
+        self._instruments.breaches.add(1, _with_labels(attrs, breach.labels))
 
     def shutdown(self) -> None:
         """Flush; shut the MeterProvider down only if this exporter created it."""
+        _worker.flush()
         mp = self.meter_provider
         if mp is None:
             return
@@ -177,3 +144,119 @@ class OpenTelemetryExporter:
 
     def __repr__(self) -> str:
         return f"OpenTelemetryExporter(meter_provider={self.meter_provider!r})"
+
+
+def _with_labels(attrs: dict[str, str], labels: Mapping[str, str]) -> dict[str, str]:
+    for name, value in labels.items():
+        attrs.setdefault(name, value)
+    return attrs
+
+
+def _span_attributes(
+    span: Any, record: RequestRecord, values: dict[str, tuple[float, float, float]]
+) -> dict[str, Any]:
+    """What tokenprint sets on a request's span: impacts, methodology, and the token counts
+    the span does not carry yet (the instrumentation that owns it measured its own)."""
+    out: dict[str, Any] = {"tokenprint.methodology_version": record.impacts.methodology_version}
+    for name, (lo, central, hi) in values.items():
+        key = f"tokenprint.impact.{name}"
+        out[key] = central
+        out[key + ".min"] = lo
+        out[key + ".max"] = hi
+    u = record.usage
+    present = getattr(span, "attributes", None) or {}
+    for key, count in (
+        (_genai.USAGE_INPUT_TOKENS, u.input_tokens),
+        (_genai.USAGE_OUTPUT_TOKENS, u.output_tokens),
+        (_genai.USAGE_CACHE_READ_INPUT_TOKENS, u.cached_tokens),
+        (_genai.USAGE_REASONING_OUTPUT_TOKENS, u.reasoning_tokens),
+    ):
+        if key not in present:
+            out[key] = count
+    return out
+
+
+MAX_SERIES = 2000
+"""Attribute sets kept per exporter (OpenTelemetry's SDK keeps 2000 per instrument too);
+further ones are summed into ``tokenprint.overflow="true"``."""
+
+
+class _Instruments:
+    """A meter's tokenprint instruments. Sums are observable counters reading running totals
+    (a dictionary update per request instead of one instrument call per number); the
+    per-request histograms (recorded on the exporters' background thread) and the breach
+    counter are synchronous instruments. Shared by every exporter
+    on the same meter, as the SDK would share instruments of the same name: totals go on
+    across ``init()`` calls."""
+
+    def __init__(self, meter: Any) -> None:
+        self.totals: Table[Series] = Table(
+            Series, MAX_SERIES, (("tokenprint.overflow", "true"),), "OpenTelemetry exporter"
+        )
+        self.breaches = meter.create_counter(
+            "tokenprint.budget.breaches", unit="{breach}", description="Budget breaches"
+        )
+        self.histograms: dict[str, Any] = {}
+        self._observe(
+            meter,
+            "tokenprint.requests",
+            "{request}",
+            "Generative-AI requests",
+            lambda s: s.requests,
+        )
+        self._observe(
+            meter,
+            "tokenprint.requests.unestimated",
+            "{request}",
+            "Requests whose impacts could not be estimated (an unknown model)",
+            lambda s: s.unestimated or None,  # only series with some
+        )
+        for name in CRITERIA:
+            unit, desc = _genai.UNITS[name].ucum, DESCRIPTIONS[name]
+            base = f"tokenprint.impact.{name}"
+            for i, (suffix, what) in enumerate(
+                (("", ""), (".min", " (low bound)"), (".max", " (high bound)"))
+            ):
+                self._observe(meter, base + suffix, unit, desc + what, _criterion(name, i))
+            self.histograms[name] = meter.create_histogram(
+                f"tokenprint.request.impact.{name}", unit=unit, description=desc + ", per request"
+            )
+
+    def record(self, values: Mapping[str, tuple[float, float, float]], attrs: Any) -> None:
+        """Record one request's best estimates in the histograms."""
+        for name, (_, central, _) in values.items():
+            self.histograms[name].record(central, attrs)
+
+    def _observe(
+        self,
+        meter: Any,
+        name: str,
+        unit: str,
+        description: str,
+        value: Callable[[Series], float | None],
+    ) -> None:
+        def callback(options: CallbackOptions) -> Iterable[Observation]:
+            # histograms still queued land in this collection too, as the counters' values
+            _worker.wait(1.0)
+            with self.totals.lock:
+                rows = [(key, value(series)) for key, series in self.totals.rows.items()]
+            return [Observation(v, dict(key)) for key, v in rows if v is not None]
+
+        meter.create_observable_counter(name, [callback], unit=unit, description=description)
+
+
+def _criterion(name: str, i: int) -> Callable[[Series], float | None]:
+    """Reads sum ``i`` (best, min, max) of a criterion; None when no request was estimated
+    (no value rather than a zero)."""
+    return lambda s: s.sums[name][i] if s.sums[name][3] else None
+
+
+_shared: dict[int, tuple[Any, _Instruments]] = {}
+
+
+def _instruments(meter: Any) -> _Instruments:
+    """The meter's instruments, created on its first exporter."""
+    found = _shared.get(id(meter))
+    if found is None or found[0] is not meter:
+        found = _shared[id(meter)] = (meter, _Instruments(meter))
+    return found[1]
