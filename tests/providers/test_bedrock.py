@@ -101,6 +101,9 @@ def test_converse_answer_dict_carries_impacts(client: Any, server: aws.BedrockSe
 
 
 def test_converse_cache_reads_and_writes_count_as_input(client: Any, server: Any) -> None:
+    usage_shape = client.meta.service_model.operation_model("Converse").output_shape
+    if "cacheReadInputTokens" not in usage_shape.members["usage"].members:
+        pytest.skip("this botocore's Converse usage has no cache counts")
     usage = {**USAGE, "cacheReadInputTokens": 2000, "cacheWriteInputTokens": 300}
     server.reply(aws.json_reply(aws.converse_body(TEXT, usage)))
     with records() as recs:

@@ -168,3 +168,86 @@ def client(url: str, region: str = "us-east-1") -> Any:
     config = Config(retries={"max_attempts": 0, "mode": "standard"})
     return boto3.client("bedrock-runtime", region_name=region, endpoint_url=url, config=config,
                         aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
+
+
+# -- decoding, editing, and a client on a mock transport (tests/support/sdk_matrix.py) --------
+def is_event_stream(body: bytes) -> bool:
+    """True when ``body`` is event-stream messages (the first prelude's CRC holds)."""
+    if len(body) < 16:
+        return False
+    total, _, crc = struct.unpack(">III", body[:12])
+    return bool(total <= len(body) and crc == zlib.crc32(body[:8]))
+
+
+def messages(body: bytes) -> Iterator[tuple[dict[str, str], bytes]]:
+    """The (string headers, payload) of each message of an event stream."""
+    at = 0
+    while at < len(body):
+        total, head_len = struct.unpack(">II", body[at : at + 8])
+        head, headers = body[at + 12 : at + 12 + head_len], {}
+        i = 0
+        while i < len(head):
+            n = head[i]
+            name = head[i + 1 : i + 1 + n].decode()
+            (size,) = struct.unpack(">H", head[i + 2 + n : i + 4 + n])
+            headers[name] = head[i + 4 + n : i + 4 + n + size].decode()
+            i += 4 + n + size
+        yield headers, body[at + 12 + head_len : at + total - 4]
+        at += total
+
+
+def edit_events(body: bytes, edit: Any) -> bytes:
+    """The stream with ``edit(dict) -> dict`` applied to each JSON payload (inside a chunk's
+    base64 ``bytes`` too), re-framed with fresh CRCs."""
+    out = []
+    for headers, payload in messages(body):
+        data = edit(json.loads(payload))
+        inner = data.get("bytes") if headers.get(":event-type") == "chunk" else None
+        if isinstance(inner, str):
+            edited = json.dumps(edit(json.loads(base64.b64decode(inner)))).encode()
+            data["bytes"] = base64.b64encode(edited).decode()
+        out.append(message(headers, json.dumps(data).encode()))
+    return b"".join(out)
+
+
+def mock_client(transport: Any, region: str = "us-east-1") -> Any:
+    """A real boto3 ``bedrock-runtime`` client whose requests an ``httpx`` transport answers:
+    botocore's ``before-send`` event hands over the signed request, and the transport's
+    response goes back to botocore's parsers (event streams included, chunk by chunk)."""
+    import httpx
+    from botocore.awsrequest import AWSResponse
+
+    class Raw:
+        """What botocore reads of an HTTP response: ``stream()`` (parsed answers, event
+        streams) and ``read(amt)`` (``invoke_model``'s ``StreamingBody``)."""
+
+        def __init__(self, response: Any) -> None:
+            self.response = response
+            self.at = 0
+
+        def stream(self, **_: Any) -> Iterator[bytes]:
+            if self.response.is_stream_consumed:  # a whole body (content=): already read
+                yield self.response.content
+            else:  # a streamed body (a connection reset midway): chunk by chunk
+                yield from self.response.iter_raw()
+
+        def read(self, amt: int | None = None) -> bytes:
+            data = self.response.read()
+            chunk = data[self.at :] if amt is None else data[self.at : self.at + amt]
+            self.at += len(chunk)
+            return bytes(chunk)
+
+        def close(self) -> None:
+            self.response.close()
+
+    def send(request: Any, **_: Any) -> Any:
+        body = request.body if isinstance(request.body, bytes) else (request.body or b"")
+        sent = httpx.Request(request.method, request.url, headers=dict(request.headers.items()),
+                             content=body)  # fmt: skip
+        response = transport.handle_request(sent)
+        return AWSResponse(request.url, response.status_code, dict(response.headers.items()),
+                           Raw(response))  # fmt: skip
+
+    bedrock = client("http://bedrock.test", region)
+    bedrock.meta.events.register("before-send.bedrock-runtime", send)
+    return bedrock

@@ -1,11 +1,8 @@
 """AWS Bedrock through boto3 (provider ``bedrock``): ``converse``, ``converse_stream``,
-``invoke_model`` and ``invoke_model_with_response_stream`` of ``bedrock-runtime`` clients.
-
-botocore builds its client classes at run time, and every AWS call goes through
-``BaseClient._make_api_call(operation_name, api_params)``: that method is patched, ``accepts``
-lets the four operations through. The answer dict gets an ``"impacts"`` key; a stream (the
-``EventStream`` in ``response["stream"]``/``["body"]``) also puts it on its last event.
-"""
+``invoke_model``, ``invoke_model_with_response_stream``. botocore builds its client classes at
+run time and every AWS call goes through ``BaseClient._make_api_call(operation, params)``: that
+method is patched, ``accepts`` lets the four operations through. The answer dict gets an
+``"impacts"`` key; a stream's last event too (``response["stream"]`` or ``["body"]``)."""
 
 from __future__ import annotations
 
@@ -24,7 +21,6 @@ _ENDPOINTS = {"Converse": "converse", "ConverseStream": "converse_stream",
               "InvokeModel": "invoke_model",
               "InvokeModelWithResponseStream": "invoke_model_with_response_stream"}  # fmt: skip
 """The operations covered, by the name of the client method."""
-_STREAMED = frozenset({"ConverseStream", "InvokeModelWithResponseStream"})
 Names = tuple[str, str, str, str]
 """Input, output, cache-read and cache-write counts, as one of the three sources names them."""
 _CONVERSE: Names = ("inputTokens", "outputTokens", "cacheReadInputTokens", "cacheWriteInputTokens")
@@ -34,8 +30,7 @@ _HEADERS: Names = ("x-amzn-bedrock-input-token-count", "x-amzn-bedrock-output-to
 _METRICS: Names = ("inputTokenCount", "outputTokenCount", "cacheReadInputTokenCount",
                    "cacheWriteInputTokenCount")  # fmt: skip
 _TEXT_KEYS = frozenset({"text", "generation", "outputText", "completion"})
-"""Where the model families' invoke_model chunks hold text (Anthropic, Nova, Mistral and
-Cohere ``text``, Llama ``generation``, Titan ``outputText``, older ``completion``)."""
+"""Text in invoke_model chunks: Anthropic, Nova, Mistral, Cohere, Llama, Titan, older ones."""
 
 
 def accepts(instance: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> bool:
@@ -48,8 +43,7 @@ def accepts(instance: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> 
 def where(call: Call) -> tuple[str, str | None]:
     """Bedrock, in the client's region: the region serves the request whatever the endpoint
     URL (a VPC endpoint, a proxy), and its name sets the electricity zone."""
-    meta = call.instance.meta
-    region = meta.region_name
+    region = call.instance.meta.region_name
     return "bedrock", f"bedrock-runtime.{region}.amazonaws.com" if region else None
 
 
@@ -79,13 +73,12 @@ def _usage(call: Call, names: Names, u: Any, chars: int | None, output: Any = No
     return usage._replace(endpoint=_ENDPOINTS.get(call.get("operation"), ""))
 
 
-def _int(v: Any) -> Any:  # a header's count (a string) as an int
-    return int(v) if isinstance(v, str) and v.isdigit() else v
+def _int(v: Any) -> Any:
+    return int(v) if isinstance(v, str) and v.isdigit() else v  # headers are strings
 
 
 def answer_usage(call: Call, answer: Any) -> Builder | None:
-    """converse: ``usage``; invoke_model: the token-count headers, else the body's length
-    (JSON included: the body is the caller's to read)."""
+    """converse: ``usage``; invoke_model: the count headers, else the (unread) body's size."""
     operation = call.get("operation") if type(answer) is dict else None
     if operation == "Converse":
         message = read.field(answer.get("output"), "message")
@@ -107,8 +100,7 @@ def _chunk_chars(value: Any) -> int:
 
 
 class Events(Accumulator):
-    """converse_stream events (text deltas, then ``metadata`` with the usage) or
-    invoke_model_with_response_stream chunks (JSON bytes, the last with the metrics)."""
+    """converse_stream events (``metadata`` last, with the usage) or invoke-stream chunks."""
 
     __slots__ = ("chars", "names", "parts", "u")
     iterator = "__iter__"  # botocore's EventStream: each ``for`` gets a new generator
@@ -121,12 +113,11 @@ class Events(Accumulator):
 
     def add(self, event: Any) -> bool:
         if "chunk" in event:  # invoke_model_with_response_stream
-            data = event["chunk"].get("bytes")
+            data = event["chunk"].get("bytes") or b"{}"
             self.parts.append(data)
             if b'"amazon-bedrock-invocationMetrics"' not in data:
-                return False
-            self.u = json.loads(data).get("amazon-bedrock-invocationMetrics")
-            self.names = _METRICS
+                return False  # the last chunk carries Bedrock's metrics
+            self.u, self.names = json.loads(data).get("amazon-bedrock-invocationMetrics"), _METRICS
             return True
         if "contentBlockDelta" in event:  # converse_stream
             text = event["contentBlockDelta"].get("delta", {}).get("text")
@@ -149,7 +140,8 @@ class _Streams:
     iterator, within = Events.iterator, Events.within
 
     def __call__(self, call: Call, stream: Any) -> Events | None:
-        return Events(call, stream) if call.get("operation") in _STREAMED else None
+        streamed = str(call.get("operation")).endswith("Stream")  # the two streamed ones
+        return Events(call, stream) if streamed else None
 
 
 REQUEST = Request(where, ("params",), ("params.inferenceConfig.maxTokens",), model=model,
