@@ -193,10 +193,12 @@ def test_other_aws_calls_pass_through_untouched(client: Any, server: Any) -> Non
         pytest.skip("this botocore has no apply_guardrail")
     server.reply(aws.json_reply({"action": "NONE", "outputs": [], "assessments": [],
                                  "usage": {"topicPolicyUnits": 1}}))  # fmt: skip
-    with records() as recs:
+    # a blocking budget that refuses any request it cannot estimate never sees the call
+    refuse_unknown = Budget(total={"gwp": "1 kg"}, mode="block", unknown_model="fail")
+    with records() as recs, refuse_unknown:
         guard = {"guardrailIdentifier": "g1", "guardrailVersion": "1", "source": "INPUT"}
         answer = client.apply_guardrail(**guard, content=[{"text": {"text": "hi"}}])
-    assert "impacts" not in answer and recs == []
+    assert "impacts" not in answer and recs == [] and len(server.requests) == 1
 
 
 # -- before sending --------------------------------------------------------------------------
@@ -212,6 +214,17 @@ def test_block_budget_reads_max_tokens_and_refuses_before_sending(client: Any, s
             client.converse(modelId=SONNET, messages=MESSAGES,
                             inferenceConfig={"maxTokens": 100_000})  # fmt: skip
     assert len(server.requests) == 1  # the second request was never sent
+
+
+def test_unknown_model_under_a_failing_policy_is_refused_before_sending(
+    client: Any, server: Any
+) -> None:
+    with (
+        Budget(total={"gwp": "1 kg"}, mode="block", unknown_model="fail"),
+        pytest.raises(BudgetExceeded, match="acme.unreleased-model-v1:0"),
+    ):
+        client.converse(modelId="acme.unreleased-model-v1:0", messages=MESSAGES)
+    assert server.requests == []
 
 
 # -- converse_stream -------------------------------------------------------------------------
