@@ -359,9 +359,9 @@ def test_a_stream_inside_a_dict_is_tapped_in_place_and_the_dict_carries_impacts(
     EcoLogits.init(providers=["openai"])
     _patch_target(Target(__name__, "held_stream", "held_stream", stream=HeldChars))
     answer = globals()["held_stream"](4)
-    stream = answer["stream"]
-    assert isinstance(stream, Events) and "impacts" not in answer
-    chunks = list(stream)
+    stream: Any = answer["stream"]
+    assert isinstance(answer["stream"], Events) and "impacts" not in answer
+    chunks: list[Any] = list(stream)
     assert len(chunks) == 4 and len(records) == 1
     assert answer["impacts"] is records[0].impacts is chunks[-1].impacts is stream.impacts
     assert records[0].usage.output_tokens == 8
