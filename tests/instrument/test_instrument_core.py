@@ -353,12 +353,18 @@ def held_stream(n: int) -> dict[str, Any]:
     return {"ResponseMetadata": {}, "stream": Events(n)}
 
 
+def _held(n: int) -> dict[str, Any]:
+    """``held_stream(n)``, patched with a ``HeldChars`` target."""
+    EcoLogits.init(providers=["openai"])
+    _patch_target(Target(__name__, "held_stream", "held_stream", stream=HeldChars))
+    answer: dict[str, Any] = globals()["held_stream"](n)
+    return answer
+
+
 def test_a_stream_inside_a_dict_is_tapped_in_place_and_the_dict_carries_impacts(
     records: list[Any],
 ) -> None:
-    EcoLogits.init(providers=["openai"])
-    _patch_target(Target(__name__, "held_stream", "held_stream", stream=HeldChars))
-    answer = globals()["held_stream"](4)
+    answer = _held(4)
     stream: Any = answer["stream"]
     assert isinstance(answer["stream"], Events) and "impacts" not in answer
     chunks: list[Any] = list(stream)
@@ -370,9 +376,7 @@ def test_a_stream_inside_a_dict_is_tapped_in_place_and_the_dict_carries_impacts(
 def test_a_loop_left_early_on_a_generator_handing_stream_ends_it_once(
     records: list[Any],
 ) -> None:
-    EcoLogits.init(providers=["openai"])
-    _patch_target(Target(__name__, "held_stream", "held_stream", stream=HeldChars))
-    answer = globals()["held_stream"](5)
+    answer = _held(5)
     for n, _ in enumerate(answer["stream"]):
         if n == 1:
             break
@@ -381,9 +385,7 @@ def test_a_loop_left_early_on_a_generator_handing_stream_ends_it_once(
 
 
 async def test_a_stream_handing_out_async_generators_is_tapped(records: list[Any]) -> None:
-    EcoLogits.init(providers=["openai"])
-    _patch_target(Target(__name__, "held_stream", "held_stream", stream=HeldChars))
-    answer = globals()["held_stream"](3)
+    answer = _held(3)
     chunks = [c async for c in answer["stream"]]
     assert len(chunks) == 3 and answer["impacts"] is records[0].impacts
 
