@@ -51,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from _processes import in_processes  # noqa: E402
 
+from tests.support import bedrock as aws  # noqa: E402
 from tests.support import sdk_matrix  # noqa: E402  (the scenarios live with the tests)
 
 __all__ = ["main"]
@@ -252,8 +253,8 @@ def bench_e2e(name: str, processes: int, n: int, budget: float) -> dict[str, lis
     return in_processes(__file__, ["--e2e-child", name, str(n), str(budget)], processes)
 
 
-def _numbered(event: bytes, k: int) -> bytes:
-    """The event with its text fields suffixed by ``k`` (LiteLLM refuses repeated chunks)."""
+def _numbering(k: int) -> Any:
+    """A JSON edit: text fields suffixed by ``k``."""
 
     def walk(node: Any) -> Any:
         if isinstance(node, dict):
@@ -263,6 +264,12 @@ def _numbered(event: bytes, k: int) -> bytes:
             }
         return [walk(x) for x in node] if isinstance(node, list) else node
 
+    return walk
+
+
+def _numbered(event: bytes, k: int) -> bytes:
+    """The event with its text fields suffixed by ``k`` (LiteLLM refuses repeated chunks)."""
+    walk = _numbering(k)
     lines = []
     for line in event.decode().split("\n"):
         head, _, rest = line.partition(":")
@@ -276,6 +283,15 @@ def _stretched(wire: sdk_matrix.Wire, extra: int) -> None:
     """Add ``extra`` copies of the stream's middle (content) event to every answer."""
     out = {}
     for path, (status, headers, body) in wire.answers.items():
+        if aws.is_event_stream(body):  # Bedrock: binary messages, not server-sent events
+            messages = list(aws.messages(body))
+            mid = len(messages) // 2
+            copies = [aws.edit_events(aws.message(*messages[mid]), _numbering(k))
+                      for k in range(extra)]  # fmt: skip
+            parts = [aws.message(*m) for m in messages]
+            parts[mid:mid] = copies
+            out[path] = (status, headers, b"".join(parts))
+            continue
         events = [e for e in body.split(b"\n\n") if e.strip()]
         mid = len(events) // 2
         events[mid:mid] = [_numbered(events[mid], k) for k in range(extra)]

@@ -21,7 +21,7 @@ from tokenprint.instrument import SDKS
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # litellm: no network at import
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-ADAPTED = ("mistralai", "cohere", "huggingface_hub", "google_genai", "litellm")
+ADAPTED = ("mistralai", "cohere", "huggingface_hub", "google_genai", "litellm", "bedrock")
 """The SDKs of the adapters tested here (openai/anthropic: test_instrument_init.py)."""
 
 EXPECTED = {
@@ -38,6 +38,7 @@ EXPECTED = {
         "AsyncModels.generate_content_stream",
     ),
     "litellm": ("litellm.completion", "litellm.acompletion"),
+    "bedrock": ("BaseClient._make_api_call",),
 }  # fmt: skip
 
 

@@ -325,6 +325,89 @@ async def test_coroutine_returning_an_async_generator_is_tapped(records: list[An
     assert len(chunks) == 4 and records[0].usage.output_tokens == 8
 
 
+class Events:
+    """Like botocore's EventStream: each ``for`` (or ``async for``) gets a new generator over
+    one shared source."""
+
+    def __init__(self, n: int) -> None:
+        self.source = iter([Chunk(f"c{i}") for i in range(n)])
+
+    def __iter__(self) -> Iterator[Chunk]:
+        yield from self.source
+
+    async def __aiter__(self) -> AsyncIterator[Chunk]:
+        for chunk in self.source:
+            yield chunk
+
+
+class HeldChars(Chars):
+    """``Chars`` for a stream handing out generators, inside a dict answer."""
+
+    __slots__ = ()
+    iterator = "__iter__"
+    within = ("stream",)
+
+
+def held_stream(n: int) -> dict[str, Any]:
+    """Like boto3's converse_stream: a dict answer, the stream under a key."""
+    return {"ResponseMetadata": {}, "stream": Events(n)}
+
+
+def _held(n: int) -> dict[str, Any]:
+    """``held_stream(n)``, patched with a ``HeldChars`` target."""
+    EcoLogits.init(providers=["openai"])
+    _patch_target(Target(__name__, "held_stream", "held_stream", stream=HeldChars))
+    answer: dict[str, Any] = globals()["held_stream"](n)
+    return answer
+
+
+def test_a_stream_inside_a_dict_is_tapped_in_place_and_the_dict_carries_impacts(
+    records: list[Any],
+) -> None:
+    answer = _held(4)
+    stream: Any = answer["stream"]
+    assert isinstance(answer["stream"], Events) and "impacts" not in answer
+    chunks: list[Any] = list(stream)
+    assert len(chunks) == 4 and len(records) == 1
+    assert answer["impacts"] is records[0].impacts is chunks[-1].impacts is stream.impacts
+    assert records[0].usage.output_tokens == 8
+
+
+def test_a_loop_left_early_on_a_generator_handing_stream_ends_it_once(
+    records: list[Any],
+) -> None:
+    answer = _held(5)
+    for n, _ in enumerate(answer["stream"]):
+        if n == 1:
+            break
+    assert len(records) == 1 and records[0].usage.output_tokens == 4
+    assert answer["impacts"] is records[0].impacts
+
+
+async def test_a_stream_handing_out_async_generators_is_tapped(records: list[Any]) -> None:
+    answer = _held(3)
+    chunks = [c async for c in answer["stream"]]
+    assert len(chunks) == 3 and answer["impacts"] is records[0].impacts
+
+
+def routed(service: str, n: int) -> dict[str, Any]:
+    """Like botocore's ``_make_api_call``: one function behind many services."""
+    return {"service": service, "stream": Events(n)}
+
+
+def test_a_call_the_target_does_not_accept_passes_through_untouched(records: list[Any]) -> None:
+    EcoLogits.init(providers=["openai"])
+    mine = Target(__name__, "routed", "routed", stream=HeldChars,
+                  accepts=lambda instance, args, kwargs: args[0] == "mine")  # fmt: skip
+    _patch_target(mine)
+    other = globals()["routed"]("other", 2)
+    assert type(other["stream"]) is Events and list(other["stream"]) and records == []
+    assert "impacts" not in other
+    answer = globals()["routed"]("mine", 2)
+    list(answer["stream"])
+    assert len(records) == 1 and answer["impacts"] is records[0].impacts
+
+
 def text_answer(prompt: str) -> str:
     """Like huggingface text_generation: the answer is a plain str."""
     return prompt.upper()

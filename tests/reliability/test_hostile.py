@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.support import bedrock as aws
 from tests.support import sdk_matrix
 from tokenprint import EcoLogits, TokenprintError, estimate
 from tokenprint.impacts.results import Impacts
@@ -38,6 +39,8 @@ def _drop_usage(null: bool) -> Callable[[bytes], bytes]:
         return node
 
     def edit(body: bytes) -> bytes:
+        if aws.is_event_stream(body):  # Bedrock's binary event-stream framing
+            return aws.edit_events(body, walk)
         text = body.decode()
         if text.lstrip().startswith(("{", "[")):
             return json.dumps(walk(json.loads(text))).encode()

@@ -74,15 +74,16 @@ def _targets(provider: str, change: Callable[[Any], Any]) -> Iterator[None]:
 
 
 def _failing_accumulator(factory: Any, hits: list[int], *, on_add: bool) -> Any:
+    """A stream factory like ``factory`` (same ``iterator`` and ``within``) whose
+    accumulators fail; None where ``factory`` gives None (an answer it does not tap)."""
     from tokenprint.instrument.contract import Accumulator
 
     class Failing(Accumulator):
         __slots__ = ("real",)
-        iterator = getattr(factory, "iterator", "_iterator")
 
-        def __init__(self, call: Any, stream: Any) -> None:
+        def __init__(self, call: Any, stream: Any, real: Any) -> None:
             super().__init__(call, stream)
-            self.real = factory(call, stream)
+            self.real = real
 
         def add(self, chunk: Any) -> bool:
             if on_add:
@@ -97,7 +98,15 @@ def _failing_accumulator(factory: Any, hits: list[int], *, on_add: bool) -> Any:
         def extra(self) -> Any:
             return self.real.extra()
 
-    return Failing
+    class Factory:
+        iterator = getattr(factory, "iterator", "_iterator")
+        within = getattr(factory, "within", ())
+
+        def __call__(self, call: Any, stream: Any) -> Failing | None:
+            real = factory(call, stream)
+            return None if real is None else Failing(call, stream, real)
+
+    return Factory()
 
 
 Fault = Callable[[str, list[int]], "contextlib.AbstractContextManager[dict[str, Any]]"]

@@ -31,6 +31,8 @@ from typing import Any
 
 from vcr.serializers import yamlserializer
 
+from tests.support import bedrock as aws
+
 __all__ = [
     "DROP",
     "MODES",
@@ -277,7 +279,8 @@ def run_shape(
         else:
             value, carrier = shape.run(client, out.chunks)
         out.result = snapshot(value)
-        out.impacts = getattr(carrier, "impacts", None)
+        out.impacts = (carrier.get("impacts") if type(carrier) is dict  # boto3's answers
+                       else getattr(carrier, "impacts", None))  # fmt: skip
     except Exception as exc:
         message = _TOOK.sub("time taken=(elapsed)", str(exc))
         out.error = (f"{type(exc).__module__}.{type(exc).__qualname__}", message)
@@ -903,9 +906,74 @@ LITELLM = Provider(
 )  # fmt: skip
 
 
+# --------------------------------------------------------------------------------------------
+# bedrock (boto3: botocore's own HTTP stack, its requests handed to the mock transport)
+# --------------------------------------------------------------------------------------------
+def _bedrock_client(transport: Any, aio: bool) -> Any:
+    return aws.mock_client(transport)
+
+
+_BR = {"modelId": "anthropic.claude-3-5-sonnet-20241022-v2:0",
+       "messages": [{"role": "user", "content": [{"text": "Hello World!"}]}],
+       "inferenceConfig": {"maxTokens": 256}}  # fmt: skip
+_BR_BODY = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 256,
+                       "messages": [{"role": "user", "content": "Hello World!"}]})  # fmt: skip
+
+
+def _answer(r: dict[str, Any]) -> str:
+    """A boto3 answer as the user sees it, without the stream or body objects, JSON."""
+    return dumps({k: v for k, v in r.items() if k not in ("stream", "body", "impacts")})
+
+
+def _aws_drain(stream: Any, chunks: list[Any] | None) -> Any:
+    """:func:`_drain` for boto3's events (dicts): each kept as JSON, without ``impacts``."""
+    if chunks is None:
+        return _drain(stream, None)
+    last = None
+    for event in stream:
+        chunks.append(dumps(_strip(event)))
+        last = event
+    return last
+
+
+def _br_sync(c: Any, chunks: list[Any]) -> Any:
+    r = c.converse(**_BR)
+    return _answer(r), r
+
+
+def _br_stream(c: Any, chunks: list[Any]) -> Any:
+    r = c.converse_stream(**_BR)
+    _aws_drain(r["stream"], chunks)
+    return _answer(r), r
+
+
+def _br_invoke(c: Any, chunks: list[Any]) -> Any:
+    r = c.invoke_model(modelId=_BR["modelId"], body=_BR_BODY)
+    return _answer(r) + r["body"].read().decode(), r
+
+
+def _br_invoke_stream(c: Any, chunks: list[Any]) -> Any:
+    r = c.invoke_model_with_response_stream(modelId=_BR["modelId"], body=_BR_BODY)
+    _aws_drain(r["body"], chunks)
+    return _answer(r), r
+
+
+BEDROCK = Provider(
+    "bedrock", "httpx", "bedrock", _bedrock_client,
+    {
+        "sync": Shape("sync", "converse", _br_sync, stream=False, aio=False),
+        "stream": Shape("stream", "converse_stream", _br_stream, stream=True, aio=False),
+        "invoke": Shape("invoke", "invoke_model", _br_invoke, stream=False, aio=False),
+        "invoke_stream": Shape(
+            "invoke_stream", "invoke_model_stream", _br_invoke_stream, stream=True, aio=False
+        ),
+    },
+)  # fmt: skip
+
+
 PROVIDERS: dict[str, Provider] = {
     p.name: p
-    for p in (OPENAI, ANTHROPIC, MISTRALAI, COHERE, HUGGINGFACE_HUB, GOOGLE_GENAI, LITELLM)
+    for p in (OPENAI, ANTHROPIC, MISTRALAI, COHERE, HUGGINGFACE_HUB, GOOGLE_GENAI, LITELLM, BEDROCK)
 }
 """Scenarios per SDKS key."""
 
@@ -981,6 +1049,8 @@ def edit_tokens(body: bytes, value: Callable[[str], Any]) -> bytes:
             return [walk(x) for x in node]
         return node
 
+    if aws.is_event_stream(body):  # Bedrock's binary event-stream framing
+        return aws.edit_events(body, walk)
     text = body.decode()
     if text.lstrip().startswith(("{", "[")):
         return json.dumps(walk(json.loads(text))).encode()

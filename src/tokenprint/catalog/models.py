@@ -109,7 +109,7 @@ _SNAPSHOT = re.compile(
     r"|-latest|-preview|-exp|:latest)$"
 )
 _BEDROCK = re.compile(
-    r"^(?:(?:us|eu|apac|global|us-gov|jp|au|ca)\.)?"
+    r"^((?:us|eu|apac|global|us-gov|jp|au|ca)\.)?"
     r"(?:anthropic|meta|mistral|cohere|amazon|ai21|deepseek|openai|qwen|writer)\.(.+?)"
     r"(?:-v\d+(?::\d+)?|:\d+)?$"
 )
@@ -374,8 +374,10 @@ def _candidates(name: str) -> Iterator[tuple[str, str]]:
     tails = [parts[-1]]
     m = _BEDROCK.match(parts[-1])
     if m:
-        tails.append(m.group(1))
-        yield m.group(1), "prefix"
+        if m.group(1):  # a cross-region inference profile: the model id it routes to
+            yield parts[-1][len(m.group(1)) :], "prefix"
+        tails.append(m.group(2))
+        yield m.group(2), "prefix"
     for tail in list(tails):
         if tail.startswith("llama-"):
             yield "meta-" + tail, "prefix"

@@ -83,6 +83,7 @@ SDKS: dict[str, Sdk] = {
         "google.genai", "google-genai", "1.0", "4", (_P + "google_genai", _P + "google_genai_media")
     ),
     "litellm": Sdk("litellm", "litellm", "1.40", "2", (_P + "litellm",)),
+    "bedrock": Sdk("botocore", "botocore", "1.34.116", "2", (_P + "bedrock",)),
 }
 """Provider name -> SDK. Provider names accept ``-`` for ``_`` and any case."""
 

@@ -126,14 +126,15 @@ def _checked(usage: Usage) -> Usage:
 
 
 # -- attaching -------------------------------------------------------------------------------
-_EXTRA, _SLOT, _PLAIN = 1, 2, 3
+_EXTRA, _SLOT, _PLAIN, _KEY = 1, 2, 3, 4
 _ATTACH: dict[type, int] = {}
 """How :func:`attach` sets ``impacts`` on objects of a type (decided once per type)."""
 _IMPACTS = frozenset({"impacts"})
 
 
 def attach(obj: Any, impacts: Impacts) -> bool:
-    """Set ``obj.impacts`` in place; False when the object cannot take an attribute."""
+    """Set ``obj.impacts`` in place (a plain ``dict``, boto3's answers: ``obj["impacts"]``);
+    False when the object cannot take an attribute."""
     cls = type(obj)
     how = _ATTACH.get(cls)
     if how is None:
@@ -152,6 +153,9 @@ def attach(obj: Any, impacts: Impacts) -> bool:
             fields_set = obj.__pydantic_fields_set__ | _IMPACTS
             object.__setattr__(obj, "__pydantic_fields_set__", fields_set)
             return True
+    if how == _KEY:
+        obj["impacts"] = impacts
+        return True
     if how == _SLOT:
         # a pydantic model without extras (mistral, google): its __setattr__ would raise
         object.__setattr__(obj, "impacts", impacts)
@@ -168,6 +172,8 @@ def attach(obj: Any, impacts: Impacts) -> bool:
 
 
 def _attach_kind(obj: Any) -> int:
+    if type(obj) is dict:
+        return _KEY
     extra = getattr(obj, "__pydantic_extra__", None)
     if not hasattr(obj, "__pydantic_extra__") or "impacts" in _fields_of(type(obj)):
         return _PLAIN

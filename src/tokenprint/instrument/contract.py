@@ -123,7 +123,12 @@ class Accumulator:
 
     iterator: str | None = "_iterator"
     """Where the SDK's stream object keeps its internal iterator (swapped for the tap); None
-    for a stream object that is its own iterator (``__next__`` on its class)."""
+    for a stream object that is its own iterator (``__next__`` on its class); ``"__iter__"``
+    for an iterable whose ``__iter__``/``__aiter__`` hands out a new generator (botocore's
+    ``EventStream``)."""
+    within: tuple[str, ...] = ()
+    """Keys of a dict answer under which the stream object sits (boto3's
+    ``response["stream"]``), the first present wins; the dict also carries the impacts."""
 
     def __init__(self, call: Call, stream: Any) -> None:
         self.call = call
@@ -162,6 +167,10 @@ class Target(NamedTuple):
     carrier: Callable[[Any], Any] | None = None
     """The object inside the answer that gets ``impacts``, when it is not the answer itself
     (fern's ``HttpResponse`` -> ``.data``, what the SDK's public method hands over)."""
+    accepts: Callable[[Any, tuple[Any, ...], Mapping[str, Any]], bool] | None = None
+    """``accepts(instance, args, kwargs)``: whether a call is one to account, for a method
+    that serves more than the provider (botocore's ``BaseClient._make_api_call``, behind
+    every AWS service); a call it refuses passes through untouched."""
 
 
 class Follow(NamedTuple):

@@ -63,12 +63,15 @@ def pending(call: Call) -> Pending | None:
 
 
 def _argument(call: Call, name: str) -> Any:
-    """An argument, or a key or attribute inside one (``"config.max_output_tokens"``)."""
-    outer, _, inner = name.partition(".")
+    """An argument, or a key or attribute inside one (``"config.max_output_tokens"``, at any
+    depth: ``"params.inferenceConfig.maxTokens"``)."""
+    outer, *inner = name.split(".")
     value = call.get(outer)
-    if not inner or value is None:
-        return value
-    return value.get(inner) if isinstance(value, Mapping) else field(value, inner)
+    for part in inner:
+        if value is None:
+            return None
+        value = value.get(part) if isinstance(value, Mapping) else field(value, part)
+    return value
 
 
 def _before(call: Call) -> None:
@@ -195,6 +198,15 @@ Wrapper = Callable[[Any, Any, tuple[Any, ...], Any], Any]
 """``wrapper(wrapped, instance, args, kwargs)``, wrapt's signature."""
 
 
+def _refused(target: Target, instance: Any, args: tuple[Any, ...], kwargs: Any) -> bool:
+    """True when the target's ``accepts`` test turns the call away (or fails: reported)."""
+    try:
+        return not target.accepts(instance, args, kwargs)  # type: ignore[misc]
+    except Exception as exc:
+        events.report(exc, f"{target.endpoint} (accepts)")
+        return True
+
+
 def _start(target: Target, instance: Any, args: tuple[Any, ...], kwargs: Any) -> Call:
     """A call about to be made: checked against blocking budgets, then timed."""
     call = Call(target, instance, args, kwargs)
@@ -237,10 +249,11 @@ def make_wrapper(patch: Patch, is_async: bool) -> Wrapper:
     if isinstance(patch, (Follow, Final)):
         return _helper_wrapper(patch, is_async)
     target = patch
+    filtered = target.accepts is not None
 
     def sync_wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: Any) -> Any:
         rt = events.current()
-        if rt is None:
+        if rt is None or (filtered and _refused(target, instance, args, kwargs)):
             return wrapped(*args, **kwargs)
         outer = _active.get()
         if outer is not None:
@@ -257,7 +270,7 @@ def make_wrapper(patch: Patch, is_async: bool) -> Wrapper:
 
     async def async_wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: Any) -> Any:
         rt = events.current()
-        if rt is None:
+        if rt is None or (filtered and _refused(target, instance, args, kwargs)):
             return await wrapped(*args, **kwargs)
         outer = _active.get()
         if outer is not None:

@@ -165,11 +165,24 @@ def tap(scene: Scene, call: Call, result: Any) -> Any:
     make = call.target.stream
     assert make is not None
     iterator = getattr(make, "iterator", "_iterator")
+    answer = result
+    within = getattr(make, "within", ())
+    if within:  # the stream sits in a dict answer (boto3): tap it, return the answer
+        if type(answer) is not dict:
+            return NOT_A_STREAM
+        result = next((answer[k] for k in within if k in answer), None)
+        if isinstance(result, (types.GeneratorType, types.AsyncGeneratorType)):
+            return NOT_A_STREAM  # cannot be tapped in place, and the dict is not replaced
     inner: Any = None
     if isinstance(result, (types.GeneratorType, types.AsyncGeneratorType)):
         inner, owner = result, None
-    elif iterator is None:
-        if not (hasattr(type(result), "__next__") or hasattr(type(result), "__anext__")):
+    elif iterator is None or iterator == "__iter__":
+        cls = type(result)
+        if not (
+            (hasattr(cls, "__next__") or hasattr(cls, "__anext__"))
+            if iterator is None
+            else (hasattr(cls, "__iter__") or hasattr(cls, "__aiter__"))
+        ):
             return NOT_A_STREAM
         owner = result
     else:
@@ -183,13 +196,15 @@ def tap(scene: Scene, call: Call, result: Any) -> Any:
     if acc is None:
         return NOT_A_STREAM
     t = Tap(scene, call, acc)
-    if inner is None:  # a stream object that is its own iterator
+    if answer is not result:
+        t.owners.append(answer)
+    if inner is None:  # a stream object that is its own iterator, or hands out generators
         assert owner is not None
         t.owners.append(owner)
         set_attribute(owner, _TAP, t)
-        owner.__class__ = _tapped_class(type(owner))
+        owner.__class__ = _tapped_class(type(owner), iterator is not None)
         _hook_close(owner, t)
-        return owner
+        return answer
     wrapped = _aiter(t, inner) if hasattr(inner, "__anext__") else _iter(t, inner)
     if owner is None:
         return wrapped  # a plain generator cannot be patched in place: the caller gets ours
@@ -197,19 +212,40 @@ def tap(scene: Scene, call: Call, result: Any) -> Any:
     set_attribute(owner, iterator, wrapped)
     set_attribute(owner, _TAP, t)
     _hook_close(owner, t)
-    return owner
+    return answer
 
 
-_tapped_classes: dict[type, type] = {}
+_tapped_classes: dict[tuple[type, bool], type] = {}
 
 
-def _tapped_class(cls: type) -> type:
+def _tapped_class(cls: type, iterable: bool = False) -> type:
     """A subclass of a self-iterating stream class whose ``__next__``/``__anext__`` feed the
-    instance's tap: the object keeps its identity, attributes and ``isinstance``."""
-    sub = _tapped_classes.get(cls)
+    instance's tap (``iterable``: whose ``__iter__``/``__aiter__`` hand out tapped
+    generators): the object keeps its identity, attributes and ``isinstance``."""
+    sub = _tapped_classes.get((cls, iterable))
     if sub is not None:
         return sub
+    ns: dict[str, Any] = {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
+    if iterable:
+        ns.update(_iterable_methods(cls))
+    else:
+        ns.update(_iterator_methods(cls))
+    sub = _tapped_classes[(cls, iterable)] = type(cls.__name__, (cls,), ns)
+    return sub
 
+
+def _iterable_methods(cls: type) -> dict[str, Any]:
+    def __iter__(self: Any) -> Iterator[Any]:
+        return _iter(getattr(self, _TAP), cls.__iter__(self))  # type: ignore[attr-defined]
+
+    def __aiter__(self: Any) -> AsyncIterator[Any]:
+        return _aiter(getattr(self, _TAP), cls.__aiter__(self))  # type: ignore[attr-defined]
+
+    methods = {"__iter__": __iter__, "__aiter__": __aiter__}
+    return {name: f for name, f in methods.items() if hasattr(cls, name)}
+
+
+def _iterator_methods(cls: type) -> dict[str, Any]:
     def __next__(self: Any) -> Any:
         t: Tap = getattr(self, _TAP)
         try:
@@ -230,13 +266,8 @@ def _tapped_class(cls: type) -> type:
         t.feed(chunk)
         return chunk
 
-    ns: dict[str, Any] = {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
-    if hasattr(cls, "__next__"):
-        ns["__next__"] = __next__
-    if hasattr(cls, "__anext__"):
-        ns["__anext__"] = __anext__
-    sub = _tapped_classes[cls] = type(cls.__name__, (cls,), ns)
-    return sub
+    methods = {"__next__": __next__, "__anext__": __anext__}
+    return {name: f for name, f in methods.items() if hasattr(cls, name)}
 
 
 def _hook_close(owner: Any, t: Tap) -> None:
