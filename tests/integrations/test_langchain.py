@@ -1,0 +1,420 @@
+"""LangChain and LangGraph: the real langchain-core, the real provider packages and their real
+SDK clients, answering from the hand-written cassettes (vcrpy). The message a chat model
+returns carries the impacts of its request at ``response_metadata["impacts"]``, and
+``impacts_callback()`` sums a chain's or a graph's requests; each request counts once."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+pytest.importorskip("langchain_core")
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk
+
+from tests.support.cassettes import cassette, records
+from tokenprint import EcoLogits
+from tokenprint.impacts.results import Impacts
+from tokenprint.instrument import SDKS
+from tokenprint.integrations.langchain import ImpactsCallback, impacts_callback
+
+PROMPT = "Hello World!"
+
+
+@dataclass
+class Package:
+    """A LangChain provider package: its chat model and the cassettes it replays."""
+
+    name: str
+    model: Callable[[], BaseChatModel]
+    plain: tuple[str, str]
+    """Cassette (folder, name) of a complete answer."""
+    stream: tuple[str, str] | None
+    """Cassette of a streamed answer (None: not written for this package)."""
+
+
+def _made(cls: Any, **fields: Any) -> BaseChatModel:
+    """A chat model built as a user would (plain strings where a field wants a SecretStr)."""
+    model: BaseChatModel = cls(**fields)
+    return model
+
+
+def _openai() -> BaseChatModel:
+    from langchain_openai import ChatOpenAI
+
+    return _made(ChatOpenAI, model="gpt-4o-mini", api_key="sk-test", max_retries=0,
+                 stream_usage=True)  # fmt: skip
+
+
+def _anthropic() -> BaseChatModel:
+    from langchain_anthropic import ChatAnthropic
+
+    return _made(
+        ChatAnthropic, model="claude-3-5-sonnet-20241022", api_key="sk-ant-test", max_retries=0
+    )
+
+
+def _google() -> BaseChatModel:
+    from langchain_google_genai import ChatGoogleGenerativeAI
+
+    return _made(
+        ChatGoogleGenerativeAI,
+        model="gemini-2.0-flash",
+        api_key="test-key",
+        api_version="v1beta",
+        max_retries=0,
+    )
+
+
+def _groq() -> BaseChatModel:
+    from langchain_groq import ChatGroq
+
+    return _made(ChatGroq, model="llama-3.1-8b-instant", api_key="gsk-test", max_retries=0)
+
+
+def _ollama() -> BaseChatModel:
+    from langchain_ollama import ChatOllama
+
+    return _made(ChatOllama, model="llama3.1:8b", base_url="http://127.0.0.1:11434")
+
+
+def _bedrock() -> BaseChatModel:
+    from langchain_aws import ChatBedrockConverse
+
+    return _made(
+        ChatBedrockConverse,
+        model="anthropic.claude-3-5-sonnet-20241022-v2:0",
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+def _needs(module: str, adapter: str) -> list[Any]:
+    """Skip without the provider package, or while tokenprint has no adapter for its SDK."""
+    return [
+        pytest.mark.skipif(
+            adapter not in SDKS, reason=f"tokenprint has no {adapter} adapter (SDKS) yet"
+        ),
+        pytest.mark.skipif(
+            not _importable(module), reason=f"{module} is not installed (test-frameworks)"
+        ),
+    ]
+
+
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+PACKAGES = [
+    pytest.param(
+        Package("openai", _openai, ("openai", "chat_completion"), ("openai", "chat_stream_usage")),
+        marks=_needs("langchain_openai", "openai"),
+        id="langchain-openai",
+    ),
+    pytest.param(
+        Package("anthropic", _anthropic, ("anthropic", "message"), ("anthropic", "message_stream")),
+        marks=_needs("langchain_anthropic", "anthropic"),
+        id="langchain-anthropic",
+    ),
+    pytest.param(
+        Package("google", _google, ("google_genai", "content"), ("google_genai", "stream")),
+        marks=_needs("langchain_google_genai", "google_genai"),
+        id="langchain-google-genai",
+    ),
+    pytest.param(
+        Package("groq", _groq, ("openai", "groq_chat"), None),
+        marks=_needs("langchain_groq", "groq"),
+        id="langchain-groq",
+    ),
+    pytest.param(
+        Package("ollama", _ollama, ("langchain", "ollama_chat"), ("langchain", "ollama_chat")),
+        marks=_needs("langchain_ollama", "ollama"),
+        id="langchain-ollama",
+    ),
+    pytest.param(
+        Package("bedrock", _bedrock, ("langchain", "bedrock_converse"), None),
+        marks=_needs("langchain_aws", "bedrock"),
+        id="langchain-aws",
+    ),
+]
+STREAMING = [p for p in PACKAGES if p.values[0].stream is not None]  # type: ignore[union-attr]
+
+
+def _carried(message: Any) -> Impacts:
+    impacts = message.response_metadata.get("impacts")
+    assert isinstance(impacts, Impacts), message.response_metadata
+    return impacts
+
+
+def _summed(chunks: list[Any]) -> Any:
+    """The chunks added up the way LangChain users do (``chunk + chunk``)."""
+    total = chunks[0]
+    for chunk in chunks[1:]:
+        total = total + chunk
+    return total
+
+
+def _one_carrier(chunks: list[Any]) -> Impacts:
+    """The impacts of a stream: on exactly one chunk, and on the chunks' sum."""
+    carriers = [c for c in chunks if "impacts" in c.response_metadata]
+    assert len(carriers) == 1, [c.response_metadata for c in chunks]
+    total = _summed(chunks)
+    assert _carried(total) is _carried(carriers[0])
+    return _carried(total)
+
+
+# -- every provider package --------------------------------------------------------------------
+@pytest.mark.parametrize("package", PACKAGES)
+def test_invoke_message_carries_the_impacts_of_its_one_request(package: Package) -> None:
+    EcoLogits.init()
+    model = package.model()
+    with cassette(*package.plain), records() as seen, EcoLogits.track() as tracker:
+        message = model.invoke(PROMPT)
+    assert isinstance(message, AIMessage)
+    assert len(seen) == 1 and len(tracker) == 1  # counted once: by the SDK adapter
+    assert _carried(message) is seen[0].impacts
+    assert _carried(message).energy is not None
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_ainvoke_message_carries_the_impacts(package: Package) -> None:
+    EcoLogits.init()
+    model = package.model()
+
+    async def run() -> Any:
+        return await model.ainvoke(PROMPT)
+
+    with cassette(*package.plain), records() as seen:
+        message = asyncio.run(run())
+    assert len(seen) == 1
+    assert _carried(message) is seen[0].impacts
+
+
+@pytest.mark.parametrize("package", STREAMING)
+def test_stream_impacts_on_one_chunk_and_on_the_aggregated_message(package: Package) -> None:
+    EcoLogits.init()
+    model = package.model()
+    assert package.stream is not None
+    with cassette(*package.stream), records() as seen, EcoLogits.track() as tracker:
+        chunks = list(model.stream(PROMPT))
+    assert all(isinstance(c, AIMessageChunk) for c in chunks)
+    assert len(seen) == 1 and len(tracker) == 1
+    assert _one_carrier(chunks) is seen[0].impacts
+
+
+@pytest.mark.parametrize("package", STREAMING)
+def test_astream_impacts_on_the_aggregated_message(package: Package) -> None:
+    EcoLogits.init()
+    model = package.model()
+    assert package.stream is not None
+
+    async def run() -> list[Any]:
+        return [chunk async for chunk in model.astream(PROMPT)]
+
+    with cassette(*package.stream), records() as seen:
+        chunks = asyncio.run(run())
+    assert len(seen) == 1
+    assert _one_carrier(chunks) is seen[0].impacts
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_batch_each_message_carries_its_own_request(package: Package) -> None:
+    EcoLogits.init()
+    model = package.model()
+    with cassette(*package.plain, allow_playback_repeats=True), records() as seen:
+        messages = model.batch([PROMPT, PROMPT])
+    assert len(seen) == 2
+    carried = [_carried(m) for m in messages]
+    assert carried[0] is not carried[1]
+    assert {id(c) for c in carried} == {id(r.impacts) for r in seen}
+
+
+# -- what can go wrong ---------------------------------------------------------------------
+def test_sdk_error_passes_through_unchanged_and_nothing_is_counted() -> None:
+    pytest.importorskip("langchain_openai")
+    import openai
+
+    EcoLogits.init()
+    with (
+        cassette("openai", "chat_error"),
+        records() as seen,
+        pytest.raises(openai.BadRequestError, match="Invalid value for 'messages'"),
+    ):
+        _openai().invoke(PROMPT)
+    assert not seen
+
+
+def test_sdk_error_in_a_stream_passes_through_unchanged() -> None:
+    pytest.importorskip("langchain_openai")
+    import openai
+
+    EcoLogits.init()
+    with cassette("openai", "chat_error"), pytest.raises(openai.BadRequestError):
+        list(_openai().stream(PROMPT))
+
+    async def run() -> None:
+        async for _ in _openai().astream(PROMPT):
+            pass
+
+    with cassette("openai", "chat_error"), pytest.raises(openai.BadRequestError):
+        asyncio.run(run())
+
+
+def test_unknown_model_message_carries_impacts_with_the_error() -> None:
+    pytest.importorskip("langchain_openai")
+    from langchain_openai import ChatOpenAI
+
+    EcoLogits.init()
+    model = _made(ChatOpenAI, model="acme-llm-1", api_key="sk-test", max_retries=0)
+    with cassette("openai", "chat_unknown_model"), EcoLogits.track() as tracker:
+        message = model.invoke(PROMPT)
+    impacts = _carried(message)
+    assert [e.code for e in impacts.errors] == ["model-not-registered"]
+    assert "acme-llm-1" in impacts.errors[0].message
+    assert impacts.energy is None  # unestimated, never zero
+    assert len(tracker.unestimated) == 1
+
+
+def test_cache_hit_makes_no_request_and_carries_no_impacts() -> None:
+    pytest.importorskip("langchain_anthropic")
+    from langchain_core.caches import InMemoryCache
+
+    EcoLogits.init()
+    model = _anthropic()
+    model.cache = InMemoryCache()
+    with cassette("anthropic", "message"), records() as seen:
+        first = model.invoke(PROMPT)
+        again = model.invoke(PROMPT)  # from the cache: the cassette would refuse a second
+    assert len(seen) == 1
+    assert _carried(first) is seen[0].impacts
+    assert "impacts" not in again.response_metadata  # (nor the SDK answer's own dump)
+    assert again.content == first.content
+
+
+def test_a_stream_left_early_ends_the_model_stream_and_is_charged_once() -> None:
+    pytest.importorskip("langchain_openai")
+    EcoLogits.init()
+    with cassette("openai", "chat_stream_usage"), EcoLogits.track() as tracker:
+        stream: Any = _openai().stream(PROMPT)
+        first = next(stream)
+        stream.close()
+    assert isinstance(first, AIMessageChunk)
+    assert len(tracker) == 1
+
+
+# -- installing and removing -----------------------------------------------------------------
+def test_shutdown_restores_the_chat_model_methods() -> None:
+    originals = {name: vars(BaseChatModel)[name] for name in ("invoke", "stream", "astream")}
+    EcoLogits.init()
+    assert vars(BaseChatModel)["invoke"] is not originals["invoke"]
+    EcoLogits.init()  # idempotent: one layer
+    assert vars(BaseChatModel)["invoke"].__wrapped__ is originals["invoke"]
+    EcoLogits.shutdown()
+    assert {name: vars(BaseChatModel)[name] for name in originals} == originals
+
+
+def test_without_init_messages_are_left_as_the_package_made_them() -> None:
+    pytest.importorskip("langchain_openai")
+    with cassette("openai", "chat_completion"):
+        message = _openai().invoke(PROMPT)
+    assert "impacts" not in message.response_metadata
+
+
+def test_langchain_imported_after_init_is_linked() -> None:
+    pytest.importorskip("langchain_openai")
+    code = """
+import sys
+from tokenprint import EcoLogits
+EcoLogits.init()
+assert "langchain_core" not in sys.modules
+from langchain_openai import ChatOpenAI
+from tests.support.cassettes import cassette
+with cassette("openai", "chat_completion"):
+    message = ChatOpenAI(model="gpt-4o-mini", api_key="sk-test", max_retries=0).invoke("Hi")
+print(type(message.response_metadata["impacts"]).__name__)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "Impacts"
+
+
+# -- a chain's or a graph's total ----------------------------------------------------------
+def _graph(first: BaseChatModel, second: BaseChatModel) -> Any:
+    """Two nodes, one model call each, both answers kept in the state."""
+    from langgraph.graph import END, START, MessagesState, StateGraph
+
+    def ask(model: BaseChatModel) -> Any:
+        def node(state: MessagesState) -> dict[str, Any]:
+            return {"messages": [model.invoke(state["messages"][:1])]}
+
+        return node
+
+    graph = StateGraph(MessagesState)
+    graph.add_node("first", ask(first))
+    graph.add_node("second", ask(second))
+    graph.add_edge(START, "first")
+    graph.add_edge("first", "second")
+    graph.add_edge("second", END)
+    return graph.compile()
+
+
+def test_impacts_callback_sums_the_two_model_calls_of_a_langgraph_run() -> None:
+    pytest.importorskip("langgraph")
+    pytest.importorskip("langchain_openai")
+    pytest.importorskip("langchain_anthropic")
+    EcoLogits.init()
+    graph = _graph(_openai(), _anthropic())
+    with (
+        cassette("langchain", "graph_two_models"),
+        records() as seen,
+        impacts_callback() as cb,
+    ):
+        state = graph.invoke({"messages": [("user", PROMPT)]})
+    assert isinstance(cb, ImpactsCallback)
+    assert len(seen) == 2 and len(cb) == 2  # each request once
+    answers = state["messages"][1:]
+    assert [_carried(m) for m in answers] == [r.impacts for r in seen]
+    assert cb.impacts.energy == Impacts.sum(r.impacts for r in seen).energy
+    assert cb.impacts.basis.requests == 2
+    assert sorted(cb.impacts_by_model) == ["claude-3-5-sonnet", "gpt-4o-mini"]
+
+
+def test_impacts_callback_async_graph_run() -> None:
+    pytest.importorskip("langgraph")
+    pytest.importorskip("langchain_openai")
+    EcoLogits.init()
+    graph = _graph(_openai(), _openai())
+
+    async def run() -> ImpactsCallback:
+        async with impacts_callback("graph") as cb:
+            await graph.ainvoke({"messages": [("user", PROMPT)]})
+        return cb
+
+    with cassette("openai", "chat_completion", allow_playback_repeats=True):
+        cb = asyncio.run(run())
+    assert len(cb) == 2
+    assert list(cb.impacts_by_model) == ["gpt-4o-mini"]
+    assert cb.impacts.basis.requests == 2
+
+
+def test_impacts_callback_sees_the_threads_of_a_batch_and_nothing_after_the_block() -> None:
+    pytest.importorskip("langchain_openai")
+    EcoLogits.init()
+    model = _openai()
+    with cassette("openai", "chat_completion", allow_playback_repeats=True):
+        with impacts_callback() as cb:
+            model.batch([PROMPT, PROMPT, PROMPT])
+        model.invoke(PROMPT)
+    assert len(cb) == 3
