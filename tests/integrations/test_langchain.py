@@ -33,10 +33,13 @@ class Package:
     """A LangChain provider package: its chat model and the cassettes it replays."""
 
     name: str
+    """The package's module; the tests skip without it."""
+    adapter: str
+    """The key in ``tokenprint.instrument.SDKS`` of the SDK it calls."""
     model: Callable[[], BaseChatModel]
     plain: tuple[str, str]
     """Cassette (folder, name) of a complete answer."""
-    stream: tuple[str, str] | None
+    stream: tuple[str, str] | None = None
     """Cassette of a streamed answer (None: not written for this package)."""
 
 
@@ -97,57 +100,36 @@ def _bedrock() -> BaseChatModel:
     )
 
 
-def _needs(module: str, adapter: str) -> list[Any]:
-    """Skip without the provider package, or while tokenprint has no adapter for its SDK."""
-    return [
-        pytest.mark.skipif(
-            adapter not in SDKS, reason=f"tokenprint has no {adapter} adapter (SDKS) yet"
-        ),
-        pytest.mark.skipif(
-            not _importable(module), reason=f"{module} is not installed (test-frameworks)"
-        ),
-    ]
-
-
-def _importable(module: str) -> bool:
+def _param(package: Package) -> Any:
+    """The package as a test parameter: skipped without it, or while tokenprint has no adapter
+    for its SDK."""
     import importlib.util
 
-    return importlib.util.find_spec(module) is not None
+    missing = importlib.util.find_spec(package.name) is None
+    marks = [
+        pytest.mark.skipif(
+            package.adapter not in SDKS,
+            reason=f"tokenprint has no {package.adapter} adapter (SDKS) yet",
+        ),
+        pytest.mark.skipif(missing, reason=f"{package.name} is not installed (test-frameworks)"),
+    ]
+    return pytest.param(package, marks=marks, id=package.name.replace("_", "-"))
 
 
-PACKAGES = [
-    pytest.param(
-        Package("openai", _openai, ("openai", "chat_completion"), ("openai", "chat_stream_usage")),
-        marks=_needs("langchain_openai", "openai"),
-        id="langchain-openai",
-    ),
-    pytest.param(
-        Package("anthropic", _anthropic, ("anthropic", "message"), ("anthropic", "message_stream")),
-        marks=_needs("langchain_anthropic", "anthropic"),
-        id="langchain-anthropic",
-    ),
-    pytest.param(
-        Package("google", _google, ("google_genai", "content"), ("google_genai", "stream")),
-        marks=_needs("langchain_google_genai", "google_genai"),
-        id="langchain-google-genai",
-    ),
-    pytest.param(
-        Package("groq", _groq, ("openai", "groq_chat"), None),
-        marks=_needs("langchain_groq", "groq"),
-        id="langchain-groq",
-    ),
-    pytest.param(
-        Package("ollama", _ollama, ("langchain", "ollama_chat"), ("langchain", "ollama_chat")),
-        marks=_needs("langchain_ollama", "ollama"),
-        id="langchain-ollama",
-    ),
-    pytest.param(
-        Package("bedrock", _bedrock, ("langchain", "bedrock_converse"), None),
-        marks=_needs("langchain_aws", "bedrock"),
-        id="langchain-aws",
-    ),
-]
-STREAMING = [p for p in PACKAGES if p.values[0].stream is not None]  # type: ignore[union-attr]
+_ALL = [
+    Package("langchain_openai", "openai", _openai, ("openai", "chat_completion"),
+            ("openai", "chat_stream_usage")),
+    Package("langchain_anthropic", "anthropic", _anthropic, ("anthropic", "message"),
+            ("anthropic", "message_stream")),
+    Package("langchain_google_genai", "google_genai", _google, ("google_genai", "content"),
+            ("google_genai", "stream")),
+    Package("langchain_groq", "groq", _groq, ("openai", "groq_chat")),
+    Package("langchain_ollama", "ollama", _ollama, ("langchain", "ollama_chat"),
+            ("langchain", "ollama_chat")),
+    Package("langchain_aws", "bedrock", _bedrock, ("langchain", "bedrock_converse")),
+]  # fmt: skip
+PACKAGES = [_param(p) for p in _ALL]
+STREAMING = [_param(p) for p in _ALL if p.stream is not None]
 
 
 def _carried(message: Any) -> Impacts:
@@ -173,57 +155,46 @@ def _one_carrier(chunks: list[Any]) -> Impacts:
     return _carried(total)
 
 
+def _invoked(model: BaseChatModel, aio: bool) -> Any:
+    """``invoke``, or ``ainvoke`` in a new event loop."""
+    return asyncio.run(model.ainvoke(PROMPT)) if aio else model.invoke(PROMPT)
+
+
+def _streamed(model: BaseChatModel, aio: bool) -> list[Any]:
+    """Every chunk of ``stream``, or of ``astream`` in a new event loop."""
+
+    async def collect() -> list[Any]:
+        return [chunk async for chunk in model.astream(PROMPT)]
+
+    return asyncio.run(collect()) if aio else list(model.stream(PROMPT))
+
+
 # -- every provider package --------------------------------------------------------------------
+@pytest.mark.parametrize("aio", [False, True], ids=["invoke", "ainvoke"])
 @pytest.mark.parametrize("package", PACKAGES)
-def test_invoke_message_carries_the_impacts_of_its_one_request(package: Package) -> None:
+def test_message_carries_the_impacts_of_its_one_request(package: Package, aio: bool) -> None:
     EcoLogits.init()
     model = package.model()
     with cassette(*package.plain), records() as seen, EcoLogits.track() as tracker:
-        message = model.invoke(PROMPT)
+        message = _invoked(model, aio)
     assert isinstance(message, AIMessage)
     assert len(seen) == 1 and len(tracker) == 1  # counted once: by the SDK adapter
     assert _carried(message) is seen[0].impacts
     assert _carried(message).energy is not None
 
 
-@pytest.mark.parametrize("package", PACKAGES)
-def test_ainvoke_message_carries_the_impacts(package: Package) -> None:
-    EcoLogits.init()
-    model = package.model()
-
-    async def run() -> Any:
-        return await model.ainvoke(PROMPT)
-
-    with cassette(*package.plain), records() as seen:
-        message = asyncio.run(run())
-    assert len(seen) == 1
-    assert _carried(message) is seen[0].impacts
-
-
+@pytest.mark.parametrize("aio", [False, True], ids=["stream", "astream"])
 @pytest.mark.parametrize("package", STREAMING)
-def test_stream_impacts_on_one_chunk_and_on_the_aggregated_message(package: Package) -> None:
+def test_stream_impacts_on_one_chunk_and_on_the_aggregated_message(
+    package: Package, aio: bool
+) -> None:
     EcoLogits.init()
     model = package.model()
     assert package.stream is not None
     with cassette(*package.stream), records() as seen, EcoLogits.track() as tracker:
-        chunks = list(model.stream(PROMPT))
+        chunks = _streamed(model, aio)
     assert all(isinstance(c, AIMessageChunk) for c in chunks)
     assert len(seen) == 1 and len(tracker) == 1
-    assert _one_carrier(chunks) is seen[0].impacts
-
-
-@pytest.mark.parametrize("package", STREAMING)
-def test_astream_impacts_on_the_aggregated_message(package: Package) -> None:
-    EcoLogits.init()
-    model = package.model()
-    assert package.stream is not None
-
-    async def run() -> list[Any]:
-        return [chunk async for chunk in model.astream(PROMPT)]
-
-    with cassette(*package.stream), records() as seen:
-        chunks = asyncio.run(run())
-    assert len(seen) == 1
     assert _one_carrier(chunks) is seen[0].impacts
 
 
@@ -237,6 +208,34 @@ def test_batch_each_message_carries_its_own_request(package: Package) -> None:
     carried = [_carried(m) for m in messages]
     assert carried[0] is not carried[1]
     assert {id(c) for c in carried} == {id(r.impacts) for r in seen}
+
+
+def test_invoke_of_a_streaming_model_carries_the_impacts_on_the_aggregated_message() -> None:
+    pytest.importorskip("langchain_openai")
+    from langchain_openai import ChatOpenAI
+
+    EcoLogits.init()
+    model = _made(ChatOpenAI, model="gpt-4o-mini", api_key="sk-test", streaming=True,
+                  stream_usage=True, max_retries=0)  # fmt: skip
+    with cassette("openai", "chat_stream_usage"), records() as seen:
+        message = model.invoke(PROMPT)
+    assert message.content == "Hello! How can I help you today?"
+    assert len(seen) == 1
+    assert _carried(message) is seen[0].impacts
+
+
+def test_structured_output_raw_message_carries_the_impacts() -> None:
+    pytest.importorskip("langchain_openai")
+    from pydantic import BaseModel
+
+    class Answer(BaseModel):
+        answer: str
+
+    EcoLogits.init()
+    chain = _openai().with_structured_output(Answer, include_raw=True, method="json_mode")
+    with cassette("openai", "chat_completion"), records() as seen:
+        out: Any = chain.invoke(PROMPT)
+    assert _carried(out["raw"]) is seen[0].impacts
 
 
 # -- what can go wrong ---------------------------------------------------------------------
@@ -259,15 +258,9 @@ def test_sdk_error_in_a_stream_passes_through_unchanged() -> None:
     import openai
 
     EcoLogits.init()
-    with cassette("openai", "chat_error"), pytest.raises(openai.BadRequestError):
-        list(_openai().stream(PROMPT))
-
-    async def run() -> None:
-        async for _ in _openai().astream(PROMPT):
-            pass
-
-    with cassette("openai", "chat_error"), pytest.raises(openai.BadRequestError):
-        asyncio.run(run())
+    for aio in (False, True):
+        with cassette("openai", "chat_error"), pytest.raises(openai.BadRequestError):
+            _streamed(_openai(), aio)
 
 
 def test_unknown_model_message_carries_impacts_with_the_error() -> None:

@@ -112,22 +112,21 @@ def _astream(original: Method) -> Method:
 
 
 def _tapped(chunks: Generator[Any, None, None]) -> Iterator[Any]:
-    """The chunks, each drawn inside a tracker (the requests the stream makes are seen); the
-    impacts go on the first chunk drawn once a request has ended, else on one more chunk."""
+    """The chunks; the first is drawn inside a tracker, since a chat model's stream sends its
+    request then (the request is charged to the tracker wherever it ends). The impacts go on
+    the first chunk drawn once the request has ended, else on one more chunk."""
     seen = Tracker()
     marked = False
     last = None
     try:
-        while True:
-            with seen:
-                try:
-                    chunk = next(chunks)
-                except StopIteration:
-                    break
+        with seen:
+            chunk = next(chunks, _END)
+        while chunk is not _END:
             if not marked and len(seen):
                 marked = _mark(chunk, seen)
             last = chunk
             yield chunk
+            chunk = next(chunks, _END)
     finally:
         chunks.close()  # (the consumer stopped early: end the model's stream too)
     closing = None if marked else _closing(last, seen)
@@ -141,21 +140,23 @@ async def _atapped(chunks: AsyncGenerator[Any, None]) -> AsyncIterator[Any]:
     marked = False
     last = None
     try:
-        while True:
-            with seen:
-                try:
-                    chunk = await chunks.__anext__()
-                except StopAsyncIteration:
-                    break
+        with seen:
+            chunk = await anext(chunks, _END)
+        while chunk is not _END:
             if not marked and len(seen):
                 marked = _mark(chunk, seen)
             last = chunk
             yield chunk
+            chunk = await anext(chunks, _END)
     finally:
         await chunks.aclose()
     closing = None if marked else _closing(last, seen)
     if closing is not None:
         yield closing
+
+
+_END = object()
+"""The end of a stream (``next``'s default)."""
 
 
 # -- the messages ----------------------------------------------------------------------------
