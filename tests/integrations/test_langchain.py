@@ -238,6 +238,24 @@ def test_structured_output_raw_message_carries_the_impacts() -> None:
     assert _carried(out["raw"]) is seen[0].impacts
 
 
+def test_a_message_with_impacts_is_saved_as_langchain_saves_messages() -> None:
+    """Chat histories write ``message_to_dict`` as JSON; pickling keeps the object."""
+    pytest.importorskip("langchain_openai")
+    import json
+    import pickle
+
+    from langchain_core.messages import message_to_dict, messages_from_dict
+
+    EcoLogits.init()
+    with cassette("openai", "chat_completion"):
+        message = _openai().invoke(PROMPT)
+    impacts = _carried(message)
+    saved = json.loads(json.dumps(message_to_dict(message)))
+    (back,) = messages_from_dict([saved])
+    assert back.response_metadata["impacts"] == impacts.to_dict()
+    assert _carried(pickle.loads(pickle.dumps(message))).to_dict() == impacts.to_dict()
+
+
 # -- what can go wrong ---------------------------------------------------------------------
 def test_sdk_error_passes_through_unchanged_and_nothing_is_counted() -> None:
     pytest.importorskip("langchain_openai")
@@ -316,6 +334,33 @@ def test_shutdown_restores_the_chat_model_methods() -> None:
     assert {name: vars(BaseChatModel)[name] for name in originals} == originals
 
 
+def test_a_wrapper_put_over_ours_stays_and_ours_is_never_doubled() -> None:
+    pytest.importorskip("langchain_openai")
+    import functools
+
+    original = vars(BaseChatModel)["invoke"]
+    EcoLogits.init()
+    ours = vars(BaseChatModel)["invoke"]
+
+    @functools.wraps(ours)
+    def theirs(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return ours(self, *args, **kwargs)
+
+    BaseChatModel.invoke = theirs  # type: ignore[method-assign]
+    try:
+        EcoLogits.shutdown()
+        assert vars(BaseChatModel)["invoke"] is theirs  # another library's wrapper stays
+        with cassette("openai", "chat_completion"):
+            assert "impacts" not in _openai().invoke(PROMPT).response_metadata  # ours: idle
+        EcoLogits.init()
+        assert vars(BaseChatModel)["invoke"] is theirs  # ours comes back beneath, once
+        with cassette("openai", "chat_completion"), records() as seen:
+            message = _openai().invoke(PROMPT)
+        assert len(seen) == 1 and _carried(message) is seen[0].impacts
+    finally:
+        BaseChatModel.invoke = original  # type: ignore[method-assign]
+
+
 def test_without_init_messages_are_left_as_the_package_made_them() -> None:
     pytest.importorskip("langchain_openai")
     with cassette("openai", "chat_completion"):
@@ -382,6 +427,20 @@ def test_impacts_callback_sums_the_two_model_calls_of_a_langgraph_run() -> None:
     assert cb.impacts.energy == Impacts.sum(r.impacts for r in seen).energy
     assert cb.impacts.basis.requests == 2
     assert sorted(cb.impacts_by_model) == ["claude-3-5-sonnet", "gpt-4o-mini"]
+
+
+def test_a_checkpointed_graph_saves_and_restores_messages_with_impacts() -> None:
+    pytest.importorskip("langgraph")
+    pytest.importorskip("langchain_openai")
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    EcoLogits.init()
+    graph = _graph(_openai(), _openai()).builder.compile(checkpointer=InMemorySaver())
+    config: Any = {"configurable": {"thread_id": "t1"}}
+    with cassette("openai", "chat_completion", allow_playback_repeats=True):
+        state = graph.invoke({"messages": [("user", PROMPT)]}, config)
+    saved = graph.get_state(config).values["messages"][-1].response_metadata["impacts"]
+    assert saved == _carried(state["messages"][-1]).to_dict()
 
 
 def test_impacts_callback_async_graph_run() -> None:
