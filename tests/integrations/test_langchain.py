@@ -361,6 +361,22 @@ def test_a_wrapper_put_over_ours_stays_and_ours_is_never_doubled() -> None:
         BaseChatModel.invoke = original  # type: ignore[method-assign]
 
 
+def test_langchain_core_outside_the_supported_range_is_left_alone_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from importlib import metadata
+
+    real = metadata.version
+    monkeypatch.setattr(
+        metadata, "version", lambda d: "0.2.9" if d == "langchain-core" else real(d)
+    )
+    original = vars(BaseChatModel)["invoke"]
+    with caplog.at_level("WARNING", logger="tokenprint"):
+        EcoLogits.init()
+    assert vars(BaseChatModel)["invoke"] is original
+    assert "langchain-core 0.2.9 is outside the supported range (>=0.3, <2)" in caplog.text
+
+
 def test_without_init_messages_are_left_as_the_package_made_them() -> None:
     pytest.importorskip("langchain_openai")
     with cassette("openai", "chat_completion"):
