@@ -67,13 +67,8 @@ def _anthropic() -> BaseChatModel:
 def _google() -> BaseChatModel:
     from langchain_google_genai import ChatGoogleGenerativeAI
 
-    return _made(
-        ChatGoogleGenerativeAI,
-        model="gemini-2.0-flash",
-        api_key="test-key",
-        api_version="v1beta",
-        max_retries=0,
-    )
+    return _made(ChatGoogleGenerativeAI, model="gemini-2.0-flash", api_key="test-key",
+                 api_version="v1beta", max_retries=0)  # fmt: skip
 
 
 def _groq() -> BaseChatModel:
@@ -91,13 +86,9 @@ def _ollama() -> BaseChatModel:
 def _bedrock() -> BaseChatModel:
     from langchain_aws import ChatBedrockConverse
 
-    return _made(
-        ChatBedrockConverse,
-        model="anthropic.claude-3-5-sonnet-20241022-v2:0",
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    return _made(ChatBedrockConverse, model="anthropic.claude-3-5-sonnet-20241022-v2:0",
+                 region_name="us-east-1", aws_access_key_id="test",
+                 aws_secret_access_key="test")  # fmt: skip
 
 
 def _param(package: Package) -> Any:
