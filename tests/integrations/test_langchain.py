@@ -189,12 +189,14 @@ def test_stream_impacts_on_one_chunk_and_on_the_aggregated_message(
     assert _one_carrier(chunks) is seen[0].impacts
 
 
+@pytest.mark.parametrize("aio", [False, True], ids=["batch", "abatch"])
 @pytest.mark.parametrize("package", PACKAGES)
-def test_batch_each_message_carries_its_own_request(package: Package) -> None:
+def test_batch_each_message_carries_its_own_request(package: Package, aio: bool) -> None:
     EcoLogits.init()
     model = package.model()
+    inputs = [PROMPT, PROMPT]
     with cassette(*package.plain, allow_playback_repeats=True), records() as seen:
-        messages = model.batch([PROMPT, PROMPT])
+        messages = asyncio.run(model.abatch(inputs)) if aio else model.batch(inputs)
     assert len(seen) == 2
     carried = [_carried(m) for m in messages]
     assert carried[0] is not carried[1]
