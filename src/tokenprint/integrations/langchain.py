@@ -6,9 +6,10 @@ provider SDK call is counted by tokenprint's SDK adapter. ``EcoLogits.init()`` p
 ``BaseChatModel.invoke``, ``ainvoke``, ``stream`` and ``astream`` (``batch`` and ``abatch``
 call these): each call collects the requests published while it runs (a
 :class:`~tokenprint.tracking.Tracker`, so nothing is counted twice) and puts their impacts
-at ``message.response_metadata["impacts"]``. A stream puts them on the first chunk after
-its last request ended: LangChain's closing chunk, or one more empty chunk, so adding the
-chunks up (``sum(chunks)``, ``chunk + chunk``) keeps them once.
+at ``message.response_metadata["impacts"]``. A stream collects the request it sends with its
+first chunk and puts its impacts on the first chunk drawn once that request has ended
+(LangChain's closing chunk), or on one more empty chunk: exactly one chunk carries them, so
+adding the chunks up (``chunk + chunk``, which merges ``response_metadata``) keeps them.
 """
 
 from __future__ import annotations
