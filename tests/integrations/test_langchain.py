@@ -117,7 +117,8 @@ _ALL = [
     Package("langchain_groq", "groq", _groq, ("openai", "groq_chat")),
     Package("langchain_ollama", "ollama", _ollama, ("langchain", "ollama_chat"),
             ("langchain", "ollama_chat")),
-    Package("langchain_aws", "bedrock", _bedrock, ("langchain", "bedrock_converse")),
+    Package("langchain_aws", "bedrock", _bedrock, ("langchain", "bedrock_converse"),
+            ("langchain", "bedrock_converse_stream")),
 ]  # fmt: skip
 PACKAGES = [_param(p) for p in _ALL]
 STREAMING = [_param(p) for p in _ALL if p.stream is not None]
