@@ -194,13 +194,36 @@ def test_stream_impacts_on_one_chunk_and_on_the_aggregated_message(
 def test_batch_each_message_carries_its_own_request(package: Package, aio: bool) -> None:
     EcoLogits.init()
     model = package.model()
-    inputs = [PROMPT, PROMPT]
+    inputs: list[Any] = [PROMPT, PROMPT]
     with cassette(*package.plain, allow_playback_repeats=True), records() as seen:
         messages = asyncio.run(model.abatch(inputs)) if aio else model.batch(inputs)
     assert len(seen) == 2
     carried = [_carried(m) for m in messages]
     assert carried[0] is not carried[1]
     assert {id(c) for c in carried} == {id(r.impacts) for r in seen}
+
+
+@pytest.mark.parametrize("aio", [False, True], ids=["stream", "astream"])
+def test_callbacks_are_handed_the_chunk_with_the_impacts_as_it_streams(aio: bool) -> None:
+    pytest.importorskip("langchain_openai")
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    class Handed(BaseCallbackHandler):
+        """What a streaming callback sees of each chunk when it is handed over."""
+
+        def __init__(self) -> None:
+            self.carried: list[bool] = []
+
+        def on_llm_new_token(self, token: Any, *, chunk: Any = None, **kwargs: Any) -> None:
+            self.carried.append("impacts" in chunk.message.response_metadata)
+
+    EcoLogits.init()
+    handler = Handed()
+    model: Any = _openai().with_config(callbacks=[handler])
+    with cassette("openai", "chat_stream_usage"), records() as seen:
+        chunks = _streamed(model, aio)
+    assert handler.carried.count(True) == 1
+    assert _one_carrier(chunks) is seen[0].impacts
 
 
 def test_invoke_of_a_streaming_model_carries_the_impacts_on_the_aggregated_message() -> None:
@@ -450,6 +473,41 @@ def test_a_checkpointed_graph_saves_and_restores_messages_with_impacts() -> None
         state = graph.invoke({"messages": [("user", PROMPT)]}, config)
     saved = graph.get_state(config).values["messages"][-1].response_metadata["impacts"]
     assert saved == _carried(state["messages"][-1]).to_dict()
+
+
+@pytest.mark.parametrize("aio", [False, True], ids=["stream", "astream"])
+def test_a_graph_streaming_messages_hands_over_one_chunk_with_the_impacts(aio: bool) -> None:
+    pytest.importorskip("langgraph")
+    pytest.importorskip("langchain_openai")
+    from langgraph.graph import END, START, MessagesState, StateGraph
+
+    EcoLogits.init()
+    model = _openai()
+
+    def node(state: MessagesState) -> dict[str, Any]:
+        return {"messages": [model.invoke(state["messages"])]}
+
+    async def anode(state: MessagesState) -> dict[str, Any]:
+        return {"messages": [await model.ainvoke(state["messages"])]}
+
+    builder: Any = StateGraph(MessagesState)
+    builder.add_node("answer", anode if aio else node)
+    builder.add_edge(START, "answer")
+    builder.add_edge("answer", END)
+    graph = builder.compile()
+    inputs = {"messages": [("user", PROMPT)]}
+    modes = ["messages", "values"]
+
+    async def collect() -> list[Any]:
+        return [part async for part in graph.astream(inputs, stream_mode=modes)]
+
+    with cassette("openai", "chat_stream_usage"), records() as seen:
+        parts = asyncio.run(collect()) if aio else list(graph.stream(inputs, stream_mode=modes))
+    chunks = [data[0] for mode, data in parts if mode == "messages"]
+    assert len(chunks) > 2 and len(seen) == 1
+    assert _one_carrier(chunks) is seen[0].impacts
+    final = [data for mode, data in parts if mode == "values"][-1]["messages"][-1]
+    assert _carried(final) is seen[0].impacts
 
 
 def test_impacts_callback_async_graph_run() -> None:

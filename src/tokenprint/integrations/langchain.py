@@ -10,12 +10,16 @@ at ``message.response_metadata["impacts"]``. A stream collects the request it se
 first chunk and puts its impacts on the first chunk drawn once that request has ended
 (LangChain's closing chunk), or on one more empty chunk: exactly one chunk carries them, so
 adding the chunks up (``chunk + chunk``, which merges ``response_metadata``) keeps them.
+The run managers' ``on_llm_new_token`` is patched too, so that the callbacks (LangGraph's
+``stream_mode="messages"``) are handed that chunk with the impacts on it.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
+from contextvars import ContextVar
 from types import ModuleType
 from typing import Any
 
@@ -60,10 +64,40 @@ def install(module: ModuleType) -> None:
     integrations.patch(base, "ainvoke", _ainvoke)
     integrations.patch(base, "stream", _stream)
     integrations.patch(base, "astream", _astream)
+    manager = importlib.import_module("langchain_core.callbacks.manager")
+    integrations.patch(manager.CallbackManagerForLLMRun, "on_llm_new_token", _on_token)
+    integrations.patch(manager.AsyncCallbackManagerForLLMRun, "on_llm_new_token", _on_atoken)
 
 
 # -- the patches -----------------------------------------------------------------------------
 Method = Callable[..., Any]
+
+
+class _Call:
+    """A model call in progress: the requests it made, and whether a streamed chunk that
+    LangChain handed its callbacks carries their impacts already."""
+
+    __slots__ = ("marked", "seen", "token")
+
+    def __init__(self) -> None:
+        self.seen = Tracker()
+        self.marked = False
+
+    def __enter__(self) -> _Call:
+        """In progress in this context, its tracker open (``invoke``)."""
+        self.token = _call.set(self)
+        self.seen.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.seen.__exit__(*exc)
+        finally:
+            _call.reset(self.token)
+
+
+_call: ContextVar[_Call | None] = ContextVar("tokenprint_langchain_call", default=None)
+"""The model call in progress in this context."""
 
 
 def _invoke(original: Method) -> Method:
@@ -71,10 +105,9 @@ def _invoke(original: Method) -> Method:
     def invoke(self: Any, *args: Any, **kwargs: Any) -> Any:
         if events.current() is None:
             return original(self, *args, **kwargs)
-        seen = Tracker()
-        with seen:
+        with _Call() as call:
             message = original(self, *args, **kwargs)
-        _mark(message, seen)
+        _mark(message, call.seen)
         return message
 
     return invoke
@@ -85,13 +118,40 @@ def _ainvoke(original: Method) -> Method:
     async def ainvoke(self: Any, *args: Any, **kwargs: Any) -> Any:
         if events.current() is None:
             return await original(self, *args, **kwargs)
-        seen = Tracker()
-        with seen:
+        with _Call() as call:
             message = await original(self, *args, **kwargs)
-        _mark(message, seen)
+        _mark(message, call.seen)
         return message
 
     return ainvoke
+
+
+def _on_token(original: Method) -> Method:
+    """A streaming model hands each chunk to its callbacks (LangGraph's
+    ``stream_mode="messages"``, ``astream_events``), under ``stream`` and under ``invoke``
+    alike: the first chunk handed over once the request has ended carries its impacts."""
+
+    @functools.wraps(original)
+    def on_llm_new_token(self: Any, token: Any, *, chunk: Any = None, **kwargs: Any) -> Any:
+        _carry(chunk)
+        return original(self, token, chunk=chunk, **kwargs)
+
+    return on_llm_new_token
+
+
+def _on_atoken(original: Method) -> Method:
+    @functools.wraps(original)
+    async def on_llm_new_token(self: Any, token: Any, *, chunk: Any = None, **kwargs: Any) -> Any:
+        _carry(chunk)
+        return await original(self, token, chunk=chunk, **kwargs)
+
+    return on_llm_new_token
+
+
+def _carry(chunk: Any) -> None:
+    call = _call.get()
+    if call is not None and not call.marked and chunk is not None and len(call.seen):
+        call.marked = _mark(getattr(chunk, "message", None), call.seen)
 
 
 def _stream(original: Method) -> Method:
@@ -114,46 +174,62 @@ def _astream(original: Method) -> Method:
 
 def _tapped(chunks: Generator[Any, None, None]) -> Iterator[Any]:
     """The chunks; the first is drawn inside a tracker, since a chat model's stream sends its
-    request then (the request is charged to the tracker wherever it ends). The impacts go on
-    the first chunk drawn once the request has ended, else on one more chunk."""
-    seen = Tracker()
-    marked = False
+    request then (the request is charged to the tracker wherever it ends). The first chunk
+    drawn once the request has ended carries its impacts (marked as LangChain hands it to its
+    callbacks, see :func:`_carry`, or here), else one more chunk at the end."""
+    call = _Call()
     last = None
     try:
-        with seen:
-            chunk = next(chunks, _END)
+        with call.seen:
+            chunk = _draw(call, chunks)
         while chunk is not _END:
-            if not marked and len(seen):
-                marked = _mark(chunk, seen)
+            if not call.marked and len(call.seen):
+                call.marked = _mark(chunk, call.seen)
             last = chunk
             yield chunk
-            chunk = next(chunks, _END)
+            chunk = _draw(call, chunks)
     finally:
         chunks.close()  # (the consumer stopped early: end the model's stream too)
-    closing = None if marked else _closing(last, seen)
+    closing = None if call.marked else _closing(last, call.seen)
     if closing is not None:
         yield closing
+
+
+def _draw(call: _Call, chunks: Iterator[Any]) -> Any:
+    """The next chunk (or :data:`_END`), drawn with ``call`` in progress."""
+    token = _call.set(call)
+    try:
+        return next(chunks, _END)
+    finally:
+        _call.reset(token)
 
 
 async def _atapped(chunks: AsyncGenerator[Any, None]) -> AsyncIterator[Any]:
     """:func:`_tapped` for ``astream``."""
-    seen = Tracker()
-    marked = False
+    call = _Call()
     last = None
     try:
-        with seen:
-            chunk = await anext(chunks, _END)
+        with call.seen:
+            chunk = await _adraw(call, chunks)
         while chunk is not _END:
-            if not marked and len(seen):
-                marked = _mark(chunk, seen)
+            if not call.marked and len(call.seen):
+                call.marked = _mark(chunk, call.seen)
             last = chunk
             yield chunk
-            chunk = await anext(chunks, _END)
+            chunk = await _adraw(call, chunks)
     finally:
         await chunks.aclose()
-    closing = None if marked else _closing(last, seen)
+    closing = None if call.marked else _closing(last, call.seen)
     if closing is not None:
         yield closing
+
+
+async def _adraw(call: _Call, chunks: AsyncIterator[Any]) -> Any:
+    token = _call.set(call)
+    try:
+        return await anext(chunks, _END)
+    finally:
+        _call.reset(token)
 
 
 _END = object()
