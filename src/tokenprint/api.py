@@ -106,7 +106,7 @@ class EcoLogits:
     def apply(cls, config: Config) -> Config:
         """Put a ready-made Config into effect (what :meth:`init` does after merging)."""
         global _config
-        from tokenprint import budgets, exporters, instrument
+        from tokenprint import budgets, exporters, instrument, integrations
         from tokenprint.estimator import Estimator
 
         with _lock:
@@ -129,15 +129,17 @@ class EcoLogits:
             _config = config
             budgets.install(budget)
             instrument.install(config.providers)
+            integrations.install()
         return config
 
     @classmethod
     def shutdown(cls) -> None:
         """Restore every patched SDK method and detach exporters and the global budget."""
         global _config
-        from tokenprint import budgets, exporters, instrument
+        from tokenprint import budgets, exporters, instrument, integrations
 
         with _lock:
+            integrations.uninstall()
             instrument.uninstall()
             exporters.uninstall()
             budgets.uninstall()
