@@ -50,6 +50,9 @@ class Usage(NamedTuple):
     image_quality: str | None = None
     warnings: tuple[tuple[str, str], ...] = ()
     """(code, message) pairs the adapter wants surfaced (``output-tokens-estimated``...)."""
+    precision: str | None = None
+    """Weight precision the host says it serves (Ollama's quantisation tag: ``int4``);
+    None: the data centre's."""
 
 
 class Pending(NamedTuple):

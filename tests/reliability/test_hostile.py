@@ -20,7 +20,9 @@ from tokenprint.impacts.results import Impacts
 
 pytestmark = pytest.mark.filterwarnings("ignore:Pydantic serializer warnings")
 
-USAGE_KEYS = frozenset({"usage", "usageMetadata", "usage_metadata", "meta"})
+USAGE_KEYS = frozenset(
+    {"usage", "usageMetadata", "usage_metadata", "meta", "prompt_eval_count", "eval_count"}
+)
 
 
 def _drop_usage(null: bool) -> Callable[[bytes], bytes]:
@@ -37,19 +39,7 @@ def _drop_usage(null: bool) -> Callable[[bytes], bytes]:
             return [walk(x) for x in node]
         return node
 
-    def edit(body: bytes) -> bytes:
-        text = body.decode()
-        if text.lstrip().startswith(("{", "[")):
-            return json.dumps(walk(json.loads(text))).encode()
-        out = []
-        for line in text.split("\n"):
-            head, _, rest = line.partition(":")
-            if head == "data" and rest.strip().startswith("{"):
-                line = "data: " + json.dumps(walk(json.loads(rest)))
-            out.append(line)
-        return "\n".join(out).encode()
-
-    return edit
+    return lambda body: sdk_matrix.edit_body(body, walk)
 
 
 def _counts(value: Any) -> Callable[[bytes], bytes]:

@@ -82,6 +82,9 @@ SDKS: dict[str, Sdk] = {
         "google.genai", "google-genai", "1.0", "4", (_P + "google_genai", _P + "google_genai_media")
     ),
     "litellm": Sdk("litellm", "litellm", "1.40", "2", (_P + "litellm",)),
+    "groq": Sdk("groq", "groq", "0.11", "2", (_P + "groq",)),
+    "ollama": Sdk("ollama", "ollama", "0.4", "1", (_P + "ollama",)),
+    "together": Sdk("together", "together", "2.0", "4", (_P + "together",)),
 }
 """Provider name -> SDK. Provider names accept ``-`` for ``_`` and any case."""
 

@@ -27,8 +27,10 @@ __all__ = [
     "chars_to_tokens",
     "chat_answer",
     "choice_chars",
+    "client_site",
     "combined",
     "counted",
+    "embedded",
     "estimated",
     "field",
     "first_int",
@@ -176,6 +178,15 @@ def provider_for_host(host: str | None, default: str) -> str:
         if len(_host_providers) < 1024:
             _host_providers[key] = hit
     return hit
+
+
+def client_site(resource: Any, default: str) -> tuple[str, str | None]:
+    """(provider, host) of the Stainless client behind a resource or a stream (its
+    ``_client``): the host of its base URL, the provider of the data centre catalogued for
+    that host (a proxy, a local server), else ``default``."""
+    client = getattr(resource, "_client", None)
+    host = host_of(getattr(client, "_base_url", None) or getattr(client, "base_url", None))
+    return provider_for_host(host, default), host
 
 
 _RAW_TYPES = frozenset({"LegacyAPIResponse", "APIResponse", "AsyncAPIResponse"})
@@ -334,6 +345,18 @@ def choice_chars(choices: Any) -> int:
         content = field(message, "content") if message is not None else field(choice, "text")
         n += len(content) if isinstance(content, str) else 0
     return n
+
+
+def embedded(call: Call, model: Any, u: Any, names: tuple[str, ...]) -> Usage:
+    """The Usage of an embedding answer: input tokens from the first of ``names`` in ``u``
+    holding a number, else estimated from the request's text (:data:`ESTIMATED_INPUT`, and
+    :data:`USAGE_INVALID` when ``u`` was there without a number)."""
+    if u is not None and any(_is_count(field(u, name)) for name in names):
+        return usage_for(call, model, input_tokens=first_int(u, *names), modality="embedding")
+    said = (ESTIMATED_INPUT,) if u is None else (ESTIMATED_INPUT, USAGE_INVALID)
+    return usage_for(
+        call, model, input_tokens=request_tokens(call), modality="embedding", warnings=said
+    )
 
 
 def request_tokens(call: Call) -> int:
