@@ -46,8 +46,8 @@ def precision_of(model: Any, default: str) -> str:
 
 def where(call: Call) -> tuple[str, str | None]:
     """``Request.where``: the host of the client (``localhost`` → the self-hosted profile)."""
-    instance = call.instance if call.instance is not None else call.get("self")
-    return "ollama", read.host_of(getattr(getattr(instance, "_client", None), "base_url", None))
+    client = getattr(call.instance, "_client", None)  # (module functions: the bound client)
+    return "ollama", read.host_of(getattr(client, "base_url", None))
 
 
 def _count(v: Any) -> bool:
@@ -137,12 +137,9 @@ GENERATE = Request(where, ("prompt", "system", "suffix"), _CAP,
                    positional=("model", "prompt", "suffix", "system"))  # fmt: skip
 EMBED = Request(where, ("input", "prompt"), modality="embedding", positional=("model", "input"))
 
-_METHODS = (
-    ("chat", answer_usage, Parts, CHAT),
-    ("generate", answer_usage, Parts, GENERATE),
-    ("embed", embedding_usage, None, EMBED),
-    ("embeddings", embedding_usage, None, EMBED),
-)
+_METHODS = (("chat", answer_usage, Parts, CHAT), ("generate", answer_usage, Parts, GENERATE),
+            ("embed", embedding_usage, None, EMBED),
+            ("embeddings", embedding_usage, None, EMBED))  # fmt: skip
 TARGETS = [
     *(Target("ollama._client", f"{cls}.{name}", name, usage, stream, request)
       for cls in ("Client", "AsyncClient") for name, usage, stream, request in _METHODS),
