@@ -115,6 +115,9 @@ _BEDROCK = re.compile(
 _DOTTED = re.compile(r"(?<=\d)\.(?=\d)")
 _DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 _QUANT_TAG = re.compile(r"[-.:]q\d(?:[-_][a-z0-9]{1,2})*$")
+_OLLAMA_BUILD = re.compile(r"-(?:instruct|chat|i?q\d(?:-[a-z0-9]{1,2})*|bf16|fp?16|fp?32)(?=-|$)")
+"""Parts of an Ollama tag that name a build of the same model (``llama3.1:8b-instruct-q8_0``
+is ``llama3.1:8b``): the instruct variant and the quantisation."""
 _SIZE_TOKEN = re.compile(r"(?:^| )(?:\d+(?:\.\d+)?[bm]|\d+x\d+b|[ae]\d+(?:\.\d+)?b)(?: |$)")
 _DECORATIONS = frozenset(
     {
@@ -383,6 +386,10 @@ def _candidates(name: str) -> Iterator[tuple[str, str]]:
             tails.append(dashed)
             yield dashed, "normalized"
     for tail in tails:
+        base, colon, tag = tail.rpartition(":")
+        kept = _OLLAMA_BUILD.sub("", "-" + tag)[1:] if colon and base else tag
+        if kept != tag and kept:
+            yield f"{base}:{kept}", "snapshot"
         stripped = tail
         while True:
             nxt = _SNAPSHOT.sub("", stripped)
