@@ -402,8 +402,8 @@ def combined(usages: Iterable[Usage | Builder]) -> Usage | None:
 class ChatChunks(Accumulator):
     """Accumulator for OpenAI-shaped chat chunks (mistral, huggingface, litellm...): the model
     of the first chunk that names one, ``usage`` of the last chunk that carries it, and the
-    characters of the streamed text (``choices[].delta.content``) for an estimate when no
-    usage comes. Subclasses write :meth:`usage` from ``model``, ``u`` and ``chars``, and set
+    characters of the streamed text (``choices[].delta.content``, or ``choices[].text`` in
+    completion chunks) for an estimate when no usage comes. Subclasses write :meth:`usage` from ``model``, ``u`` and ``chars``, and set
     :attr:`inside` when the chunk sits inside an event (mistral ``event.data``)."""
 
     __slots__ = ("chars", "inner", "model", "u")
@@ -432,6 +432,8 @@ class ChatChunks(Accumulator):
         ended = True  # a usage chunk ends the stream when it has no choices or a reason
         for choice in getattr(c, "choices", None) or ():
             text = field(field(choice, "delta"), "content")
+            if text is None:  # a completion chunk (``choices[].text``)
+                text = field(choice, "text")
             if isinstance(text, str):
                 self.chars += len(text)
             ended = field(choice, "finish_reason") is not None

@@ -43,18 +43,10 @@ def embedding_usage(call: Call, answer: Any) -> Builder | None:
 
 
 class Chunks(ChatChunks):
-    """Chat chunks (``delta.content``, repeated in ``text``) or completion chunks
-    (``choices[].text``); usage on the last one."""
+    """Chat chunks (``delta.content``) or completion chunks (``choices[].text``); usage on
+    the last one."""
 
     __slots__ = ()
-
-    def add(self, chunk: Any) -> bool:
-        ended = super().add(chunk)
-        for choice in chunk.choices or ():  # the text twice in a chat chunk: counted once
-            text = read.field(choice, "text")
-            if isinstance(text, str) and read.field(read.field(choice, "delta"), "content") is None:
-                self.chars += len(text)
-        return ended
 
     def usage(self) -> Usage:
         return read.answered(self.call, self.model, self.u, self.chars)
