@@ -403,8 +403,9 @@ class ChatChunks(Accumulator):
     """Accumulator for OpenAI-shaped chat chunks (mistral, huggingface, litellm...): the model
     of the first chunk that names one, ``usage`` of the last chunk that carries it, and the
     characters of the streamed text (``choices[].delta.content``, or ``choices[].text`` in
-    completion chunks) for an estimate when no usage comes. Subclasses write :meth:`usage` from ``model``, ``u`` and ``chars``, and set
-    :attr:`inside` when the chunk sits inside an event (mistral ``event.data``)."""
+    completion chunks) for an estimate when no usage comes. Subclasses write :meth:`usage`
+    from ``model``, ``u`` and ``chars``, and set :attr:`inside` when the chunk sits inside an
+    event (mistral ``event.data``)."""
 
     __slots__ = ("chars", "inner", "model", "u")
 
