@@ -26,11 +26,13 @@ __all__ = [
     "answered",
     "chars_to_tokens",
     "chat_answer",
+    "chat_usage",
     "choice_chars",
     "client_site",
     "combined",
     "counted",
     "embedded",
+    "embedding_usage",
     "estimated",
     "field",
     "first_int",
@@ -336,6 +338,26 @@ def chat_answer(call: Call, model: Any, u: Any, choices: Any) -> Usage:
     return answered(call, model, u, choice_chars(choices))
 
 
+def chat_usage(call: Call, answer: Any) -> Builder | None:
+    """The reader of an OpenAI-shaped chat or completion answer (``model``, ``usage``,
+    ``choices``) from an SDK other than openai's (groq, together); None for anything else
+    (a raw or streaming response)."""
+    if not hasattr(answer, "usage") or not hasattr(answer, "choices"):
+        return None
+    return partial(chat_answer, call, field(answer, "model"), answer.usage, answer.choices)
+
+
+def embedding_usage(call: Call, answer: Any) -> Builder | None:
+    """The reader of an OpenAI-shaped embedding answer (``data``, ``model``, ``usage`` with
+    ``prompt_tokens``, or no usage: estimated, :func:`embedded`)."""
+    if not hasattr(answer, "data") or not hasattr(answer, "model"):
+        return None
+    return partial(embedded, call, answer.model, field(answer, "usage"), _EMBEDDING_COUNTS)
+
+
+_EMBEDDING_COUNTS = ("prompt_tokens", "total_tokens")
+
+
 def choice_chars(choices: Any) -> int:
     """Characters of the text of OpenAI-shaped choices: ``message.content`` (a str), or
     ``text`` (legacy completions)."""
@@ -403,9 +425,9 @@ class ChatChunks(Accumulator):
     """Accumulator for OpenAI-shaped chat chunks (mistral, huggingface, litellm...): the model
     of the first chunk that names one, ``usage`` of the last chunk that carries it, and the
     characters of the streamed text (``choices[].delta.content``, or ``choices[].text`` in
-    completion chunks) for an estimate when no usage comes. Subclasses write :meth:`usage`
-    from ``model``, ``u`` and ``chars``, and set :attr:`inside` when the chunk sits inside an
-    event (mistral ``event.data``)."""
+    completion chunks) for an estimate when no usage comes. :meth:`usage` counts ``u`` as
+    OpenAI-shaped usage (:func:`answered`); subclasses may read it otherwise, and set
+    :attr:`inside` when the chunk sits inside an event (mistral ``event.data``)."""
 
     __slots__ = ("chars", "inner", "model", "u")
 
@@ -443,3 +465,6 @@ class ChatChunks(Accumulator):
             return False
         self.u = u
         return ended
+
+    def usage(self) -> Usage:
+        return answered(self.call, self.model, self.u, self.chars)

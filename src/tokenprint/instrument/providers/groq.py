@@ -9,37 +9,18 @@ own profile). A stream reports its usage in ``x_groq.usage`` on its last chunk, 
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from tokenprint.instrument import read
-from tokenprint.instrument.contract import Builder, Call, Request, Target
+from tokenprint.instrument.contract import Call, Request, Target
 from tokenprint.instrument.read import ChatChunks
-from tokenprint.records import Usage
 
 __all__ = ["TARGETS"]
-
-_EMBEDDING_COUNTS = ("prompt_tokens", "total_tokens")
 
 
 def where(call: Call) -> tuple[str, str | None]:
     """``Request.where``: the client the call was made on."""
     return read.client_site(call.instance, "groq")
-
-
-def chat_usage(call: Call, answer: Any) -> Builder | None:
-    """A ``ChatCompletion``; None for anything else (a wrapper, a raw response)."""
-    if not hasattr(answer, "usage") or not hasattr(answer, "choices"):
-        return None
-    return partial(read.chat_answer, call, answer.model, answer.usage, answer.choices)
-
-
-def embedding_usage(call: Call, answer: Any) -> Builder | None:
-    """A ``CreateEmbeddingResponse``: ``usage.prompt_tokens``."""
-    if not hasattr(answer, "data") or not hasattr(answer, "model"):
-        return None
-    u = read.field(answer, "usage")
-    return partial(read.embedded, call, answer.model, u, _EMBEDDING_COUNTS)
 
 
 class ChatStream(ChatChunks):
@@ -58,9 +39,6 @@ class ChatStream(ChatChunks):
         self.u = u
         return True
 
-    def usage(self) -> Usage:
-        return read.answered(self.call, self.model, self.u, self.chars)
-
 
 CHAT = Request(where, text=("messages",),
                max_tokens=("max_completion_tokens", "max_tokens"))  # fmt: skip
@@ -69,8 +47,8 @@ EMBEDDING = Request(where, text=("input",), modality="embedding")
 _CHAT = "groq.resources.chat.completions"
 _EMBEDDINGS = "groq.resources.embeddings"
 TARGETS = [
-    *(Target(_CHAT, f"{c}.create", "chat.completions.create", chat_usage, ChatStream, CHAT)
+    *(Target(_CHAT, f"{c}.create", "chat.completions.create", read.chat_usage, ChatStream, CHAT)
       for c in ("Completions", "AsyncCompletions")),
-    *(Target(_EMBEDDINGS, f"{c}.create", "embeddings.create", embedding_usage, None, EMBEDDING)
+    *(Target(_EMBEDDINGS, f"{c}.create", "embeddings.create", read.embedding_usage, None, EMBEDDING)
       for c in ("Embeddings", "AsyncEmbeddings")),
 ]  # fmt: skip
