@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from tests.support.cassettes import cassette, estimated_impacts, failing_transport, records
-from tokenprint import Budget, BudgetExceeded, EcoLogits
+from tests.support.hosts import refused_before_sending
+from tokenprint import EcoLogits
 from tokenprint.instrument.providers.ollama import precision_of
 
 ollama = pytest.importorskip("ollama")
@@ -199,12 +200,5 @@ def test_a_stream_failing_before_its_first_part_is_not_counted(client: Any) -> N
 
 
 def test_a_blocking_budget_refuses_before_sending(client: Any) -> None:
-    with (
-        Budget(per_request={"gwp": "0 g"}, mode="block"),
-        cassette("ollama", "chat") as played,
-        records() as recs,
-        pytest.raises(BudgetExceeded, match="refused before sending") as refused,
-    ):
-        client.chat(model=MODEL, messages=MESSAGES, options={"num_predict": 50})
-    assert MODEL in str(refused.value)
-    assert list(recs) == [] and played.play_count == 0
+    send = lambda: client.chat(model=MODEL, messages=MESSAGES, options={"num_predict": 50})  # noqa: E731
+    refused_before_sending("ollama", "chat", MODEL, send)

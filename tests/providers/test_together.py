@@ -1,87 +1,67 @@
 """Together AI adapter: the real together client (2.x and later, Stainless-generated)
-against our cassettes."""
+against our cassettes. The behaviours shared with other host SDKs are written once in
+``tests/support/hosts.py``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.support.cassettes import cassette, estimated_impacts, failing_transport, records
-from tokenprint import Budget, BudgetExceeded, EcoLogits
+from tests.support.cassettes import cassette, estimated_impacts, records
+from tests.support.hosts import MESSAGES, Host
 
 together = pytest.importorskip("together")
-if not hasattr(together, "AsyncTogether") or not hasattr(together, "APIStatusError"):
+if not hasattr(together, "AsyncTogether") or not hasattr(together, "InternalServerError"):
     pytest.skip("together 1.x is not supported", allow_module_level=True)
 
-MODEL = "meta-llama/Llama-3.3-70B-Instruct-Turbo"
-FAST = "meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo"
-MESSAGES: list[Any] = [{"role": "user", "content": "Say hello in French."}]
+TOGETHER = Host("together", "Together", "AsyncTogether",
+                "meta-llama/Llama-3.3-70B-Instruct-Turbo",
+                "meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo", (41, 4),
+                "InternalServerError")  # fmt: skip
 
 
 @pytest.fixture
 def client() -> Any:
-    EcoLogits.init(providers=["together"])
-    return together.Together(api_key="tg_test", max_retries=0)
+    return TOGETHER.client()
 
 
-def test_chat_carries_impacts_of_the_together_data_centre(client: Any) -> None:
+def test_chat_carries_impacts_of_the_together_data_centre() -> None:
     with cassette("together", "chat"), records() as recs:
-        resp = client.chat.completions.create(model=MODEL, messages=MESSAGES)
+        resp = TOGETHER.chat()
     assert type(resp).__name__ == "ChatCompletion"
     impacts = estimated_impacts(resp)
     u = recs.usage
-    assert (u.provider, u.host, u.model, u.input_tokens, u.output_tokens) == (
-        "together", "api.together.ai", MODEL, 41, 5,
+    assert (u.provider, u.model, u.input_tokens, u.output_tokens, u.warnings) == (
+        "together", TOGETHER.model, 41, 5, (),
     )  # fmt: skip
-    assert u.endpoint == "chat.completions.create" and u.warnings == ()
+    assert u.endpoint == "chat.completions.create"
     assert impacts.basis.model_resolved == "meta-llama/Llama-3.3-70B-Instruct"
     assert impacts.basis.datacenter == "together" and impacts.basis.zone == "USA"
-    assert '"usage"' in resp.model_dump_json()
 
 
 async def test_chat_async_carries_impacts() -> None:
-    EcoLogits.init(providers=["together"])
-    aclient = together.AsyncTogether(api_key="tg_test", max_retries=0)
-    with cassette("together", "chat"), records() as recs:
-        resp = await aclient.chat.completions.create(model=MODEL, messages=MESSAGES)
-    estimated_impacts(resp)
-    assert (recs.usage.input_tokens, recs.usage.output_tokens) == (41, 5)
+    _, u = await TOGETHER.check_async()
+    assert (u.input_tokens, u.output_tokens) == (41, 5)
 
 
 def test_stream_puts_impacts_on_the_last_chunk(client: Any) -> None:
     with cassette("together", "stream"), records() as recs:
-        stream = client.chat.completions.create(model=FAST, messages=MESSAGES, stream=True)
+        stream = client.chat.completions.create(model=TOGETHER.fast, messages=MESSAGES, stream=True)
         seen = [hasattr(chunk, "impacts") for chunk in stream]
     assert seen == [False, False, True]
     u = recs.usage
-    assert (u.model, u.input_tokens, u.output_tokens, u.warnings) == (FAST, 41, 4, ())
+    assert (u.model, u.input_tokens, u.output_tokens, u.warnings) == (TOGETHER.fast, 41, 4, ())
     assert estimated_impacts(stream).basis.model_resolved == "meta-llama/Llama-3.1-8B-Instruct"
 
 
 async def test_async_stream_accounts_once() -> None:
-    EcoLogits.init(providers=["together"])
-    aclient = together.AsyncTogether(api_key="tg_test", max_retries=0)
-    with cassette("together", "stream"), records() as recs:
-        stream = await aclient.chat.completions.create(model=FAST, messages=MESSAGES, stream=True)
-        chunks = [chunk async for chunk in stream]
-    estimated_impacts(chunks[-1])
-    assert (recs.usage.input_tokens, recs.usage.output_tokens) == (41, 4)
+    await TOGETHER.check_async_stream()
 
 
 @pytest.mark.parametrize("name", ["no_usage", "stream_no_usage"])
-def test_answer_without_usage_is_estimated_never_zero(client: Any, name: str) -> None:
-    stream = name.startswith("stream")
-    model = FAST if stream else MODEL
-    with cassette("together", name), records() as recs:
-        resp = client.chat.completions.create(model=model, messages=MESSAGES, stream=stream)
-        if stream:
-            list(resp)
-    u = recs.usage
-    assert u.input_tokens > 0 and u.output_tokens == 3  # "Bonjour !": 9 characters
-    assert {"output-tokens-estimated", "input-tokens-estimated"} <= {w[0] for w in u.warnings}
-    estimated_impacts(resp)
+def test_answer_without_usage_is_estimated_never_zero(name: str) -> None:
+    TOGETHER.check_without_usage(name)
 
 
 def test_completion_reads_choice_text_and_usage(client: Any) -> None:
@@ -104,35 +84,14 @@ def test_embeddings_without_usage_estimate_the_input(client: Any) -> None:
     assert [w[0] for w in u.warnings] == ["input-tokens-estimated"]
 
 
-def test_unknown_model_is_reported_not_raised(client: Any) -> None:
-    with cassette("together", "unknown_model"):
-        resp = client.chat.completions.create(model="acme/unreleased-9000", messages=MESSAGES)
-    [error] = resp.impacts.errors
-    assert error.code == "model-not-registered" and "acme/unreleased-9000" in error.message
+def test_unknown_model_is_reported_not_raised() -> None:
+    TOGETHER.check_unknown_model("acme/unreleased-9000")
 
 
 @pytest.mark.parametrize("aio", [False, True], ids=["sync", "async"])
 async def test_api_error_passes_through_unchanged(aio: bool) -> None:
-    EcoLogits.init(providers=["together"])
-    transport = failing_transport(500, {"error": {"message": "overloaded"}})
-    http = (httpx.AsyncClient if aio else httpx.Client)(transport=transport)
-    cls = together.AsyncTogether if aio else together.Together
-    c = cls(api_key="tg_test", max_retries=0, http_client=http)
-    with records() as recs, pytest.raises(together.InternalServerError) as raised:
-        result = c.chat.completions.create(model=MODEL, messages=MESSAGES)
-        if aio:
-            await result
-    assert type(raised.value) is together.InternalServerError
-    assert list(recs) == []
+    await TOGETHER.check_api_error(aio)
 
 
-def test_a_blocking_budget_refuses_before_sending(client: Any) -> None:
-    with (
-        Budget(per_request={"gwp": "0 g"}, mode="block"),
-        cassette("together", "chat") as played,
-        records() as recs,
-        pytest.raises(BudgetExceeded, match="refused before sending") as refused,
-    ):
-        client.chat.completions.create(model=MODEL, messages=MESSAGES, max_tokens=50)
-    assert MODEL in str(refused.value)
-    assert list(recs) == [] and played.play_count == 0
+def test_a_blocking_budget_refuses_before_sending() -> None:
+    TOGETHER.check_blocking_budget()
