@@ -201,4 +201,4 @@ def test_a_stream_failing_before_its_first_part_is_not_counted(client: Any) -> N
 
 def test_a_blocking_budget_refuses_before_sending(client: Any) -> None:
     send = lambda: client.chat(model=MODEL, messages=MESSAGES, options={"num_predict": 50})  # noqa: E731
-    refused_before_sending("ollama", "chat", MODEL, send)
+    refused_before_sending(cassette("ollama", "chat"), MODEL, send)
