@@ -8,9 +8,10 @@ A name resolves to a row through, in order: the exact name or an alias (case and
 vs ``-`` ignored); the name without provider prefixes (``openai/``, ``models/``,
 ``meta-llama/``, LiteLLM's ``provider/``, Bedrock's ``us.anthropic.`` and ``-v2:0``); dotted
 versions spelled with dashes (``claude-3.5-sonnet``); the name without a dated snapshot or
-``-latest``/``-preview`` suffix; and last a loose match that ignores decorations such as
-``-Instruct``, ``-hf`` or quantisation tags, accepted only when every row it matches has the
-same size (it adds a warning). A name that matches nothing, or rows of different sizes,
+``-latest``/``-preview`` suffix, or an Ollama tag without its build
+(``llama3.1:8b-instruct-q8_0`` is ``llama3.1:8b``); and last a loose match that ignores
+decorations such as ``-Instruct``, ``-hf`` or quantisation tags, accepted only when every row
+it matches has the same size (it adds a warning). A name that matches nothing, or rows of different sizes,
 resolves to nothing: never a guess at another model.
 """
 
