@@ -11,8 +11,8 @@ versions spelled with dashes (``claude-3.5-sonnet``); the name without a dated s
 ``-latest``/``-preview`` suffix, or an Ollama tag without its build
 (``llama3.1:8b-instruct-q8_0`` is ``llama3.1:8b``); and last a loose match that ignores
 decorations such as ``-Instruct``, ``-hf`` or quantisation tags, accepted only when every row
-it matches has the same size (it adds a warning). A name that matches nothing, or rows of different sizes,
-resolves to nothing: never a guess at another model.
+it matches has the same size (it adds a warning). A name that matches nothing, or rows of
+different sizes, resolves to nothing: never a guess at another model.
 """
 
 from __future__ import annotations
