@@ -172,11 +172,12 @@ def test_embed_counts_prompt_eval_count(client: Any) -> None:
     assert (u.modality, u.input_tokens, u.precision) == ("embedding", 8, "fp16")
 
 
-def test_unknown_model_is_reported_not_raised(client: Any) -> None:
-    with cassette("ollama", "unknown_model"):
+def test_unknown_model_is_reported_not_raised_and_counts_as_unestimated(client: Any) -> None:
+    with cassette("ollama", "unknown_model"), EcoLogits.track() as tracker:
         resp = client.chat(model="my-assistant:latest", messages=MESSAGES)
     [error] = resp.impacts.errors
     assert error.code == "model-not-registered" and "my-assistant" in error.message
+    assert [r.usage.model for r in tracker.unestimated] == ["my-assistant:latest"]
 
 
 @pytest.mark.parametrize("aio", [False, True], ids=["sync", "async"])
