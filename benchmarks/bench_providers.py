@@ -275,6 +275,8 @@ def _numbered(event: bytes, k: int) -> bytes:
         head, _, rest = line.partition(":")
         if head == "data" and rest.strip().startswith("{"):
             line = "data: " + json.dumps(walk(json.loads(rest)))
+        elif line.startswith("{"):  # an NDJSON line (Ollama)
+            line = json.dumps(walk(json.loads(line)))
         lines.append(line)
     return "\n".join(lines).encode()
 
@@ -292,10 +294,11 @@ def _stretched(wire: sdk_matrix.Wire, extra: int) -> None:
             parts[mid:mid] = copies
             out[path] = (status, headers, b"".join(parts))
             continue
-        events = [e for e in body.split(b"\n\n") if e.strip()]
+        sep = b"\n\n" if b"\n\n" in body else b"\n"  # server-sent events, else NDJSON
+        events = [e for e in body.split(sep) if e.strip()]
         mid = len(events) // 2
         events[mid:mid] = [_numbered(events[mid], k) for k in range(extra)]
-        out[path] = (status, headers, b"\n\n".join(events) + b"\n\n")
+        out[path] = (status, headers, sep.join(events) + sep)
     wire.answers = out
 
 

@@ -285,6 +285,8 @@ class Estimator:
             dc = _override(dc, custom)
         if isinstance(override, Mapping):
             dc = _override(dc, override)
+        if u.precision:  # what the host says it loaded wins over an assumed setup
+            dc = dc._replace(precision=u.precision)
         return dc, warns
 
     def context(
@@ -295,7 +297,8 @@ class Estimator:
         dc_key: Any = datacenter
         if datacenter is not None and not isinstance(datacenter, str):
             datacenter, dc_key = _site_key(datacenter)
-        key = (u.provider, u.model, u.requested_model, u.host, zone, dc_key, u.modality)
+        key = (u.provider, u.model, u.requested_model, u.host, zone, dc_key, u.modality,
+               u.precision)  # fmt: skip
         # register_model()/unregister_models()/load_file() rebuild the model index: cached
         # contexts (and cached "not registered" errors) are stale then.
         if _catalog.version != self._catalog:

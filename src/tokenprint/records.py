@@ -53,6 +53,9 @@ class Usage(NamedTuple):
     """(code, message) pairs the adapter wants surfaced (``output-tokens-estimated``...)."""
     seconds: float | None = None
     """Seconds of audio read (speech-to-text) or of video made (video), when known."""
+    precision: str | None = None
+    """Weight precision the host says it serves (Ollama's quantisation tag: ``int4``);
+    None: the data centre's."""
 
 
 class Pending(NamedTuple):

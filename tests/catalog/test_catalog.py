@@ -206,7 +206,7 @@ def test_loose_match_of_a_single_size_resolves_with_a_warning() -> None:
 
 
 def test_fuzzy_match_becomes_an_impacts_warning() -> None:
-    impacts = tokenprint.estimate("llama3.1:8b-instruct-q4_K_M", output_tokens=10)
+    impacts = tokenprint.estimate("meta-llama/Llama-3.1-8B-Instruct-AWQ", output_tokens=10)
     assert "model-fuzzy-matched" in [w.code for w in impacts.warnings]
     assert impacts.basis.model_resolved == "meta-llama/Llama-3.1-8B-Instruct"
 

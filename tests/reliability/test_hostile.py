@@ -14,14 +14,15 @@ from typing import Any
 
 import pytest
 
-from tests.support import bedrock as aws
 from tests.support import sdk_matrix
 from tokenprint import EcoLogits, TokenprintError, estimate
 from tokenprint.impacts.results import Impacts
 
 pytestmark = pytest.mark.filterwarnings("ignore:Pydantic serializer warnings")
 
-USAGE_KEYS = frozenset({"usage", "usageMetadata", "usage_metadata", "meta"})
+USAGE_KEYS = frozenset(
+    {"usage", "usageMetadata", "usage_metadata", "meta", "prompt_eval_count", "eval_count"}
+)
 
 
 def _drop_usage(null: bool) -> Callable[[bytes], bytes]:
@@ -38,21 +39,7 @@ def _drop_usage(null: bool) -> Callable[[bytes], bytes]:
             return [walk(x) for x in node]
         return node
 
-    def edit(body: bytes) -> bytes:
-        if aws.is_event_stream(body):  # Bedrock's binary event-stream framing
-            return aws.edit_events(body, walk)
-        text = body.decode()
-        if text.lstrip().startswith(("{", "[")):
-            return json.dumps(walk(json.loads(text))).encode()
-        out = []
-        for line in text.split("\n"):
-            head, _, rest = line.partition(":")
-            if head == "data" and rest.strip().startswith("{"):
-                line = "data: " + json.dumps(walk(json.loads(rest)))
-            out.append(line)
-        return "\n".join(out).encode()
-
-    return edit
+    return lambda body: sdk_matrix.edit_body(body, walk)
 
 
 def _counts(value: Any) -> Callable[[bytes], bytes]:

@@ -15,7 +15,15 @@ import vcr
 from tokenprint import events
 from tokenprint.records import RequestRecord
 
-__all__ = ["CASSETTES", "Records", "cassette", "records", "use_cassette"]
+__all__ = [
+    "CASSETTES",
+    "Records",
+    "cassette",
+    "estimated_impacts",
+    "failing_transport",
+    "records",
+    "use_cassette",
+]
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
 
@@ -122,3 +130,21 @@ def records() -> Iterator[Records]:
         yield out
     finally:
         events.remove(out.append)
+
+
+def estimated_impacts(obj: Any) -> Any:
+    """``obj.impacts``, checked to be an estimate: no error, a positive energy."""
+    from tokenprint.impacts.results import Impacts
+
+    impacts = obj.impacts
+    assert isinstance(impacts, Impacts), impacts
+    assert impacts.errors == [], impacts.errors
+    assert impacts.energy is not None and impacts.energy.value.min > 0  # type: ignore[union-attr]
+    return impacts
+
+
+def failing_transport(status: int, body: dict[str, Any]) -> Any:
+    """An ``httpx`` transport (sync and async) answering every request with an error."""
+    import httpx
+
+    return httpx.MockTransport(lambda request: httpx.Response(status, json=body))

@@ -43,6 +43,7 @@ __all__ = [
     "Wire",
     "adapters_without_scenarios",
     "available",
+    "edit_body",
     "edit_tokens",
     "restore_globals",
     "run_shape",
@@ -124,7 +125,8 @@ class Wire:
             err["error"] = {"message": f"mock {code}", "type": "invalid_request_error"}
             return http.Response(code, json=err, request=request)
         if self.mode == "cut":
-            events = [e + b"\n\n" for e in body.split(b"\n\n") if e.strip()]
+            sep = b"\n\n" if b"\n\n" in body else b"\n"  # server-sent events, else NDJSON
+            events = [e + sep for e in body.split(sep) if e.strip()]
 
             def reset() -> Exception:
                 exc: Exception = http.RemoteProtocolError(
@@ -971,9 +973,153 @@ BEDROCK = Provider(
 )  # fmt: skip
 
 
+# --------------------------------------------------------------------------------------------
+# groq, together (Stainless-generated, OpenAI-shaped), ollama (NDJSON streams)
+# --------------------------------------------------------------------------------------------
+def _stainless_client(module: str, sync: str, aio_name: str) -> Callable[[Any, bool], Any]:
+    """A factory for a Stainless SDK's clients on ``httpx``."""
+
+    def make(transport: Any, aio: bool) -> Any:
+        import importlib
+
+        import httpx
+
+        sdk = importlib.import_module(module)
+        http = httpx.AsyncClient if aio else httpx.Client
+        cls = getattr(sdk, aio_name if aio else sync)
+        return cls(api_key="k", max_retries=0, http_client=http(transport=transport))
+
+    return make
+
+
+def _chat_shapes(model: str, stream_model: str, wire: str = "chat") -> dict[str, Shape]:
+    """The four chat shapes of an OpenAI-shaped ``chat.completions.create``."""
+    ask = {"model": model, "messages": _MSG}
+    flow = {"model": stream_model, "messages": _MSG, "stream": True}
+
+    def sync(c: Any, chunks: list[Any]) -> Any:
+        r = c.chat.completions.create(**ask)
+        return r, r
+
+    async def aio(c: Any, chunks: list[Any]) -> Any:
+        r = await c.chat.completions.create(**ask)
+        return r, r
+
+    def stream(c: Any, chunks: list[Any]) -> Any:
+        s = c.chat.completions.create(**flow)
+        _drain(s, chunks)
+        return None, s
+
+    async def astream(c: Any, chunks: list[Any]) -> Any:
+        s = await c.chat.completions.create(**flow)
+        await _adrain(s, chunks)
+        return None, s
+
+    return {
+        "sync": Shape("sync", wire, sync, stream=False, aio=False),
+        "async": Shape("async", wire, aio, stream=False, aio=True),
+        "stream": Shape("stream", "stream", stream, stream=True, aio=False),
+        "async_stream": Shape("async_stream", "stream", astream, stream=True, aio=True),
+    }
+
+
+def _embed_shape(model: str) -> Shape:
+    def run(c: Any, chunks: list[Any]) -> Any:
+        r = c.embeddings.create(model=model, input=_EMBED_IN)
+        return r, r
+
+    return Shape("embeddings", "embeddings", run, stream=False, aio=False)
+
+
+GROQ = Provider(
+    "groq", "httpx", "groq", _stainless_client("groq", "Groq", "AsyncGroq"),
+    {**_chat_shapes("llama-3.3-70b-versatile", "llama-3.1-8b-instant"),
+     "embeddings": _embed_shape("nomic-embed-text-v1_5")},
+)  # fmt: skip
+
+
+def _together_completion(c: Any, chunks: list[Any]) -> Any:
+    r = c.completions.create(model="Qwen/Qwen2.5-72B-Instruct-Turbo",
+                             prompt="The capital of France is")  # fmt: skip
+    return r, r
+
+
+TOGETHER = Provider(
+    "together", "httpx", "together", _stainless_client("together", "Together", "AsyncTogether"),
+    {**_chat_shapes("meta-llama/Llama-3.3-70B-Instruct-Turbo",
+                    "meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo"),
+     "completion": Shape("completion", "completion", _together_completion, stream=False,
+                         aio=False),
+     "embeddings": _embed_shape("BAAI/bge-large-en-v1.5")},
+)  # fmt: skip
+
+
+def _ollama_client(transport: Any, aio: bool) -> Any:
+    import ollama
+
+    cls = ollama.AsyncClient if aio else ollama.Client
+    return cls(host="http://localhost:11434", transport=transport)
+
+
+_OL = {"model": "llama3.1:8b", "messages": _MSG}
+
+
+def _ol_sync(c: Any, chunks: list[Any]) -> Any:
+    r = c.chat(**_OL)
+    return r, r
+
+
+async def _ol_async(c: Any, chunks: list[Any]) -> Any:
+    r = await c.chat(**_OL)
+    return r, r
+
+
+def _ol_stream(c: Any, chunks: list[Any]) -> Any:
+    return None, _drain(c.chat(**_OL, stream=True), chunks)
+
+
+async def _ol_astream(c: Any, chunks: list[Any]) -> Any:
+    return None, await _adrain(await c.chat(**_OL, stream=True), chunks)
+
+
+def _ol_generate(c: Any, chunks: list[Any]) -> Any:
+    return None, _drain(c.generate("qwen2.5:7b", "The capital of France is", stream=True), chunks)
+
+
+def _ol_embed(c: Any, chunks: list[Any]) -> Any:
+    r = c.embed(model="nomic-embed-text", input=_EMBED_IN)
+    return r, r
+
+
+OLLAMA = Provider(
+    "ollama", "httpx", "ollama", _ollama_client,
+    {
+        "sync": Shape("sync", "chat", _ol_sync, stream=False, aio=False),
+        "async": Shape("async", "chat", _ol_async, stream=False, aio=True),
+        "stream": Shape("stream", "chat_stream", _ol_stream, stream=True, aio=False),
+        "async_stream": Shape("async_stream", "chat_stream", _ol_astream, stream=True, aio=True),
+        "generate_stream": Shape("generate_stream", "generate_stream", _ol_generate,
+                                 stream=True, aio=False),
+        "embed": Shape("embed", "embed", _ol_embed, stream=False, aio=False),
+    },
+)  # fmt: skip
+
+
 PROVIDERS: dict[str, Provider] = {
     p.name: p
-    for p in (OPENAI, ANTHROPIC, MISTRALAI, COHERE, HUGGINGFACE_HUB, GOOGLE_GENAI, LITELLM, BEDROCK)
+    for p in (
+        OPENAI,
+        ANTHROPIC,
+        MISTRALAI,
+        COHERE,
+        HUGGINGFACE_HUB,
+        GOOGLE_GENAI,
+        LITELLM,
+        GROQ,
+        TOGETHER,
+        OLLAMA,
+        BEDROCK,
+    )
 }
 """Scenarios per SDKS key."""
 
@@ -1028,16 +1174,38 @@ def restore_globals() -> None:
         hf.set_async_client_factory(_http.default_async_client_factory)
 
 
+def edit_body(body: bytes, walk: Callable[[Any], Any]) -> bytes:
+    """The body with ``walk`` applied to its JSON: a JSON answer, each line of an NDJSON
+    stream (Ollama), the ``data:`` lines of server-sent events, or the messages of AWS's binary
+    event stream (Bedrock)."""
+    if aws.is_event_stream(body):
+        return aws.edit_events(body, walk)
+    text = body.decode()
+    if text.lstrip().startswith(("{", "[")):
+        rows = [line for line in text.split("\n") if line.strip()]
+        if len(rows) > 1 and all(r.startswith("{") for r in rows):  # NDJSON
+            return "".join(json.dumps(walk(json.loads(r))) + "\n" for r in rows).encode()
+        return json.dumps(walk(json.loads(text))).encode()
+    lines = []
+    for line in text.split("\n"):
+        head, _, rest = line.partition(":")
+        if head == "data" and rest.strip().startswith("{"):
+            line = "data: " + json.dumps(walk(json.loads(rest)))
+        lines.append(line)
+    return "\n".join(lines).encode()
+
+
 def edit_tokens(body: bytes, value: Callable[[str], Any]) -> bytes:
-    """The body with every token count replaced by ``value(key)`` (a JSON answer, or the
-    ``data:`` lines of server-sent events); ``value`` may return :data:`DROP` to remove the
-    key. Token counts: numeric fields whose name mentions tokens."""
+    """The body (:func:`edit_body`) with every token count replaced by ``value(key)``;
+    ``value`` may return :data:`DROP` to remove the key. Token counts: numeric fields whose
+    name mentions tokens, and Ollama's ``prompt_eval_count``/``eval_count``."""
 
     def walk(node: Any) -> Any:
         if isinstance(node, dict):
             out = {}
             for k, v in node.items():
-                if "token" in k.lower() and isinstance(v, (int, float)) and k != "max_tokens":
+                counts = "token" in k.lower() or k.endswith("eval_count")
+                if counts and isinstance(v, (int, float)) and k != "max_tokens":
                     v = value(k)
                     if v is DROP:
                         continue
@@ -1049,18 +1217,7 @@ def edit_tokens(body: bytes, value: Callable[[str], Any]) -> bytes:
             return [walk(x) for x in node]
         return node
 
-    if aws.is_event_stream(body):  # Bedrock's binary event-stream framing
-        return aws.edit_events(body, walk)
-    text = body.decode()
-    if text.lstrip().startswith(("{", "[")):
-        return json.dumps(walk(json.loads(text))).encode()
-    lines = []
-    for line in text.split("\n"):
-        head, _, rest = line.partition(":")
-        if head == "data" and rest.strip().startswith("{"):
-            line = "data: " + json.dumps(walk(json.loads(rest)))
-        lines.append(line)
-    return "\n".join(lines).encode()
+    return edit_body(body, walk)
 
 
 DROP = object()

@@ -9,10 +9,11 @@ A name resolves to a row through, in order: the exact name or an alias (case and
 vs ``-`` ignored); the name without provider prefixes (``openai/``, ``models/``,
 ``meta-llama/``, LiteLLM's ``provider/``, Bedrock's ``us.anthropic.`` and ``-v2:0``); dotted
 versions spelled with dashes (``claude-3.5-sonnet``); the name without a dated snapshot or
-``-latest``/``-preview`` suffix; and last a loose match that ignores decorations such as
-``-Instruct``, ``-hf`` or quantisation tags, accepted only when every row it matches has the
-same size (it adds a warning). A name that matches nothing, or rows of different sizes,
-resolves to nothing: never a guess at another model.
+``-latest``/``-preview`` suffix, or an Ollama tag without its build
+(``llama3.1:8b-instruct-q8_0`` is ``llama3.1:8b``); and last a loose match that ignores
+decorations such as ``-Instruct``, ``-hf`` or quantisation tags, accepted only when every row
+it matches has the same size (it adds a warning). A name that matches nothing, or rows of
+different sizes, resolves to nothing: never a guess at another model.
 """
 
 from __future__ import annotations
@@ -116,6 +117,9 @@ _BEDROCK = re.compile(
 _DOTTED = re.compile(r"(?<=\d)\.(?=\d)")
 _DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 _QUANT_TAG = re.compile(r"[-.:]q\d(?:[-_][a-z0-9]{1,2})*$")
+_OLLAMA_BUILD = re.compile(r"-(?:instruct|chat|i?q\d(?:-[a-z0-9]{1,2})*|bf16|fp?16|fp?32)(?=-|$)")
+"""Parts of an Ollama tag that name a build of the same model (``llama3.1:8b-instruct-q8_0``
+is ``llama3.1:8b``): the instruct variant and the quantisation."""
 _SIZE_TOKEN = re.compile(r"(?:^| )(?:\d+(?:\.\d+)?[bm]|\d+x\d+b|[ae]\d+(?:\.\d+)?b)(?: |$)")
 _DECORATIONS = frozenset(
     {
@@ -386,6 +390,10 @@ def _candidates(name: str) -> Iterator[tuple[str, str]]:
             tails.append(dashed)
             yield dashed, "normalized"
     for tail in tails:
+        base, colon, tag = tail.rpartition(":")
+        kept = _OLLAMA_BUILD.sub("", "-" + tag)[1:] if colon and base else tag
+        if kept != tag and kept:
+            yield f"{base}:{kept}", "snapshot"
         stripped = tail
         while True:
             nxt = _SNAPSHOT.sub("", stripped)

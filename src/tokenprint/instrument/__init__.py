@@ -84,6 +84,9 @@ SDKS: dict[str, Sdk] = {
     ),
     "litellm": Sdk("litellm", "litellm", "1.40", "2", (_P + "litellm",)),
     "bedrock": Sdk("botocore", "botocore", "1.34.116", "2", (_P + "bedrock",)),
+    "groq": Sdk("groq", "groq", "0.11", "2", (_P + "groq",)),
+    "ollama": Sdk("ollama", "ollama", "0.4", "1", (_P + "ollama",)),
+    "together": Sdk("together", "together", "2.0", "4", (_P + "together",)),
 }
 """Provider name -> SDK. Provider names accept ``-`` for ``_`` and any case."""
 

@@ -29,9 +29,13 @@ __all__ = [
     "answered",
     "chars_to_tokens",
     "chat_answer",
+    "chat_usage",
     "choice_chars",
+    "client_site",
     "combined",
     "counted",
+    "embedded",
+    "embedding_usage",
     "estimated",
     "field",
     "first_int",
@@ -182,6 +186,15 @@ def provider_for_host(host: str | None, default: str) -> str:
     return hit
 
 
+def client_site(resource: Any, default: str) -> tuple[str, str | None]:
+    """(provider, host) of the Stainless client behind a resource or a stream (its
+    ``_client``): the host of its base URL, the provider of the data centre catalogued for
+    that host (a proxy, a local server), else ``default``."""
+    client = getattr(resource, "_client", None)
+    host = host_of(getattr(client, "_base_url", None) or getattr(client, "base_url", None))
+    return provider_for_host(host, default), host
+
+
 _RAW_TYPES = frozenset({"LegacyAPIResponse", "APIResponse", "AsyncAPIResponse"})
 
 
@@ -326,6 +339,26 @@ def chat_answer(call: Call, model: Any, u: Any, choices: Any) -> Usage:
     return answered(call, model, u, choice_chars(choices))
 
 
+def chat_usage(call: Call, answer: Any) -> Builder | None:
+    """The reader of an OpenAI-shaped chat or completion answer (``model``, ``usage``,
+    ``choices``) from an SDK other than openai's (groq, together); None for anything else
+    (a raw or streaming response)."""
+    if not hasattr(answer, "usage") or not hasattr(answer, "choices"):
+        return None
+    return partial(chat_answer, call, field(answer, "model"), answer.usage, answer.choices)
+
+
+def embedding_usage(call: Call, answer: Any) -> Builder | None:
+    """The reader of an OpenAI-shaped embedding answer (``data``, ``model``, ``usage`` with
+    ``prompt_tokens``, or no usage: estimated, :func:`embedded`)."""
+    if not hasattr(answer, "data") or not hasattr(answer, "model"):
+        return None
+    return partial(embedded, call, answer.model, field(answer, "usage"), _EMBEDDING_COUNTS)
+
+
+_EMBEDDING_COUNTS = ("prompt_tokens", "total_tokens")
+
+
 def choice_chars(choices: Any) -> int:
     """Characters of the text of OpenAI-shaped choices: ``message.content`` (a str), or
     ``text`` (legacy completions)."""
@@ -335,6 +368,18 @@ def choice_chars(choices: Any) -> int:
         content = field(message, "content") if message is not None else field(choice, "text")
         n += len(content) if isinstance(content, str) else 0
     return n
+
+
+def embedded(call: Call, model: Any, u: Any, names: tuple[str, ...]) -> Usage:
+    """The Usage of an embedding answer: input tokens from the first of ``names`` in ``u``
+    holding a number, else estimated from the request's text (:data:`ESTIMATED_INPUT`, and
+    :data:`USAGE_INVALID` when ``u`` was there without a number)."""
+    if u is not None and any(_is_count(field(u, name)) for name in names):
+        return usage_for(call, model, input_tokens=first_int(u, *names), modality="embedding")
+    said = (ESTIMATED_INPUT,) if u is None else (ESTIMATED_INPUT, USAGE_INVALID)
+    return usage_for(
+        call, model, input_tokens=request_tokens(call), modality="embedding", warnings=said
+    )
 
 
 def request_tokens(call: Call) -> int:
@@ -399,8 +444,9 @@ def combined(usages: Iterable[Usage | Builder]) -> Usage | None:
 class ChatChunks(Accumulator):
     """Accumulator for OpenAI-shaped chat chunks (mistral, huggingface, litellm...): the model
     of the first chunk that names one, ``usage`` of the last chunk that carries it, and the
-    characters of the streamed text (``choices[].delta.content``) for an estimate when no
-    usage comes. Subclasses write :meth:`usage` from ``model``, ``u`` and ``chars``, and set
+    characters of the streamed text (``choices[].delta.content``, or ``choices[].text`` in
+    completion chunks) for an estimate when no usage comes. :meth:`usage` counts ``u`` as
+    OpenAI-shaped usage (:func:`answered`); subclasses may read it otherwise, and set
     :attr:`inside` when the chunk sits inside an event (mistral ``event.data``)."""
 
     __slots__ = ("chars", "inner", "model", "u")
@@ -429,6 +475,8 @@ class ChatChunks(Accumulator):
         ended = True  # a usage chunk ends the stream when it has no choices or a reason
         for choice in getattr(c, "choices", None) or ():
             text = field(field(choice, "delta"), "content")
+            if text is None:  # a completion chunk (``choices[].text``)
+                text = field(choice, "text")
             if isinstance(text, str):
                 self.chars += len(text)
             ended = field(choice, "finish_reason") is not None
@@ -437,3 +485,6 @@ class ChatChunks(Accumulator):
             return False
         self.u = u
         return ended
+
+    def usage(self) -> Usage:
+        return answered(self.call, self.model, self.u, self.chars)
