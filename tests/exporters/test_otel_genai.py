@@ -133,8 +133,14 @@ def test_impacts_land_on_the_instrumentations_chat_span(
     )
     assert attrs["tokenprint.methodology_version"] == response.impacts.methodology_version
     assert attrs[_genai.USAGE_OUTPUT_TOKENS] == 8  # the instrumentation's own count, kept
-    (point,) = _points(reader)["tokenprint.impact.gwp"]
+    sci = response.impacts.sci
+    assert attrs["tokenprint.sci.per_request"] == pytest.approx(sci.per_request.central)
+    assert attrs["tokenprint.sci.per_token"] == pytest.approx(sci.per_token.central)
+    points = _points(reader)
+    (point,) = points["tokenprint.impact.gwp"]
     _joins(attrs, point.attributes)
+    (tokens,) = points["tokenprint.tokens"]
+    assert tokens.value == sci.tokens > 0
 
 
 def test_impacts_land_on_the_span_of_a_stream_read_to_its_end(

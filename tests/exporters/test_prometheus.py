@@ -92,6 +92,20 @@ def test_an_unestimated_request_is_counted_and_has_no_impact_values() -> None:
     assert "tokenprint_gwp_grams_total" not in samples  # not a zero
 
 
+def test_tokens_are_counted_for_the_sci_per_token() -> None:
+    registry = _init()
+    a = make_record(input_tokens=40, output_tokens=120)
+    events.run_after(a)
+    events.run_after(make_record(model="no-such-model-xyz"))  # no impacts: not in the SCI
+    samples = _read(registry)
+    tokens = {s[0]["model"]: s[1] for s in samples["tokenprint_tokens_total"]}
+    assert tokens == {"gpt-4o-mini": 160, "no-such-model-xyz": 0}
+    (gwp,) = samples["tokenprint_gwp_grams_total"]
+    sci = a.impacts.sci
+    assert sci is not None and sci.per_token is not None
+    assert gwp[1] / tokens["gpt-4o-mini"] == pytest.approx(sci.per_token.central)
+
+
 def test_user_labels_become_valid_label_names() -> None:
     registry = _init()
     labels = {"team": "search", "feature.name": "qa", "7days": "x", "tâche": "résumé"}

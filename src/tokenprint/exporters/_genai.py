@@ -123,3 +123,8 @@ def published(record: RequestRecord) -> dict[str, tuple[float, float, float]]:
         f = UNITS[name].factor
         out[name] = (lo * f, central * f, hi * f)
     return out
+
+
+def tokens(record: RequestRecord) -> int:
+    """The request's input and output tokens (reasoning included): the SCI's per-token unit."""
+    return record.usage.input_tokens + record.usage.output_tokens

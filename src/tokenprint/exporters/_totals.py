@@ -26,27 +26,29 @@ T = TypeVar("T")
 
 
 class Series:
-    """One label set's totals: requests, unestimated requests, and per criterion the sums
-    of the best estimates, low and high bounds and the count of requests estimated
-    (``[best, min, max, n]``) and, when buckets are given, a histogram of the best estimates
-    (last slot: above every bound)."""
+    """One label set's totals: requests, unestimated requests, the tokens of the estimated
+    ones (the SCI's per-token unit), and per criterion the sums of the best estimates, low
+    and high bounds and the count of requests estimated (``[best, min, max, n]``) and, when
+    buckets are given, a histogram of the best estimates (last slot: above every bound)."""
 
-    __slots__ = ("buckets", "counts", "requests", "sums", "unestimated")
+    __slots__ = ("buckets", "counts", "requests", "sums", "tokens", "unestimated")
 
     def __init__(self, buckets: Mapping[str, tuple[float, ...]] | None = None) -> None:
         self.buckets = buckets
         self.requests = 0
         self.unestimated = 0
+        self.tokens = 0
         self.sums = {c: [0.0, 0.0, 0.0, 0] for c in CRITERIA}
         self.counts = {c: [0] * (len(buckets[c]) + 1) for c in CRITERIA} if buckets else {}
 
-    def add(self, values: Mapping[str, tuple[float, float, float]]) -> None:
+    def add(self, values: Mapping[str, tuple[float, float, float]], tokens: int = 0) -> None:
         """Count one request; ``values``: ``{criterion: (min, best, max)}``, empty if
-        unestimated."""
+        unestimated; ``tokens``: its input and output tokens."""
         self.requests += 1
         if not values:
             self.unestimated += 1
             return
+        self.tokens += tokens
         for name, (lo, central, hi) in values.items():
             sums = self.sums[name]
             sums[0] += central
@@ -59,7 +61,7 @@ class Series:
     def copy(self) -> Series:
         out = Series.__new__(Series)
         out.buckets = self.buckets
-        out.requests, out.unestimated = self.requests, self.unestimated
+        out.requests, out.unestimated, out.tokens = self.requests, self.unestimated, self.tokens
         out.sums = {c: list(v) for c, v in self.sums.items()}
         out.counts = {c: list(v) for c, v in self.counts.items()}
         return out

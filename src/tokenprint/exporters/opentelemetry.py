@@ -10,13 +10,16 @@ all under ``tokenprint.``:
   range bounds;
 * histograms ``tokenprint.request.impact.<criterion>``: per-request best estimates;
 * counters ``tokenprint.requests``, ``tokenprint.requests.unestimated`` (no estimate: an
-  unknown model) and ``tokenprint.budget.breaches``.
+  unknown model) and ``tokenprint.budget.breaches``;
+* counter ``tokenprint.tokens``: input and output tokens of the estimated requests, so that
+  ``tokenprint.impact.gwp / tokenprint.tokens`` is the SCI per token.
 
 Attributes: ``gen_ai.provider.name``, ``gen_ai.operation.name``, ``gen_ai.request.model``,
 ``gen_ai.response.model`` and the request's labels (which cannot replace those). When a span
 is recording in the context the request was made in (a GenAI instrumentation's span, or your
 own), the request's impacts are set on it as ``tokenprint.impact.<criterion>`` with ``.min``
-/ ``.max`` and ``tokenprint.methodology_version``, and the token counts as
+/ ``.max``, the SCI as ``tokenprint.sci.per_request`` and ``tokenprint.sci.per_token``
+(g{CO2e}), ``tokenprint.methodology_version``, and the token counts as
 ``gen_ai.usage.*`` where the span has none yet.
 """
 
@@ -116,7 +119,7 @@ class OpenTelemetryExporter:
         values = _genai.published(record)
         inst = self._instruments
         with inst.totals.lock:
-            inst.totals.row(tuple(sorted(attrs.items()))).add(values)
+            inst.totals.row(tuple(sorted(attrs.items()))).add(values, _genai.tokens(record))
         if values:  # the histograms, off the request's thread
             _worker.submit(inst.record, values, attrs, where=self._where)
         if self.span_attributes:
@@ -163,6 +166,11 @@ def _span_attributes(
         out[key] = central
         out[key + ".min"] = lo
         out[key + ".max"] = hi
+    if "gwp" in values:  # the SCI: (E x I + M) per request, and per token
+        out["tokenprint.sci.per_request"] = values["gwp"][1]
+        n = _genai.tokens(record)
+        if n > 0:
+            out["tokenprint.sci.per_token"] = values["gwp"][1] / n
     u = record.usage
     present = getattr(span, "attributes", None) or {}
     for key, count in (
@@ -210,6 +218,13 @@ class _Instruments:
             "{request}",
             "Requests whose impacts could not be estimated (an unknown model)",
             lambda s: s.unestimated or None,  # only series with some
+        )
+        self._observe(
+            meter,
+            "tokenprint.tokens",
+            "{token}",
+            "Input and output tokens of the estimated requests (the SCI's per-token unit)",
+            lambda s: s.tokens,
         )
         for name in CRITERIA:
             unit, desc = _genai.UNITS[name].ucum, DESCRIPTIONS[name]

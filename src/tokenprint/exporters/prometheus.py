@@ -9,7 +9,9 @@ names, as Prometheus asks; energy in joules, masses in grams):
   ``tokenprint_<criterion>_min_<unit>_total`` / ``_max_`` summing the range bounds;
 * ``tokenprint_request_<criterion>_<unit>``: histogram of per-request best estimates;
 * ``tokenprint_requests_total``, ``tokenprint_requests_unestimated_total``,
-  ``tokenprint_budget_breaches_total`` (labels ``budget``, ``mode``, ``criterion``).
+  ``tokenprint_budget_breaches_total`` (labels ``budget``, ``mode``, ``criterion``);
+* ``tokenprint_tokens_total``: input and output tokens of the estimated requests, so that
+  ``tokenprint_gwp_grams_total / tokenprint_tokens_total`` is the SCI per token.
 
 Labels: ``provider`` (the GenAI conventions' provider name), ``model``, ``operation``, and the
 request's labels, made valid Prometheus names (``a.b`` -> ``a_b``; a name taken by
@@ -66,6 +68,7 @@ METRIC_NAMES: tuple[str, ...] = (
     "tokenprint_requests",
     "tokenprint_requests_unestimated",
     "tokenprint_budget_breaches",
+    "tokenprint_tokens",
     *(n for c in CRITERIA for n in (_name(c), _name(c, "_min"), _name(c, "_max"))),
     *(f"tokenprint_request_{c}_{_genai.UNITS[c].word}" for c in CRITERIA),
 )
@@ -134,7 +137,7 @@ class PrometheusExporter:
         key = self._key(own, record.labels)
         values = _genai.published(record)
         with self._series.lock:
-            self._series.row(key).add(values)
+            self._series.row(key).add(values, _genai.tokens(record))
 
     def breached(self, breach: events.Breach) -> None:
         """Count a budget breach."""
@@ -162,6 +165,7 @@ class PrometheusExporter:
             families["tokenprint_requests_unestimated"].add_sample(
                 "tokenprint_requests_unestimated_total", labels, s.unestimated
             )
+            families["tokenprint_tokens"].add_sample("tokenprint_tokens_total", labels, s.tokens)
             for c in CRITERIA:
                 if not s.sums[c][3]:  # never estimated: no value rather than a zero
                     continue
@@ -188,6 +192,11 @@ class PrometheusExporter:
             ),
             "tokenprint_budget_breaches": Metric(
                 "tokenprint_budget_breaches", "Budget breaches", "counter"
+            ),
+            "tokenprint_tokens": Metric(
+                "tokenprint_tokens",
+                "Input and output tokens of the estimated requests (the SCI's per-token unit)",
+                "counter",
             ),
         }
         for c in CRITERIA:
