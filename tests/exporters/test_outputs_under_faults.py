@@ -8,6 +8,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -65,3 +66,19 @@ def test_faulty_outputs_lose_no_request_in_the_others(
     )
     disk = [r for r in caplog.records if "JsonLinesExporter" in r.getMessage()]
     assert len(disk) == 1 and "No space left" in disk[0].getMessage()
+
+
+def test_a_collector_that_never_answers_holds_shutdown_about_a_second() -> None:
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts, reads nothing, never answers
+    silent.listen(8)
+    port = silent.getsockname()[1]
+    try:
+        EcoLogits.init(exporters=[f"otlp:http://127.0.0.1:{port}"])
+        events.run_after(make_record())
+        start = time.monotonic()
+        assert _shutdown_within(10.0), "shutdown hung"
+        took = time.monotonic() - start
+    finally:
+        silent.close()
+    # a behaviour bound, not a timing: the SDK's own default would hold it 10 s and more
+    assert took < 2.0, took
