@@ -28,13 +28,34 @@ MESSAGES: list[Any] = [{"role": "user", "content": "Say hello."}]
 MISTRAL = "mistral/mistral-large-2407"
 
 
+# LiteLLM copies ``litellm.callbacks`` into these lists on each call and never takes them out:
+# each test puts them back as they were, so no handler of ours answers another test's calls.
+_CALLBACK_LISTS = (
+    "callbacks",
+    "input_callback",
+    "success_callback",
+    "failure_callback",
+    "_async_input_callback",
+    "_async_success_callback",
+    "_async_failure_callback",
+)
+
+
+@pytest.fixture(autouse=True)
+def _litellm_callbacks_restored() -> Iterator[None]:
+    saved = {
+        name: list(getattr(litellm, name)) for name in _CALLBACK_LISTS if hasattr(litellm, name)
+    }
+    yield
+    for name, callbacks in saved.items():
+        setattr(litellm, name, callbacks)
+
+
 @pytest.fixture
-def logger() -> Iterator[TokenprintLogger]:
+def logger() -> TokenprintLogger:
     handler = TokenprintLogger()
-    saved = litellm.callbacks
     litellm.callbacks = [handler]
-    yield handler
-    litellm.callbacks = saved
+    return handler
 
 
 def _wait_for(done: Callable[[], bool]) -> None:
