@@ -65,7 +65,8 @@ class Row:
     """The catalogue row the name resolved to."""
     reasoning_tokens: int = 0
     reasoning_origin: str = "none"
-    """"given", "typical" (the model's published multiplier) or "none"."""
+    """"given", "typical" (the model's published multiplier), "unknown" (a reasoning model
+    with none published: its thinking is not counted) or "none"."""
     quality_note: str | None = None
     """Why ``score`` is None."""
     score_source: str = ""
@@ -135,7 +136,7 @@ def _reasoning(model: str, output_tokens: int, given: int | None) -> tuple[int, 
         return given, "given"
     m = quality.thinking_multiplier(model)
     if m is None:
-        return 0, "none"
+        return 0, "unknown" if quality.is_reasoning(model) else "none"
     return round(m * output_tokens), "typical"
 
 

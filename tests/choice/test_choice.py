@@ -78,6 +78,13 @@ def test_reasoning_tokens_given_or_the_typical_multiplier() -> None:
     assert _gwp(given[r1]).central < _gwp(by[r1]).central
 
 
+def test_a_reasoning_model_without_a_published_multiplier_is_flagged() -> None:
+    (row,) = tokenprint.compare(["o3-mini"], **REQUEST)
+    assert (row.reasoning_origin, row.reasoning_tokens) == ("unknown", 0)
+    (given,) = tokenprint.compare(["o3-mini"], reasoning_tokens=200, **REQUEST)
+    assert given.reasoning_origin == "given"
+
+
 def test_a_model_without_a_score_and_a_task_without_data_say_why(
     family: dict[str, float],
 ) -> None:

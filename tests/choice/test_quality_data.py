@@ -42,6 +42,18 @@ def test_every_thinking_multiplier_is_sourced_and_positive() -> None:
         assert float(r["thinking_multiplier"]) > 0 and r["source"].startswith("https://")
 
 
+def test_every_listed_reasoning_model_is_catalogued_and_sourced() -> None:
+    rows = _rows("reasoning_models.csv")
+    assert rows
+    for r in rows:
+        found = resolve(r["model"])
+        assert found.record is not None and found.via == "exact", r["model"]
+        assert r["source"].startswith("https://") and r["date"][:2] == "20", r
+        assert quality.is_reasoning(r["model"])
+    assert quality.is_reasoning("deepseek-ai/DeepSeek-R1")  # through its multiplier
+    assert not quality.is_reasoning("gpt-4o")
+
+
 def test_overall_score_has_the_arena_interval_and_resolves_through_aliases() -> None:
     q = quality.lookup("gpt-4o-2024-08-06")  # a dated snapshot of the catalogue's gpt-4o
     assert q is not None and q.model == "gpt-4o" and q.task == "overall"

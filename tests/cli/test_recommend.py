@@ -28,6 +28,19 @@ def test_table_ranks_candidates_with_saving_and_lists_the_rest(
     assert "Tests: at least as good" in out
 
 
+def test_a_reasoning_model_whose_thinking_is_not_counted_is_named(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    among = ["--among", "o3-mini", "gpt-4o-mini"]
+    assert main(["recommend", "--like", "gpt-4o", "--task", "coding", *REQUEST, *among]) == 0
+    out = capsys.readouterr().out
+    assert "Reasoning models whose thinking tokens are not counted" in out
+    assert "o3-mini." in out
+    assert main(["compare", "o3-mini", "gpt-4o-mini", *REQUEST]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("o3"))
+    assert "its thinking tokens are not counted" in row
+
+
 def test_json_rows_have_model_score_impacts_and_saving(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

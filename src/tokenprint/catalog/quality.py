@@ -26,6 +26,7 @@ __all__ = [
     "QualityScore",
     "add_quality",
     "clear_quality",
+    "is_reasoning",
     "load_quality",
     "lookup",
     "read_model_file_scores",
@@ -40,6 +41,7 @@ OVERALL = "overall"
 """The task of a general score (LMArena text rating in the shipped data)."""
 QUALITY_FILE = "quality.csv"
 TOKENS_FILE = "reasoning_tokens.csv"
+REASONING_FILE = "reasoning_models.csv"
 
 
 class QualityScore(NamedTuple):
@@ -191,6 +193,22 @@ def thinking_multiplier(model: str) -> float | None:
                 table[_key(r["model"])] = value
             _multipliers = table
     return table.get(_key(model))
+
+
+_reasoners: frozenset[str] | None = None
+
+
+def is_reasoning(model: str) -> bool:
+    """Whether the model thinks before it answers: it has a typical multiplier, or its
+    publisher documents it as a reasoning model (``data/reasoning_models.csv``)."""
+    global _reasoners
+    names = _reasoners
+    if names is None:
+        with _lock:
+            names = _reasoners = frozenset(
+                _key(r["model"]) for _, r in _rows(data_dir() / REASONING_FILE)
+            )
+    return thinking_multiplier(model) is not None or _key(model) in names
 
 
 # -- user scores ---------------------------------------------------------------------------

@@ -55,6 +55,8 @@ def _notes(r: Row) -> str:
     notes = [r.error] if r.error else []
     if r.reasoning_origin == "typical":
         notes.append(f"{r.reasoning_tokens} typical thinking tokens")
+    elif r.reasoning_origin == "unknown":
+        notes.append("a reasoning model: its thinking tokens are not counted (--reasoning-tokens)")
     if r.quality_note and not r.error:
         notes.append(r.quality_note)
     return "; ".join(notes)

@@ -61,6 +61,12 @@ def render(rec: Recommendation, criterion: str, bar: float | None) -> str:
         for r in rec
     ]
     lines.append(table(heads, body) if body else "(none)")
+    unknown = [r.resolved or r.model for r in rec if r.reasoning_origin == "unknown"]
+    if unknown:
+        lines.append(
+            "Reasoning models whose thinking tokens are not counted (none published; give "
+            f"--reasoning-tokens): {', '.join(unknown)}."
+        )
     if rec.excluded:
         lines.append("Left out:")
         lines += [f"  {r.model}: {r.error}" for r in rec.excluded]
