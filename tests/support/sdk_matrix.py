@@ -341,7 +341,6 @@ def _openai_client(transport: Any, aio: bool) -> Any:
 
 
 _OA = {"model": "gpt-4o-mini", "messages": _MSG}
-_OA_STREAM = {**_OA, "stream": True, "stream_options": {"include_usage": True}}
 
 
 def _oa_responses(c: Any, chunks: list[Any]) -> Any:
@@ -355,26 +354,46 @@ def _oa_responses_stream(c: Any, chunks: list[Any]) -> Any:
     return None, s
 
 
-def _oa_sync(c: Any, chunks: list[Any]) -> Any:
-    r = c.chat.completions.create(**_OA)
-    return r, r
+def _chat_shapes(
+    model: str,
+    stream_model: str,
+    wire: str = "chat",
+    stream_wire: str = "stream",
+    stream_options: dict[str, Any] | None = None,
+    adapter: str = "",
+) -> dict[str, Shape]:
+    """The four chat shapes of an OpenAI-shaped ``chat.completions.create``."""
+    ask = {"model": model, "messages": _MSG}
+    flow = {"model": stream_model, "messages": _MSG, "stream": True}
+    if stream_options is not None:
+        flow["stream_options"] = stream_options
 
+    def sync(c: Any, chunks: list[Any]) -> Any:
+        r = c.chat.completions.create(**ask)
+        return r, r
 
-async def _oa_async(c: Any, chunks: list[Any]) -> Any:
-    r = await c.chat.completions.create(**_OA)
-    return r, r
+    async def aio(c: Any, chunks: list[Any]) -> Any:
+        r = await c.chat.completions.create(**ask)
+        return r, r
 
+    def stream(c: Any, chunks: list[Any]) -> Any:
+        s = c.chat.completions.create(**flow)
+        _drain(s, chunks)
+        return None, s
 
-def _oa_stream(c: Any, chunks: list[Any]) -> Any:
-    s = c.chat.completions.create(**_OA_STREAM)
-    _drain(s, chunks)
-    return None, s
+    async def astream(c: Any, chunks: list[Any]) -> Any:
+        s = await c.chat.completions.create(**flow)
+        await _adrain(s, chunks)
+        return None, s
 
-
-async def _oa_astream(c: Any, chunks: list[Any]) -> Any:
-    s = await c.chat.completions.create(**_OA_STREAM)
-    await _adrain(s, chunks)
-    return None, s
+    return {
+        "sync": Shape("sync", wire, sync, stream=False, aio=False, adapter=adapter),
+        "async": Shape("async", wire, aio, stream=False, aio=True, adapter=adapter),
+        "stream": Shape("stream", stream_wire, stream, stream=True, aio=False, adapter=adapter),
+        "async_stream": Shape(
+            "async_stream", stream_wire, astream, stream=True, aio=True, adapter=adapter
+        ),
+    }
 
 
 def _oa_helper(c: Any, chunks: list[Any]) -> Any:
@@ -444,16 +463,8 @@ def _oa_video(c: Any, chunks: list[Any]) -> Any:
 OPENAI = Provider(
     "openai", "httpx2", "openai", _openai_client,
     {
-        "sync": Shape("sync", "chat_completion", _oa_sync, stream=False, aio=False,
-                      adapter="openai_chat"),
-        "async": Shape("async", "chat_completion", _oa_async, stream=False, aio=True,
-                       adapter="openai_chat"),
-        "stream": Shape("stream", "chat_stream_usage", _oa_stream, stream=True, aio=False,
-                        adapter="openai_chat"),
-        "async_stream": Shape(
-            "async_stream", "chat_stream_usage", _oa_astream, stream=True, aio=True,
-            adapter="openai_chat",
-        ),
+        **_chat_shapes("gpt-4o-mini", "gpt-4o-mini", "chat_completion", "chat_stream_usage",
+                       {"include_usage": True}, "openai_chat"),
         "helper_stream": Shape(
             "helper_stream", "chat_stream_usage", _oa_helper, stream=True, aio=False,
             adapter="openai_chat",
@@ -990,37 +1001,6 @@ def _stainless_client(module: str, sync: str, aio_name: str) -> Callable[[Any, b
         return cls(api_key="k", max_retries=0, http_client=http(transport=transport))
 
     return make
-
-
-def _chat_shapes(model: str, stream_model: str, wire: str = "chat") -> dict[str, Shape]:
-    """The four chat shapes of an OpenAI-shaped ``chat.completions.create``."""
-    ask = {"model": model, "messages": _MSG}
-    flow = {"model": stream_model, "messages": _MSG, "stream": True}
-
-    def sync(c: Any, chunks: list[Any]) -> Any:
-        r = c.chat.completions.create(**ask)
-        return r, r
-
-    async def aio(c: Any, chunks: list[Any]) -> Any:
-        r = await c.chat.completions.create(**ask)
-        return r, r
-
-    def stream(c: Any, chunks: list[Any]) -> Any:
-        s = c.chat.completions.create(**flow)
-        _drain(s, chunks)
-        return None, s
-
-    async def astream(c: Any, chunks: list[Any]) -> Any:
-        s = await c.chat.completions.create(**flow)
-        await _adrain(s, chunks)
-        return None, s
-
-    return {
-        "sync": Shape("sync", wire, sync, stream=False, aio=False),
-        "async": Shape("async", wire, aio, stream=False, aio=True),
-        "stream": Shape("stream", "stream", stream, stream=True, aio=False),
-        "async_stream": Shape("async_stream", "stream", astream, stream=True, aio=True),
-    }
 
 
 def _embed_shape(model: str) -> Shape:
