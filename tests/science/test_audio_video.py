@@ -55,11 +55,27 @@ def test_encoder_decoder_terms_are_scaled_by_the_parameters_doing_the_work() -> 
     at, audio_in, notes = transcription_terms(WHISPER, 0, 40, 45.0)
     assert (audio_in, notes) == (3000.0, ())
     enc = 0.635 / 1.55
-    w = terms(40, 3000.0)
-    # decoding and cross-attention: the decoder's share; the encoder attends per window
+    # two windows, each decoding half the transcript against its own 1,500 frames; the
+    # encoder attends within each window, both ways
+    per_window = 20 * (1500.0 + 20 / 2)
     assert at(3000.0) == pytest.approx(
-        (w[0] * (1 - enc), w[1] * (1 - enc), 3000.0 * enc, 3000.0 * 1500.0 / 2 * enc, 0.0)
+        (40 * (1 - enc), 2 * per_window * (1 - enc), 3000.0 * enc, 3000.0 * 1500.0 * enc, 0.0)
     )
+
+
+def test_whisper_energy_grows_in_step_with_the_audio() -> None:
+    # windows are independent: an hour costs about what 120 half-minutes cost
+    e = Estimator()
+
+    def per_second(seconds: float) -> float:
+        words = seconds * 2.5  # about 150 words a minute, ~1.3 tokens each
+        u = Usage("openai", "whisper-1", 0, round(words * 1.3), modality="speech-to-text",
+                  seconds=seconds)  # fmt: skip
+        energy = e.compute(u).energy
+        assert energy is not None
+        return float(energy.central) / seconds
+
+    assert per_second(3600.0) == pytest.approx(per_second(30.0), rel=0.5)
 
 
 def test_counted_audio_tokens_are_prefilled_like_any_input() -> None:

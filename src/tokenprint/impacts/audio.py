@@ -109,12 +109,16 @@ def transcription_terms(
     window = spec.window_seconds * lo(spec.input_rate)
 
     def at(n: float) -> Terms:
-        w = terms(output_tokens, n)
         if not enc:
-            return w
+            return terms(output_tokens, n)
+        # Whisper transcribes window by window: the decoder writes each window's share of
+        # the transcript attending to that window's frames only, and the encoder's
+        # (bidirectional) attention stays within each window
+        k = max(n / window, 1.0)
+        w = terms(output_tokens / k, min(n, window))
         dec = 1.0 - enc  # the decoder's layers decode and cross-attend to the audio
-        attention = n * min(n, window) / 2.0  # the encoder attends within each window
-        return (w[0] * dec, w[1] * dec, w[2] * enc, attention * enc, 0.0)
+        attention = n * min(n, window)
+        return (output_tokens * dec, w[1] * k * dec, n * enc, attention * enc, 0.0)
 
     return at, audio, notes
 
