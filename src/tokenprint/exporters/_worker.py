@@ -56,9 +56,10 @@ def submit(fn: Callable[..., Any], *args: Any, where: str) -> None:
 
 
 def wait(timeout: float = 1.0) -> bool:
-    """Wait until everything submitted has run (at most ``timeout`` s), reporting nothing."""
+    """Wait until everything submitted has run (at most ``timeout`` s, not at all inside
+    :func:`no_wait`), reporting nothing."""
     with _cond:
-        return _cond.wait_for(lambda: not _queue and not _busy, timeout)
+        return _cond.wait_for(lambda: not _queue and not _busy, 0.0 if _no_wait else timeout)
 
 
 def flush(timeout: float = 1.0) -> bool:

@@ -186,6 +186,9 @@ def _span_attributes(
     return out
 
 
+SETTLE_S = 0.1
+"""How long a metrics collection waits, at most, for the histograms still queued."""
+
 MAX_SERIES = 2000
 """Attribute sets kept per exporter (OpenTelemetry's SDK keeps 2000 per instrument too);
 further ones are summed into ``tokenprint.overflow="true"``."""
@@ -213,6 +216,7 @@ class _Instruments:
             "{request}",
             "Generative-AI requests",
             lambda s: s.requests,
+            settle=True,
         )
         self._observe(
             meter,
@@ -251,10 +255,14 @@ class _Instruments:
         unit: str,
         description: str,
         value: Callable[[Series], float | None],
+        settle: bool = False,
     ) -> None:
         def callback(options: CallbackOptions) -> Iterable[Observation]:
-            # histograms still queued land in this collection too, as the counters' values
-            _worker.wait(1.0)
+            if settle:
+                # the SDK runs every callback before it reads the histograms: one short wait,
+                # in the first instrument's callback, lets the histograms still queued land in
+                # this collection too, and a stuck background thread cannot hold it
+                _worker.wait(min(SETTLE_S, options.timeout_millis / 1000))
             with self.totals.lock:
                 rows = [(key, value(series)) for key, series in self.totals.rows.items()]
             return [Observation(v, dict(key)) for key, v in rows if v is not None]
