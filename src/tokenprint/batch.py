@@ -24,10 +24,11 @@ from tokenprint import events
 from tokenprint.errors import BudgetExceeded
 from tokenprint.estimator import default_estimator
 from tokenprint.impacts.results import Impacts
+from tokenprint.instrument import read
 from tokenprint.instrument.account import Scene, complete, estimate, publish
 from tokenprint.instrument.contract import Call, Target
 from tokenprint.instrument.providers.openai import REQUEST, answer
-from tokenprint.instrument.providers.openai_media import EMBEDDING, embedding_answer
+from tokenprint.instrument.providers.openai_media import EMBEDDING
 from tokenprint.records import Usage
 
 __all__ = ["BatchLine", "BatchResult", "account_batch"]
@@ -75,7 +76,8 @@ def _usage(body: Mapping[str, Any]) -> tuple[Call, Usage]:
     endpoint, request = kind
     call = Call(Target("", "", endpoint, request=request), None, (), {"model": body.get("model")})
     if endpoint == "embeddings.create":
-        return call, embedding_answer(call, body.get("model"), body.get("usage"))
+        counts = ("prompt_tokens", "total_tokens")
+        return call, read.embedded(call, body.get("model"), body.get("usage"), counts)
     return call, answer(call, body.get("model"), body.get("usage"), body.get("choices"),
                         body.get("output"))  # fmt: skip
 
@@ -104,13 +106,15 @@ def _line(n: int, text: str, scene: Scene) -> tuple[BatchLine, Call | None]:
     custom_id = custom_id if isinstance(custom_id, str) else None
     response = entry.get("response")
     failure = _failure(entry, response)
-    if failure is not None or not isinstance(response, Mapping):
+    if failure is not None or not isinstance(response, Mapping):  # (the second: for types)
         return BatchLine(n, custom_id, None, None, f"line {n}: {failure}"), None
     try:
         call, usage = _usage(response["body"])
+        usage = complete(call, usage)
     except ValueError as exc:
         return BatchLine(n, custom_id, None, None, f"line {n}: {exc}"), None
-    usage = complete(call, usage)
+    except (TypeError, AttributeError, KeyError) as exc:  # a body of another shape
+        return BatchLine(n, custom_id, None, None, f"line {n}: unreadable answer ({exc})"), None
     return BatchLine(n, custom_id, usage, estimate(scene, usage)), call
 
 
@@ -131,8 +135,9 @@ def account_batch(path: str | os.PathLike[str], *, batch: str | None = None) -> 
                 continue
             line, call = _line(n, text, scene)
             lines.append(line)
-            if call is None or line.usage is None or line.impacts is None:
+            if call is None:
                 continue
+            assert line.usage is not None and line.impacts is not None
             try:
                 publish(scene, line.usage, line.impacts, call)
             except BudgetExceeded as exc:

@@ -115,6 +115,24 @@ def test_an_unknown_body_is_a_line_error(tmp_path: Path) -> None:
     )
 
 
+def test_a_body_of_another_shape_is_a_line_error_and_the_rest_is_accounted(
+    tmp_path: Path,
+) -> None:
+    odd = {"object": "chat.completion", "model": "gpt-4o-mini", "choices": 5}
+    result = tokenprint.account_batch(_write(tmp_path, _ok("a", odd), _ok("b", CHAT)))
+    (bad,) = result.failed
+    assert bad.line == 1 and (bad.error or "").startswith("line 1: unreadable answer")
+    assert result.lines[1].impacts is not None and result.total.basis.requests == 1
+
+
+def test_an_embedding_answer_without_usage_is_estimated_not_zero(tmp_path: Path) -> None:
+    body = {"object": "list", "model": "text-embedding-3-small", "data": []}
+    line = tokenprint.account_batch(_write(tmp_path, _ok("e", body))).lines[0]
+    assert line.usage is not None and line.usage.modality == "embedding"
+    assert line.impacts is not None and line.impacts.errors == []
+    assert "input-tokens-estimated" in {w.code for w in line.impacts.warnings}
+
+
 def test_an_answer_without_usage_is_estimated_with_warnings(tmp_path: Path) -> None:
     body = {k: v for k, v in CHAT.items() if k != "usage"}
     line = tokenprint.account_batch(_write(tmp_path, _ok("a", body))).lines[0]

@@ -1,7 +1,8 @@
 """OpenAI adapter for embeddings and images: ``embeddings.create``, ``images.generate``,
 ``images.edit`` and ``images.create_variation`` (sync and async).
 
-Embeddings report ``usage.prompt_tokens``. GPT Image models report token usage (the image
+Embeddings report ``usage.prompt_tokens`` (read by the shared reader: without it, estimated
+from the input). GPT Image models report token usage (the image
 tokens are the output tokens), also on the ``*.completed`` event of a ``stream=True`` call;
 DALL·E responses carry none, so the count, size and quality of the request are recorded and
 the impact model uses its tables.
@@ -12,36 +13,16 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from tokenprint.instrument import read
 from tokenprint.instrument.contract import Accumulator, Builder, Call, Request, Target
 from tokenprint.instrument.providers.openai import both, client_of, where
 from tokenprint.instrument.read import first_int
 from tokenprint.records import Usage
 
-__all__ = ["EMBEDDING", "TARGETS", "embedding_answer"]
+__all__ = ["EMBEDDING", "TARGETS"]
 
 _DEFAULT_IMAGE_MODEL = "dall-e-2"
 """What the Images API uses when no model is sent (its documented default)."""
-
-
-def embedding_usage(call: Call, resp: Any) -> Builder | None:
-    """A ``CreateEmbeddingResponse``."""
-    if not hasattr(resp, "data") or not hasattr(resp, "model"):
-        return None  # with_streaming_response's APIResponse
-    return partial(embedding_answer, call, resp.model, getattr(resp, "usage", None))
-
-
-def embedding_answer(call: Call, model: Any, u: Any) -> Usage:
-    """An embeddings answer's Usage (its usage an object or a mapping)."""
-    provider, host = where(call)
-    requested = call.kwargs.get("model")
-    return Usage(
-        provider,
-        model or requested,
-        first_int(u, "prompt_tokens", "total_tokens"),
-        host=host,
-        modality="embedding",
-        requested_model=requested,
-    )
 
 
 def _image_usage(call: Call, where: Any, u: Any, images: int, size: Any, quality: Any) -> Usage:
@@ -116,7 +97,7 @@ _IMAGES = "openai.resources.images"
 
 TARGETS: list[Target] = [
     *both("openai.resources.embeddings", "Embeddings", "create", "embeddings.create", None,
-          embedding_usage, EMBEDDING),
+          read.embedding_usage, EMBEDDING),
     *both(_IMAGES, "Images", "generate", "images.generate", ImageStream, image_usage, IMAGE),
     *both(_IMAGES, "Images", "edit", "images.edit", ImageStream, image_usage, IMAGE),
     *both(_IMAGES, "Images", "create_variation", "images.create_variation", None, image_usage,
