@@ -123,6 +123,15 @@ def test_an_answer_without_counts_is_estimated_never_zero(client: Any) -> None:
     estimated_impacts(resp)
 
 
+def test_a_counted_prompt_without_an_output_count_keeps_the_count(client: Any) -> None:
+    with cassette("ollama", "no_output_count"), records() as recs:
+        resp = client.chat(model=MODEL, messages=MESSAGES)
+    u = recs.usage
+    assert (u.input_tokens, u.output_tokens) == (17, 3)
+    assert [w[0] for w in u.warnings] == ["output-tokens-estimated"]  # the input was counted
+    estimated_impacts(resp)
+
+
 def test_the_quantisation_tag_sets_the_weight_precision(client: Any) -> None:
     model = "qwen2.5:7b-instruct-q8_0"
     with cassette("ollama", "quantised"):

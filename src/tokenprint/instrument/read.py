@@ -40,6 +40,7 @@ __all__ = [
     "field",
     "first_int",
     "host_of",
+    "is_count",
     "is_raw_response",
     "provider_for_host",
     "reported",
@@ -126,12 +127,12 @@ def first_int(obj: Any, *names: str) -> int:
     mapping = _is_mapping(obj)
     for name in names:
         v = obj.get(name) if mapping else field(obj, name)
-        if _is_count(v):
+        if is_count(v):
             return int(v)
     return 0
 
 
-def _is_count(v: Any) -> bool:
+def is_count(v: Any) -> bool:
     """A number that can be a count (the core still flags negative and absurd ones): not a
     bool, NaN, an infinity, None or any other type."""
     if isinstance(v, bool) or not isinstance(v, (int, float)):
@@ -286,7 +287,7 @@ def reported(
     if u is None:
         return estimated(call, model, chars)
     usage = counts(u)
-    bad_in, bad_out = (not _is_count(field(u, name)) for name in names)
+    bad_in, bad_out = (not is_count(field(u, name)) for name in names)
     if not (bad_in or bad_out):
         return usage
     warnings = list(usage.warnings)
@@ -374,7 +375,7 @@ def embedded(call: Call, model: Any, u: Any, names: tuple[str, ...]) -> Usage:
     """The Usage of an embedding answer: input tokens from the first of ``names`` in ``u``
     holding a number, else estimated from the request's text (:data:`ESTIMATED_INPUT`, and
     :data:`USAGE_INVALID` when ``u`` was there without a number)."""
-    if u is not None and any(_is_count(field(u, name)) for name in names):
+    if u is not None and any(is_count(field(u, name)) for name in names):
         return usage_for(call, model, input_tokens=first_int(u, *names), modality="embedding")
     said = (ESTIMATED_INPUT,) if u is None else (ESTIMATED_INPUT, USAGE_INVALID)
     return usage_for(

@@ -16,7 +16,6 @@ from typing import Any
 from tokenprint.instrument.contract import Builder, Call, Request, Target
 from tokenprint.instrument.read import (
     ChatChunks,
-    answered,
     chat_answer,
     field,
     host_of,
@@ -99,7 +98,7 @@ class Chunks(ChatChunks):
 
     def usage(self) -> Usage:
         self._read_kept()
-        return answered(self.call, self.model, self.u, self.chars)
+        return super().usage()
 
 
 REQUEST = Request(

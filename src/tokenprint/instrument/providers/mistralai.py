@@ -13,8 +13,7 @@ from functools import partial
 from typing import Any
 
 from tokenprint.instrument.contract import Builder, Call, Request, Target
-from tokenprint.instrument.read import ChatChunks, answered, chat_answer, field, host_of
-from tokenprint.records import Usage
+from tokenprint.instrument.read import ChatChunks, chat_answer, field, host_of
 
 __all__ = ["TARGETS", "where"]
 
@@ -51,9 +50,6 @@ class Chunks(ChatChunks):
 
     def extra(self) -> tuple[Any, ...]:
         return (self.inner,) if self.inner is not None else ()
-
-    def usage(self) -> Usage:
-        return answered(self.call, self.model, self.u, self.chars)
 
 
 REQUEST = Request(where, text=("messages", "prompt", "suffix"), max_tokens=("max_tokens",))

@@ -50,19 +50,16 @@ def where(call: Call) -> tuple[str, str | None]:
     return "ollama", read.host_of(getattr(client, "base_url", None))
 
 
-def _count(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)  # (pydantic: an int or None)
-
-
 def _usage(call: Call, last: Any, chars: int, model: Any, default: str = "int4") -> Usage:
     """The Usage of a complete answer, or of a stream's last part (``done``)."""
     inp, out = read.field(last, "prompt_eval_count"), read.field(last, "eval_count")
     model = read.field(last, "model") or model
-    if not _count(out):  # no final part, or a count missing: estimated from the texts
+    if not read.is_count(out):  # no final part, or a count missing: estimated from the texts
         usage = read.estimated(call, model, chars)
-        if _count(inp):
-            usage = usage._replace(input_tokens=inp, warnings=usage.warnings[:1])
-    elif not _count(inp):
+        if read.is_count(inp):
+            said = tuple(w for w in usage.warnings if w != read.ESTIMATED_INPUT)
+            usage = usage._replace(input_tokens=inp, warnings=said)
+    elif not read.is_count(inp):
         n = read.request_tokens(call)
         usage = read.usage_for(call, model, input_tokens=n, cached_tokens=n, output_tokens=out,
                                warnings=(_CACHED_PROMPT,))  # fmt: skip
@@ -75,7 +72,7 @@ def _usage(call: Call, last: Any, chars: int, model: Any, default: str = "int4")
 def _seconds(answer: Any) -> float | None:
     """Ollama's own measure of the request, ``total_duration`` (ns), in seconds."""
     ns = read.field(answer, "total_duration")
-    return ns / 1e9 if _count(ns) and ns > 0 else None
+    return ns / 1e9 if read.is_count(ns) and ns > 0 else None
 
 
 def _text(part: Any) -> int:

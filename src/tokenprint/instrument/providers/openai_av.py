@@ -25,6 +25,7 @@ from tokenprint.instrument.read import (
     USAGE_INVALID,
     chars_to_tokens,
     field,
+    is_count,
     text_tokens,
     usage_for,
     wav_seconds,
@@ -47,15 +48,11 @@ def _seconds(v: Any) -> float | None:
     return s if s is not None and math.isfinite(s) and 0.0 <= s <= 1e7 else None
 
 
-def _count(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
 def _transcript(call: Call, u: Any, chars: int, duration: Any) -> Usage:
     """Counted tokens; else the audio's seconds (usage, ``duration``, a WAV upload) and the
     transcript's text (the impact model estimates what is missing)."""
     tokens = (field(u, "input_tokens"), field(u, "output_tokens"))
-    if _count(tokens[0]) and _count(tokens[1]):
+    if is_count(tokens[0]) and is_count(tokens[1]):
         return usage_for(call, None, input_tokens=tokens[0], output_tokens=tokens[1],
                          modality="speech-to-text")  # fmt: skip
     said = (
