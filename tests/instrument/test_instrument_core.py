@@ -408,6 +408,24 @@ def test_a_call_the_target_does_not_accept_passes_through_untouched(records: lis
     assert len(records) == 1 and answer["impacts"] is records[0].impacts
 
 
+def _broken_accepts(instance: Any, args: Any, kwargs: Any) -> bool:
+    raise RuntimeError("accepts broke")
+
+
+def test_an_accepts_test_that_fails_is_reported_and_the_call_passes_through(
+    records: list[Any], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    EcoLogits.init(providers=["openai"])
+    _patch_target(Target(__name__, "routed", "routed", stream=HeldChars, accepts=_broken_accepts))
+    with pytest.raises(RuntimeError, match="accepts broke"):  # under pytest: raised
+        globals()["routed"]("mine", 2)
+    monkeypatch.setenv("TOKENPRINT_STRICT", "0")  # in production: logged, the call goes on
+    answer = globals()["routed"]("mine", 2)
+    assert type(answer["stream"]) is Events and list(answer["stream"]) and records == []
+    assert "impacts" not in answer
+    assert any("routed (accepts)" in r.getMessage() for r in caplog.records)
+
+
 def text_answer(prompt: str) -> str:
     """Like huggingface text_generation: the answer is a plain str."""
     return prompt.upper()

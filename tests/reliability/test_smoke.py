@@ -11,7 +11,9 @@ import tokenprint
 def test_import_loads_no_sdk_no_pint_no_data() -> None:
     code = (
         "import sys, tokenprint;"
-        "mods=('pint','openai','anthropic','tokenprint.catalog.models');"
+        "mods=('pint','openai','anthropic','tokenprint.catalog.models','tokenprint.choice',"
+        "'tokenprint.batch','tokenprint.catalog.quality','tokenprint.integrations',"
+        "'tokenprint.instrument.bypass','tokenprint.exporters.prometheus');"
         "bad=[m for m in mods if m in sys.modules];"
         "print(bad)"
     )

@@ -23,7 +23,6 @@ from types import FunctionType, MethodType, ModuleType
 from typing import Any, NamedTuple
 
 from tokenprint.errors import TokenprintError
-from tokenprint.instrument import bypass
 
 __all__ = [
     "MARK",
@@ -177,6 +176,8 @@ def install(providers: tuple[str, ...] | None = None) -> None:
     those already imported, at import time for the others. Idempotent."""
     names = tuple(SDKS) if providers is None else tuple(normalize(p) for p in providers)
     import wrapt
+
+    from tokenprint.instrument import bypass  # (here, as wrapt: importing stays cheap)
 
     with _lock:
         _wanted.clear()
