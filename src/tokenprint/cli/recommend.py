@@ -14,11 +14,11 @@ import json
 from tokenprint.choice import Recommendation, Row, pareto_frontier, recommend
 from tokenprint.cli._table import fmt, table
 from tokenprint.cli.compare import DISPLAY, describe, pyplot, request_arguments, score_cell
+from tokenprint.impacts import units
 from tokenprint.impacts.results import Impact
 
 __all__ = ["SUBCOMMANDS", "plot", "render"]
 
-CANONICAL = {"gwp": "kgCO2eq", "energy": "kWh", "wcf": "L", "pe": "MJ", "adpe": "kgSbeq"}
 TEST = (
     "at least as good: score interval reaching the reference's (or the bar); "
     "emits less: lower at P5, best estimate and P95"
@@ -46,7 +46,7 @@ def render(rec: Recommendation, criterion: str, bar: float | None) -> str:
         f"quality ({task})",
         f"{criterion} ({unit})",
         f"saving / request ({unit})",
-        f"saving / 1M requests ({CANONICAL[criterion]})",
+        f"saving / 1M requests ({units.DISPLAY[criterion]})",
         "interval",
     ]
     body = [
