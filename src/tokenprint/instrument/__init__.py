@@ -35,6 +35,7 @@ __all__ = [
     "normalize",
     "parse_version",
     "patched",
+    "supported",
     "uninstall",
 ]
 
@@ -250,6 +251,34 @@ def _hook_for(name: str) -> Any:
     return hook
 
 
+def supported(
+    distribution: str,
+    version: str | None,
+    minimum: str,
+    below: str | None,
+    what: str,
+    warned: set[str],
+) -> bool:
+    """Whether ``version`` (None: unknown, let through) is in ``[minimum, below)``; else one
+    warning per distribution (remembered in ``warned``) that it is not ``what``."""
+    if version is None:
+        return True
+    v = parse_version(version)
+    if v >= parse_version(minimum) and not (below and v >= parse_version(below)):
+        return True
+    if distribution not in warned:
+        warned.add(distribution)
+        logger.warning(
+            "tokenprint: %s %s is outside the supported range (>=%s%s); it is not %s",
+            distribution,
+            version,
+            minimum,
+            f", <{below}" if below else "",
+            what,
+        )
+    return False
+
+
 def _version(sdk: Sdk, module: ModuleType) -> str | None:
     v = getattr(module, "__version__", None)
     if isinstance(v, str):
@@ -278,20 +307,8 @@ def _patch_sdk(name: str, module: ModuleType) -> None:
         return
     sdk = SDKS[name]
     version = _version(sdk, module)
-    if version is not None:
-        v = parse_version(version)
-        if v < parse_version(sdk.minimum) or (sdk.below and v >= parse_version(sdk.below)):
-            if name not in _warned:
-                _warned.add(name)
-                logger.warning(
-                    "tokenprint: %s %s is outside the supported range (>=%s%s); "
-                    "it is not instrumented",
-                    sdk.distribution,
-                    version,
-                    sdk.minimum,
-                    f", <{sdk.below}" if sdk.below else "",
-                )
-            return
+    if not supported(sdk.distribution, version, sdk.minimum, sdk.below, "instrumented", _warned):
+        return
     _done.add(name)
     for adapter in sdk.adapters:
         try:

@@ -116,26 +116,14 @@ def _supported(name: str) -> bool:
     """Whether the installed framework is within the supported range (else one warning)."""
     from importlib import metadata
 
-    from tokenprint.instrument import parse_version
+    from tokenprint.instrument import supported
 
     spec = INTEGRATIONS[name]
     try:
-        version = metadata.version(spec.distribution)
+        version: str | None = metadata.version(spec.distribution)
     except metadata.PackageNotFoundError:
-        return True  # (a vendored copy: nothing to check)
-    v = parse_version(version)
-    if v >= parse_version(spec.minimum) and not (spec.below and v >= parse_version(spec.below)):
-        return True
-    if name not in _warned:
-        _warned.add(name)
-        logger.warning(
-            "tokenprint: %s %s is outside the supported range (>=%s%s); it is not integrated",
-            spec.distribution,
-            version,
-            spec.minimum,
-            f", <{spec.below}" if spec.below else "",
-        )
-    return False
+        version = None  # (a vendored copy: nothing to check)
+    return supported(spec.distribution, version, spec.minimum, spec.below, "integrated", _warned)
 
 
 def patch(owner: Any, attr: str, make: Callable[[Any], Any]) -> None:
