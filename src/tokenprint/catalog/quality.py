@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import tokenprint.catalog as _catalog
-from tokenprint.catalog._files import data_dir
+from tokenprint.catalog._files import read_csv
 from tokenprint.catalog.models import resolve
 
 __all__ = [
@@ -66,7 +66,8 @@ _lock = threading.RLock()
 _user: dict[tuple[str, str], QualityScore] = {}
 _index: dict[tuple[str, str], QualityScore] | None = None
 _index_version = -1
-_multipliers: dict[str, float] | None = None
+_tables: dict[str, tuple[int, dict[str, str]]] = {}
+"""Shipped per-model files by catalogue name, with the catalogue version they were keyed at."""
 _version = 0
 
 
@@ -121,7 +122,8 @@ def _make(
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row) of a CSV file whose ``#`` lines are comments."""
+    """(line number, row) of a user's CSV file whose ``#`` lines are comments (line numbers
+    for its errors; shipped files use :func:`~tokenprint.catalog._files.read_csv`)."""
     with path.open(encoding="utf-8", newline="") as f:
         numbered = [(i, line) for i, line in enumerate(f, 1) if not line.startswith("#")]
     reader = csv.DictReader(line for _, line in numbered)
@@ -132,7 +134,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
 
 def _shipped() -> list[QualityScore]:
     out = []
-    for _, r in _rows(data_dir() / QUALITY_FILE):
+    for r in read_csv(QUALITY_FILE):
         score = _number(r["score"], "score")
         assert score is not None  # shipped rows are checked by the test suite
         out.append(
@@ -179,36 +181,27 @@ def scored_models(task: str = OVERALL) -> list[str]:
     return [m for m, t in _get_index() if t == task]
 
 
+def _table(file: str, column: str) -> dict[str, str]:
+    """``column`` of a shipped per-model file by catalogue name; rebuilt when the catalogue
+    changes (a name may then resolve elsewhere)."""
+    found = _tables.get(file)
+    if found is None or found[0] != _catalog.version:
+        with _lock:
+            rows = {_key(r["model"]): r[column] for r in read_csv(file)}
+            found = _tables[file] = (_catalog.version, rows)
+    return found[1]
+
+
 def thinking_multiplier(model: str) -> float | None:
     """Typical reasoning tokens per visible output token (``data/reasoning_tokens.csv``), or
     None where none is published for the model."""
-    global _multipliers
-    table = _multipliers
-    if table is None:
-        with _lock:
-            table = {}
-            for _, r in _rows(data_dir() / TOKENS_FILE):
-                value = _number(r["thinking_multiplier"], "thinking_multiplier")
-                assert value is not None
-                table[_key(r["model"])] = value
-            _multipliers = table
-    return table.get(_key(model))
-
-
-_reasoners: frozenset[str] | None = None
+    return _number(_table(TOKENS_FILE, "thinking_multiplier").get(_key(model)), "multiplier")
 
 
 def is_reasoning(model: str) -> bool:
     """Whether the model thinks before it answers: it has a typical multiplier, or its
     publisher documents it as a reasoning model (``data/reasoning_models.csv``)."""
-    global _reasoners
-    names = _reasoners
-    if names is None:
-        with _lock:
-            names = _reasoners = frozenset(
-                _key(r["model"]) for _, r in _rows(data_dir() / REASONING_FILE)
-            )
-    return thinking_multiplier(model) is not None or _key(model) in names
+    return thinking_multiplier(model) is not None or _key(model) in _table(REASONING_FILE, "source")
 
 
 # -- user scores ---------------------------------------------------------------------------
