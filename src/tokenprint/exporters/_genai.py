@@ -22,6 +22,7 @@ from tokenprint.exporters._common import criteria
 from tokenprint.records import RequestRecord
 
 __all__ = [
+    "DESCRIPTIONS",
     "OPERATION_NAME",
     "PROVIDER_NAME",
     "REQUEST_MODEL",
@@ -37,6 +38,7 @@ __all__ = [
     "operation",
     "provider_name",
     "published",
+    "tokens",
 ]
 
 SEMCONV_VERSION = "1.37.0"
@@ -105,6 +107,15 @@ class Unit(NamedTuple):
     word: str
     factor: float
 
+
+DESCRIPTIONS: Mapping[str, str] = {
+    "energy": "Final energy used by generative-AI requests",
+    "gwp": "Global warming potential of generative-AI requests, CO2-equivalent",
+    "adpe": "Abiotic resource depletion (elements) of generative-AI requests, Sb-equivalent",
+    "pe": "Primary energy of generative-AI requests",
+    "wcf": "Water consumption footprint of generative-AI requests",
+}
+"""Each criterion's description, for the OpenTelemetry instruments and Prometheus metrics."""
 
 UNITS: Mapping[str, Unit] = {
     "energy": Unit("J", "joules", 3.6e6),  # from kWh

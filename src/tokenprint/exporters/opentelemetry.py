@@ -40,13 +40,7 @@ from tokenprint.records import RequestRecord
 
 __all__ = ["DESCRIPTIONS", "OpenTelemetryExporter"]
 
-DESCRIPTIONS: dict[str, str] = {
-    "energy": "Final energy used by generative-AI requests",
-    "gwp": "Global warming potential of generative-AI requests",
-    "adpe": "Abiotic resource depletion (elements) of generative-AI requests",
-    "pe": "Primary energy of generative-AI requests",
-    "wcf": "Water consumption footprint of generative-AI requests",
-}
+DESCRIPTIONS = _genai.DESCRIPTIONS
 
 
 EXPORT_TIMEOUT_S = 0.5

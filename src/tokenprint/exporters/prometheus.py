@@ -200,7 +200,7 @@ class PrometheusExporter:
             ),
         }
         for c in CRITERIA:
-            desc, unit = _DOCS[c], _genai.UNITS[c].word
+            desc, unit = _genai.DESCRIPTIONS[c], _genai.UNITS[c].word
             out[_name(c)] = Metric(_name(c), f"{desc}, {unit}, best estimate", "counter")
             out[_name(c, "_min")] = Metric(
                 _name(c, "_min"), f"{desc}, {unit}, low bound", "counter"
@@ -248,15 +248,6 @@ class PrometheusExporter:
 
     def __repr__(self) -> str:
         return f"PrometheusExporter(port={self.port!r})"
-
-
-_DOCS: Mapping[str, str] = {
-    "energy": "Final energy used by generative-AI requests",
-    "gwp": "Global warming potential of generative-AI requests, CO2-equivalent",
-    "adpe": "Abiotic resource depletion (elements) of generative-AI requests, Sb-equivalent",
-    "pe": "Primary energy of generative-AI requests",
-    "wcf": "Water consumption footprint of generative-AI requests",
-}
 
 
 def _histogram(family: Metric, labels: dict[str, str], s: Series, c: str) -> None:
