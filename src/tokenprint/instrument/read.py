@@ -27,6 +27,7 @@ __all__ = [
     "USAGE_MISSING",
     "ChatChunks",
     "answered",
+    "base_host",
     "chars_to_tokens",
     "chat_answer",
     "chat_usage",
@@ -187,12 +188,17 @@ def provider_for_host(host: str | None, default: str) -> str:
     return hit
 
 
+def base_host(client: Any) -> str | None:
+    """The host of a Stainless client's base URL (``_base_url`` first: in every release, and
+    openai 3.x's ``base_url`` property imports on each access)."""
+    return host_of(getattr(client, "_base_url", None) or getattr(client, "base_url", None))
+
+
 def client_site(resource: Any, default: str) -> tuple[str, str | None]:
     """(provider, host) of the Stainless client behind a resource or a stream (its
     ``_client``): the host of its base URL, the provider of the data centre catalogued for
     that host (a proxy, a local server), else ``default``."""
-    client = getattr(resource, "_client", None)
-    host = host_of(getattr(client, "_base_url", None) or getattr(client, "base_url", None))
+    host = base_host(getattr(resource, "_client", None))
     return provider_for_host(host, default), host
 
 

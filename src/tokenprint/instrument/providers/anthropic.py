@@ -9,7 +9,7 @@ from typing import Any
 
 from tokenprint.instrument import read
 from tokenprint.instrument.contract import Accumulator, Builder, Call, Request, Target
-from tokenprint.instrument.read import chars_to_tokens, field, first_int, host_of, request_tokens
+from tokenprint.instrument.read import base_host, chars_to_tokens, field, first_int, request_tokens
 from tokenprint.records import Usage
 
 __all__ = ["TARGETS"]
@@ -26,7 +26,7 @@ def _client_of(obj: Any) -> tuple[str, str | None]:
     client = getattr(obj, "_client", None)
     if client is None:  # MessageStream: the raw Stream holds the client
         client = getattr(getattr(obj, "_raw_stream", None), "_client", None)
-    host = host_of(getattr(client, "_base_url", None) or getattr(client, "base_url", None))
+    host = base_host(client)
     name = type(client).__name__
     return ("bedrock" if "Bedrock" in name else "vertex" if "Vertex" in name else "anthropic"), host
 

@@ -25,10 +25,10 @@ from tokenprint.instrument.read import (
     CHAT_COUNTS,
     RESPONSES_COUNTS,
     answered,
+    base_host,
     choice_chars,
     estimated,
     field,
-    host_of,
     provider_for_host,
 )
 from tokenprint.records import Usage
@@ -55,8 +55,7 @@ _NO_STREAM_USAGE = (
 def client_of(obj: Any) -> tuple[str, str | None]:
     """(provider, host) of the client behind a resource or a stream."""
     client = getattr(obj, "_client", None)
-    # ``_base_url`` (every release): openai 3.x's ``base_url`` property imports per access
-    host = host_of(getattr(client, "_base_url", None) or getattr(client, "base_url", None))
+    host = base_host(client)
     if type(client).__name__ in _AZURE:
         return "azure", host
     if host is None or host == "api.openai.com":
