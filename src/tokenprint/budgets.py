@@ -502,8 +502,7 @@ def _tell(budget: Budget, criterion: str | None, labels: Mapping[str, str] | Non
     if events.BREACHED:
         if labels is None:
             rt = events.current()
-            own = context.labels()
-            labels = {**rt.labels, **own} if rt is not None else own
+            labels = context.request_labels(rt.labels if rt is not None else {})
         events.run_breached(events.Breach(budget.name or "", criterion, budget.mode, labels))
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "labels",
     "overrides",
     "push",
+    "request_labels",
     "trackers",
 ]
 
@@ -44,6 +45,15 @@ _overrides: ContextVar[Mapping[str, Any]] = ContextVar("tokenprint_overrides", d
 # The readers are the contextvars' own ``get`` methods: no Python frame on the request path.
 labels: Callable[[], Mapping[str, str]] = _labels.get
 """User labels of the current context (``EcoLogits.label(task="summarise")``)."""
+
+
+def request_labels(base: Mapping[str, str]) -> Mapping[str, str]:
+    """The labels of a request made now: the current context's over ``base`` (those given
+    to ``init()``)."""
+    own = _labels.get()
+    return ({**base, **own} if base else own) if own else base
+
+
 trackers: Callable[[], tuple[Any, ...]] = _trackers.get
 """Trackers open in the current context, outermost first, each once (re-opening one that is
 open already adds nothing)."""

@@ -17,13 +17,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.support.exporter_records import make_record
 from tests.support.prometheus_server import scrape
 from tokenprint import Budget, EcoLogits, events, exporters
-from tokenprint.errors import InvalidArgumentError
+from tokenprint.errors import BudgetExceeded, InvalidArgumentError
 from tokenprint.exporters.prometheus import (
     BUCKETS,
     METRIC_NAMES,
     PrometheusExporter,
     label_name,
 )
+from tokenprint.records import Pending
 
 Samples = dict[str, list[tuple[dict[str, str], float]]]
 
@@ -153,6 +154,22 @@ def test_budget_breaches_are_counted() -> None:
         events.run_after(make_record(labels={"team": "search"}))
     (breach,) = _read(registry)["tokenprint_budget_breaches_total"]
     assert breach == ({"budget": "", "mode": "warn", "criterion": "gwp", "team": "search"}, 1)
+
+
+def test_a_breach_found_before_sending_carries_the_labels_of_where_it_was_made() -> None:
+    registry = CollectorRegistry()
+    EcoLogits.init(
+        exporters=[{"type": "prometheus", "registry": registry}],
+        labels={"app": "bot"},
+        budget=Budget(per_request={"gwp": "1 ug"}, mode="block", name="tight"),
+    )
+    pending = Pending("openai", "gpt-4o-mini", 500, 50, endpoint="chat.completions.create")
+    with EcoLogits.label(team="search"), pytest.raises(BudgetExceeded):
+        events.run_before(pending)
+    (breach,) = _read(registry)["tokenprint_budget_breaches_total"]
+    assert breach[0] == {
+        "budget": "tight", "mode": "block", "criterion": "gwp", "app": "bot", "team": "search"
+    }  # fmt: skip
 
 
 def test_every_family_is_described() -> None:

@@ -32,8 +32,7 @@ class Scene:
         """The after-subscribers when the request was made: those it is published to."""
         self.context = contextvars.copy_context()
         self.overrides = context.overrides()
-        base, own = runtime.labels, context.labels()
-        self.labels: Mapping[str, str] = ({**base, **own} if base else own) if own else base
+        self.labels: Mapping[str, str] = context.request_labels(runtime.labels)
 
 
 def impacts_of(scene: Scene, call: Call, usage: Usage | Builder) -> tuple[Impacts, Usage | None]:
