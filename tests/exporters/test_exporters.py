@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,7 @@ from tokenprint.errors import InvalidArgumentError, InvalidTypeError
 from tokenprint.exporters.codecarbon import CodeCarbonExporter
 from tokenprint.exporters.jsonl import JsonLinesExporter
 from tokenprint.exporters.log import LoggingExporter
+from tokenprint.impacts.results import CRITERIA
 from tokenprint.records import RequestRecord
 
 
@@ -89,17 +91,51 @@ def test_jsonl_appends_one_parseable_line_per_request(tmp_path: Path) -> None:
     assert first["output_tokens"] == 120 and first["input_tokens"] == 40
     assert first["timestamp"] == "2026-01-01T00:00:00.000+00:00"
     gwp = first["impacts"]["gwp"]
-    assert gwp["unit"] == "kgCO2eq" and 0 < gwp["value"]["min"] < gwp["value"]["max"]
+    assert first["impacts"]["units"]["gwp"] == "kgCO2eq"
+    assert 0 < gwp["min"] < gwp["central"] < gwp["max"]
     assert second["model"] == "gpt-4o" and second["labels"] == {}
 
 
 def test_jsonl_values_equal_the_record_impacts(tmp_path: Path) -> None:
+    """Every number of the line is the record's: totals, phases and SCI, with their units."""
     record = make_record()
     JsonLinesExporter(tmp_path / "x.jsonl").export(record)
     exporters.flush()
-    data = json.loads((tmp_path / "x.jsonl").read_text())
-    assert record.impacts.energy is not None
-    assert data["impacts"]["energy"]["value"]["max"] == record.impacts.energy.max
+    data = json.loads((tmp_path / "x.jsonl").read_text())["impacts"]
+    impacts = record.impacts
+
+    def bounds(x: Any) -> dict[str, float]:
+        return {"min": x.min, "central": x.central, "max": x.max}
+
+    for name in CRITERIA:
+        total = impacts.criterion(name)
+        assert total is not None
+        assert data[name] == bounds(total) and data["units"][name] == total.unit
+    assert impacts.usage is not None and impacts.embodied is not None
+    assert data["usage"] == {n: bounds(getattr(impacts.usage, n)) for n in CRITERIA}
+    assert data["embodied"] == {
+        n: bounds(getattr(impacts.embodied, n)) for n in ("gwp", "adpe", "pe")
+    }
+    sci = impacts.sci
+    assert sci is not None and sci.per_request is not None and sci.per_token is not None
+    assert data["sci"] == {
+        "unit": "gCO2eq",
+        "per_request": bounds(sci.per_request),
+        "per_token": bounds(sci.per_token),
+    }
+    assert data["methodology_version"] == impacts.methodology_version
+    assert data["basis"]["model_resolved"] == impacts.basis.model_resolved
+
+
+def test_jsonl_line_of_an_unestimated_request_has_no_numbers(tmp_path: Path) -> None:
+    """An unknown model's line carries its error and no criterion (never zeros)."""
+    record = make_record(model="no-such-model-xyz")
+    assert not record.impacts.has_values
+    JsonLinesExporter(tmp_path / "x.jsonl").export(record)
+    exporters.flush()
+    data = json.loads((tmp_path / "x.jsonl").read_text())["impacts"]
+    assert not set(data) & {*CRITERIA, "usage", "embodied", "sci", "units"}
+    assert data["errors"] and data["errors"][0]["code"] == record.impacts.errors[0].code
 
 
 def test_log_exporter_writes_a_readable_line_with_structured_extra(

@@ -15,7 +15,7 @@ openai = pytest.importorskip("openai")
 
 from tests.support.cassettes import use_cassette  # noqa: E402
 from tokenprint import EcoLogits, exporters  # noqa: E402
-from tokenprint.impacts.results import Impacts  # noqa: E402
+from tokenprint.impacts.results import CRITERIA, Impacts  # noqa: E402
 
 MESSAGES = [{"role": "user", "content": "Summarise: the cat sat on the mat."}]
 
@@ -56,7 +56,12 @@ def test_jsonl_line_matches_the_response_impacts(tmp_path: Path) -> None:
     assert data["provider"] == "openai" and data["model"] == "gpt-4o-mini-2024-07-18"
     assert data["endpoint"] and data["input_tokens"] == 18 and data["output_tokens"] == 8
     assert data["labels"] == {"app": "bot", "task": "summarise"}
-    assert data["impacts"] == json.loads(impacts.to_json())
+    for name in CRITERIA:  # the response's own numbers
+        x = impacts.criterion(name)
+        assert x is not None
+        assert data["impacts"][name] == {"min": x.min, "central": x.central, "max": x.max}
+    assert data["impacts"]["warnings"] == [w.to_dict() for w in impacts.warnings]
+    assert data["impacts"]["basis"] == json.loads(json.dumps(impacts.basis.to_dict()))
 
 
 def test_decorator_label_reaches_the_exporter(tmp_path: Path) -> None:

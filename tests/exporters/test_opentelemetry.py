@@ -13,6 +13,7 @@ import pytest
 
 from tests.support.exporter_records import make_record
 from tokenprint import EcoLogits, events
+from tokenprint.errors import InvalidArgumentError
 from tokenprint.exporters import _worker
 
 pytest.importorskip("opentelemetry.sdk")
@@ -76,6 +77,35 @@ def test_counters_and_histograms_per_criterion_with_attributes() -> None:
     (requests,) = points["tokenprint.requests"]
     assert requests.value == 2
     assert dict(requests.attributes) == {**IDENTITY, "task": "summarise"}
+
+
+def test_histograms_records_only_the_criteria_asked_for() -> None:
+    """``histograms=["gwp"]``: one per-request histogram; every counter is still there."""
+    reader = InMemoryMetricReader()
+    spec = {
+        "type": "opentelemetry",
+        "meter_provider": MeterProvider(metric_readers=[reader]),
+        "histograms": ["gwp"],
+    }
+    EcoLogits.init(providers=[], exporters=[spec])
+    record = make_record()
+    events.run_after(record)
+    points = _points(reader)
+    gwp = record.impacts.gwp
+    assert gwp is not None
+    (hist,) = points["tokenprint.request.impact.gwp"]
+    assert hist.count == 1 and hist.sum == pytest.approx(gwp.central * FACTOR["gwp"])
+    for name in CRITERIA:
+        assert points[f"tokenprint.impact.{name}"]
+        if name != "gwp":
+            assert not points.get(f"tokenprint.request.impact.{name}")
+
+
+@pytest.mark.parametrize("histograms", [["gwp", "co2"], "water"])
+def test_an_unknown_histogram_criterion_is_refused_naming_it(histograms: Any) -> None:
+    spec = {"type": "opentelemetry", "meter_provider": MeterProvider(), "histograms": histograms}
+    with pytest.raises(InvalidArgumentError, match=r"co2|water"):
+        EcoLogits.init(providers=[], exporters=[spec])
 
 
 def test_units_are_ucum_and_names_under_tokenprint() -> None:
@@ -224,6 +254,27 @@ def test_an_unreachable_otlp_endpoint_does_not_hold_shutdown() -> None:
     EcoLogits.shutdown()
     # the SDK's defaults retry for about 10 s; the export's own timeout is 1 s
     assert time.monotonic() - start < 5.0
+
+
+def test_init_shutdown_cycles_keep_nothing_of_the_providers_tokenprint_owned(
+    receiver: tuple[str, list[tuple[str, bytes]]],
+) -> None:
+    """Each owned OTLP provider's meter and instruments go with it: an application that
+    re-initialises (a worker per job, tests) does not accumulate them."""
+    import gc
+
+    from tokenprint.exporters import opentelemetry as otel
+
+    url, _ = receiver
+    gc.collect()
+    before = len(otel._shared)
+    for _ in range(3):
+        EcoLogits.init(opentelemetry_endpoint=url)
+        events.run_after(make_record())
+        assert len(otel._shared) == before + 1
+        EcoLogits.shutdown()
+    gc.collect()
+    assert len(otel._shared) == before
 
 
 def test_otlp_http_endpoint_receives_the_metrics_on_shutdown(

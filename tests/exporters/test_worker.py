@@ -77,6 +77,22 @@ def test_a_failure_on_the_thread_is_raised_on_the_callers_under_pytest() -> None
     exporters.flush(10)  # reported once
 
 
+def test_work_queued_behind_a_failure_still_runs_in_order(stuck: threading.Event) -> None:
+    """What waited behind a failing item (taken as one batch with it) is not lost."""
+    done: list[int] = []
+
+    def fail() -> None:
+        raise OSError("No space left on device")
+
+    _worker.submit(done.append, 1, where="test")
+    _worker.submit(fail, where="exporter Z")
+    _worker.submit(done.append, 2, where="test")
+    stuck.set()
+    with pytest.raises(OSError, match="No space left"):
+        exporters.flush(10)
+    assert done == [1, 2]
+
+
 def test_a_failure_is_logged_once_in_production(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

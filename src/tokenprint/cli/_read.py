@@ -103,15 +103,21 @@ def _fail(path: str, line: int | None, what: str) -> InvalidArgumentError:
 
 # -- JSON: the report and the JSON lines ----------------------------------------------------
 def _totals(impacts: Mapping[str, Any]) -> Totals:
-    """The criteria of an ``Impacts.to_dict()`` (a value, or a dict with min/max/central)."""
+    """The criteria of an ``Impacts.to_dict()`` (``{"value", "unit"}``, the value a number or
+    ``{"min", "central", "max"}``) or of a JSON line (``{"min", "central", "max"}`` in the
+    line's ``units``)."""
     out: Totals = {}
+    line_units = impacts.get("units") or {}
     for c in CRITERIA:
         entry = impacts.get(c)
         if entry is None:
             continue
-        v = entry["value"]
+        if "value" in entry:
+            v, unit = entry["value"], str(entry["unit"])
+        else:
+            v, unit = entry, str(line_units.get(c, units.DISPLAY[c]))
         lo, mid, hi = (v["min"], v["central"], v["max"]) if isinstance(v, Mapping) else (v,) * 3
-        unit, canonical = str(entry["unit"]), units.CANONICAL[c]
+        canonical = units.CANONICAL[c]
         scale = 1.0 if unit == units.DISPLAY[c] else units.convert(1.0, unit, canonical)
         out[c] = (float(lo) * scale, float(mid) * scale, float(hi) * scale)
     return out

@@ -101,12 +101,12 @@ KINDS: dict[str, tuple[Callable[..., Any], str | None, tuple[str, ...]]] = {
     "opentelemetry": (
         _opentelemetry,
         None,
-        ("endpoint", "meter_provider", "export_interval_ms", "span_attributes"),
+        ("endpoint", "meter_provider", "export_interval_ms", "span_attributes", "histograms"),
     ),
     "otlp": (
         _opentelemetry,
         "endpoint",
-        ("endpoint", "meter_provider", "export_interval_ms", "span_attributes"),
+        ("endpoint", "meter_provider", "export_interval_ms", "span_attributes", "histograms"),
     ),
     "prometheus": (
         _prometheus,

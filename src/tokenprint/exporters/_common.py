@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Protocol, runtime_checkable
 
-from tokenprint.impacts.results import CRITERIA
+from tokenprint.impacts.results import Impact, Impacts
+from tokenprint.impacts.units import DISPLAY
 from tokenprint.records import RequestRecord
 
-__all__ = ["Exporter", "criteria", "iso_time", "record_dict"]
+__all__ = ["Exporter", "criteria", "impacts_dict", "iso_time", "record_dict"]
 
 
 @runtime_checkable
@@ -27,11 +28,45 @@ def iso_time(timestamp: float) -> str:
 
 def criteria(record: RequestRecord) -> dict[str, tuple[float, float, float]]:
     """``{criterion: (P5, best estimate, P95)}`` of the totals, canonical units; empty if failed."""
-    out: dict[str, tuple[float, float, float]] = {}
-    for name in CRITERIA:
-        x = record.impacts.criterion(name)
-        if x is not None:
-            out[name] = (x.min, x.central, x.max)
+    return record.impacts.bounds().get("total", {})
+
+
+def _range(bounds: tuple[float, float, float]) -> dict[str, float]:
+    low, central, high = bounds
+    return {"min": low, "central": central, "max": high}
+
+
+def _impact(x: Impact | None) -> dict[str, float] | None:
+    return None if x is None else {"min": x.min, "central": x.central, "max": x.max}
+
+
+def impacts_dict(impacts: Impacts) -> dict[str, Any]:
+    """A request's impacts as the JSON lines hold them: each criterion's total, then per
+    phase, as ``{"min", "central", "max"}`` in the units of ``units``; the SCI in gCO2eq;
+    warnings, errors and basis. Without criteria when the request was not estimated.
+
+    Leaner than :meth:`Impacts.to_dict` (no per-criterion names, units or breakdowns): a
+    line is written per request, and serialising its floats is most of an exporter's cost.
+    """
+    out: dict[str, Any] = {}
+    bounds = impacts.bounds()
+    if bounds:
+        out["units"] = dict(DISPLAY)
+        for name, value in bounds["total"].items():
+            out[name] = _range(value)
+        for phase in ("usage", "embodied"):
+            out[phase] = {name: _range(value) for name, value in bounds[phase].items()}
+        sci = impacts.sci
+        if sci is not None:
+            out["sci"] = {
+                "unit": sci.total.unit,
+                "per_request": _impact(sci.per_request),
+                "per_token": _impact(sci.per_token),
+            }
+    out["warnings"] = [w.to_dict() for w in impacts.warnings]
+    out["errors"] = [e.to_dict() for e in impacts.errors]
+    out["methodology_version"] = impacts.methodology_version
+    out["basis"] = impacts.basis.to_dict()
     return out
 
 
@@ -52,5 +87,5 @@ def record_dict(record: RequestRecord) -> dict[str, Any]:
         "reasoning_tokens": u.reasoning_tokens,
         "latency_s": u.latency_s,
         "labels": dict(record.labels),
-        "impacts": record.impacts.to_dict(),
+        "impacts": impacts_dict(record.impacts),
     }

@@ -114,10 +114,12 @@ def _run() -> None:
             _busy = False
             _cond.notify_all()
             _cond.wait_for(lambda: bool(_queue))
-            fn, args, where = _queue.popleft()
+            batch = list(_queue)  # all that waits, taken at once: one lock per batch
+            _queue.clear()
             _busy = True
-        try:
-            fn(*args)
-        except Exception as exc:
-            with _cond:
-                _failures.append((exc, where))
+        for fn, args, where in batch:
+            try:
+                fn(*args)
+            except Exception as exc:
+                with _cond:
+                    _failures.append((exc, where))

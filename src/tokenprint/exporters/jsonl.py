@@ -1,12 +1,14 @@
 """JSON-lines exporter: one JSON object per request, appended to a file.
 
 Each line holds what was called (provider, model, endpoint), the token counts, the labels
-and the full ``Impacts.to_dict()`` (criteria with min/max, phases, warnings, errors, basis).
-Read it back with ``pandas.read_json(path, lines=True)`` or ``jq``.
+and the impacts (:func:`tokenprint.exporters._common.impacts_dict`: each criterion's total
+and phases as min/central/max, the SCI, warnings, errors, basis). Read it back with
+``pandas.json_normalize`` or ``jq``; ``tokenprint check`` and ``report`` read it too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -47,7 +49,13 @@ class JsonLinesExporter:
                 if folder:
                     os.makedirs(folder, exist_ok=True)
                 f = self._file = open(self.path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
-            f.write(line)
+            try:
+                f.write(line)
+            except OSError:  # a full or failing disk: this line is lost (and reported) ...
+                self._file = None  # ... and the next one reopens the file
+                with contextlib.suppress(OSError):
+                    f.close()  # the line still buffered would fail the same way: dropped
+                raise
 
     def shutdown(self) -> None:
         """Write what is waiting (at most about a second), then close the file (a later

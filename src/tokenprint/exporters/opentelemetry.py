@@ -26,6 +26,7 @@ own), the request's impacts are set on it as ``tokenprint.impact.<criterion>`` w
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -33,6 +34,7 @@ from opentelemetry import metrics, trace
 from opentelemetry.metrics import CallbackOptions, Observation
 
 from tokenprint import events
+from tokenprint.errors import InvalidArgumentError
 from tokenprint.exporters import _genai, _worker
 from tokenprint.exporters._totals import Series, Table
 from tokenprint.impacts.results import CRITERIA
@@ -79,6 +81,9 @@ class OpenTelemetryExporter:
     Give ``endpoint`` (OTLP/HTTP; this exporter then owns its MeterProvider and shuts it
     down, flushing, with tokenprint), or ``meter_provider`` (yours; only flushed), or
     neither (the global provider set with ``metrics.set_meter_provider``).
+    ``histograms``: the criteria recorded per request in histograms (default: all; each
+    costs the exporters' background thread about 8 µs per request, the SDK's own cost).
+    ``span_attributes``: set the impacts on the request's span when one is recording.
     """
 
     def __init__(
@@ -88,6 +93,7 @@ class OpenTelemetryExporter:
         meter_provider: Any = None,
         export_interval_ms: int = 60_000,
         span_attributes: bool = True,
+        histograms: Iterable[str] = CRITERIA,
     ) -> None:
         self._owned = False
         if meter_provider is None and endpoint:
@@ -101,6 +107,12 @@ class OpenTelemetryExporter:
         else:
             meter = metrics.get_meter("tokenprint", __version__)
         self.span_attributes = span_attributes
+        self.histograms = (histograms,) if isinstance(histograms, str) else tuple(histograms)
+        unknown = set(self.histograms) - set(CRITERIA)
+        if unknown:
+            raise InvalidArgumentError(
+                f"histograms: unknown criteria {sorted(unknown)}; expected some of {list(CRITERIA)}"
+            )
         self._instruments = _instruments(meter)
         self._where = f"exporter {self!r}"
 
@@ -116,8 +128,8 @@ class OpenTelemetryExporter:
         inst = self._instruments
         with inst.totals.lock:
             inst.totals.row(tuple(sorted(attrs.items()))).add(values, _genai.tokens(record))
-        if values:  # the histograms, off the request's thread
-            _worker.submit(inst.record, values, attrs, where=self._where)
+        if values and self.histograms:  # off the request's thread
+            _worker.submit(inst.record, values, attrs, self.histograms, where=self._where)
         if self.span_attributes:
             span = trace.get_current_span()
             if span.is_recording():
@@ -237,10 +249,15 @@ class _Instruments:
                 f"tokenprint.request.impact.{name}", unit=unit, description=desc + ", per request"
             )
 
-    def record(self, values: Mapping[str, tuple[float, float, float]], attrs: Any) -> None:
-        """Record one request's best estimates in the histograms."""
-        for name, (_, central, _) in values.items():
-            self.histograms[name].record(central, attrs)
+    def record(
+        self,
+        values: Mapping[str, tuple[float, float, float]],
+        attrs: Any,
+        criteria: Iterable[str],
+    ) -> None:
+        """Record one request's best estimates of ``criteria`` in their histograms."""
+        for name in criteria:
+            self.histograms[name].record(values[name][1], attrs)
 
     def _observe(
         self,
@@ -270,12 +287,14 @@ def _criterion(name: str, i: int) -> Callable[[Series], float | None]:
     return lambda s: s.sums[name][i] if s.sums[name][3] else None
 
 
-_shared: dict[int, tuple[Any, _Instruments]] = {}
+_shared: weakref.WeakKeyDictionary[Any, _Instruments] = weakref.WeakKeyDictionary()
+"""Each meter's instruments, for as long as the meter lives (an OTLP provider that
+tokenprint created and shut down takes its meter, and these, with it)."""
 
 
 def _instruments(meter: Any) -> _Instruments:
     """The meter's instruments, created on its first exporter."""
-    found = _shared.get(id(meter))
-    if found is None or found[0] is not meter:
-        found = _shared[id(meter)] = (meter, _Instruments(meter))
-    return found[1]
+    found = _shared.get(meter)
+    if found is None:
+        found = _shared[meter] = _Instruments(meter)
+    return found

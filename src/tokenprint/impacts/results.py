@@ -510,6 +510,12 @@ class SCI(NamedTuple):
         }
 
 
+def _plus(
+    a: tuple[float, float, float], b: tuple[float, float, float]
+) -> tuple[float, float, float]:
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2])
+
+
 def _per(total: Impact, units: int) -> Impact | None:
     if units <= 0:
         return None
@@ -730,6 +736,23 @@ class Impacts:
     def central_vector(self) -> tuple[float, ...] | None:
         """The best estimates, in the layout of :attr:`vectors`."""
         return self._mid
+
+    def bounds(self) -> dict[str, dict[str, tuple[float, float, float]]]:
+        """Every value as plain ``(P5, best estimate, P95)`` floats in canonical units:
+        ``{"total": {criterion: ...}, "usage": {...}, "embodied": {...}}``, empty when the
+        estimate failed. What exporters read: no :class:`Impact` is built."""
+        low, high, mid = self._lo, self._hi, self._mid
+        if low is None or high is None or mid is None:
+            return {}
+        usage, embodied = (
+            {name: (low[i], mid[i], high[i]) for name, _, i in phase._fields}
+            for phase in (UsageImpacts, EmbodiedImpacts)
+        )
+        total = {
+            name: _plus(value, embodied[name]) if name in embodied else value
+            for name, value in usage.items()
+        }
+        return {"total": total, "usage": usage, "embodied": embodied}
 
     def criterion(self, name: str) -> Impact | None:
         """A total criterion by name (``"energy"``, ``"gwp"``, ``"adpe"``, ``"pe"``, ``"wcf"``)."""
