@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.api.test_batch import CHAT, FAILED, _ok, _write
+from tokenprint.cli._table import DISPLAY, fmt
 
 TOKENPRINT = [sys.executable, "-m", "tokenprint", "batch"]
 
@@ -44,3 +45,22 @@ def test_batch_of_a_missing_file_exits_2(tmp_path: Path) -> None:
     out = _run(str(tmp_path / "missing.jsonl"))
     assert out.returncode == 2
     assert out.stderr.startswith("tokenprint: error: cannot read")
+
+
+def test_batch_table_shows_the_units_of_the_other_commands(tmp_path: Path) -> None:
+    path = str(_write(tmp_path, _ok("a", CHAT)))
+    shown, data = _run(path).stdout, json.loads(_run(path, "--json").stdout)
+    head, _, row = shown.splitlines()[:3]
+    assert head.split()[-4:] == ["energy", "(Wh)", "gwp", "(gCO2eq)"]
+    line = data["lines"][0]["impacts"]
+    energy, gwp = (line[c]["value"]["central"] * DISPLAY[c][1] for c in ("energy", "gwp"))
+    assert row.split()[-2:] == [fmt(energy), fmt(gwp)]
+    total = {tuple(r.split()[:2]): r.split()[-1] for r in shown.splitlines() if r[:6] == "total "}
+    assert total[("total", "energy")] == "Wh" and total[("total", "gwp")] == "gCO2eq"
+    assert "kWh" not in shown and "kgCO2eq" not in shown
+
+
+def test_batch_json_keeps_the_canonical_units_of_the_other_commands(tmp_path: Path) -> None:
+    data = json.loads(_run(str(_write(tmp_path, _ok("a", CHAT))), "--json").stdout)
+    assert data["lines"][0]["impacts"]["energy"]["unit"] == "kWh"
+    assert data["total"]["gwp"]["unit"] == "kgCO2eq"

@@ -1,13 +1,15 @@
-"""The LiteLLM gateway callback: the real ``litellm.completion``/``acompletion`` with
-``TokenprintLogger`` registered, replaying hand-written provider exchanges; each answered
-request reaches the exporters once, with who called as labels, and never twice when
-tokenprint's litellm adapter is installed too."""
+"""The LiteLLM gateway callback: the real ``litellm.completion``/``acompletion`` (and
+``text_completion``/``atext_completion``) with ``TokenprintLogger`` registered, replaying
+hand-written provider exchanges; each answered request reaches the exporters once, with who
+called as labels, and never twice when tokenprint's litellm adapter is installed too."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -226,6 +228,62 @@ def test_a_responses_api_request_is_accounted(logger: TokenprintLogger) -> None:
     u = recs.usage
     assert (u.provider, u.model, u.endpoint) == ("openai", "gpt-4.1-2025-04-14", "responses")
     assert (u.input_tokens, u.cached_tokens, u.output_tokens) == (900, 512, 250)
+
+
+class _HeldLogger(TokenprintLogger):
+    """Holds each answer in LiteLLM's logging hook until another one arrives (at most 0.5 s):
+    the interleaving in which LiteLLM, whose ``text_completion`` wraps a ``completion`` with
+    the same logging object, hands one request to its callbacks from two threads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrived = threading.Barrier(2)
+
+    def logging_hook(self, kwargs: dict[str, Any], result: Any, call_type: str) -> Any:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            self.arrived.wait(timeout=0.5)
+        return kwargs, result
+
+
+@pytest.mark.parametrize(
+    ("replayed", "model", "counted"),
+    [
+        (("openai", "completions_legacy"), "gpt-3.5-turbo-instruct",
+         ("openai", "gpt-3.5-turbo-instruct", 3, 5)),
+        (("litellm", "mistral_chat"), MISTRAL, ("mistralai", "mistral-large-2407", 7, 3)),
+    ],
+    ids=["completions-endpoint", "through-chat"],
+)  # fmt: skip
+def test_a_text_completion_is_accounted_once(
+    replayed: tuple[str, str], model: str, counted: tuple[str, str, int, int]
+) -> None:
+    litellm.callbacks = [_HeldLogger()]
+    EcoLogits.init(providers=[])
+    with cassette(*replayed), records() as recs:
+        resp = litellm.text_completion(model=model, prompt="Say hello", api_key="k")
+        _wait_for(lambda: len(recs) > 0)
+        time.sleep(0.7)  # a second record would arrive within this
+    assert resp.choices[0].text
+    assert len(recs) == 1
+    u = recs.usage
+    assert (u.provider, u.model, u.input_tokens, u.output_tokens) == counted
+    assert u.endpoint == "text_completion"
+    assert recs[0].impacts.errors == [] and recs[0].impacts.gwp is not None
+
+
+async def test_an_async_text_completion_is_accounted_once(logger: TokenprintLogger) -> None:
+    EcoLogits.init(providers=[])
+    with cassette("openai", "completions_legacy"), records() as recs:
+        await litellm.atext_completion(
+            model="gpt-3.5-turbo-instruct", prompt="Say hello", api_key="k"
+        )
+        await _await_for(lambda: len(recs) > 0)
+        await asyncio.sleep(0.2)
+    assert len(recs) == 1
+    u = recs.usage
+    assert (u.provider, u.model, u.input_tokens, u.output_tokens, u.endpoint) == (
+        "openai", "gpt-3.5-turbo-instruct", 3, 5, "atext_completion",
+    )  # fmt: skip
 
 
 def test_the_proxy_config_loader_finds_the_handler(module: Any, tmp_path: Path) -> None:

@@ -1,5 +1,8 @@
 """``tokenprint batch``: the impacts of every request of an OpenAI Batch API results file,
-and their total; lines without impacts (failed requests, malformed lines) on stderr."""
+and their total; lines without impacts (failed requests, malformed lines) on stderr.
+
+The tables show the units of ``compare`` and the reports (Wh, gCO2eq, ...); ``--json``
+holds the canonical ones (kWh, kgCO2eq, ...), as that of ``estimate`` and ``compare``."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from tokenprint.cli._table import fmt, table
+from tokenprint.cli._table import DISPLAY, fmt, table
 from tokenprint.cli.estimate import impacts_table
 
 __all__ = ["SUBCOMMANDS"]
@@ -33,17 +36,23 @@ def _line_dict(line: Any) -> dict[str, Any]:
     }
 
 
+_COLUMNS = ("energy", "gwp")
+"""Criteria of the per-line table (the total has all five)."""
+
+
 def _row(line: Any) -> list[str]:
     u, impacts = line.usage, line.impacts
-    energy = impacts.energy if impacts is not None else None
-    gwp = impacts.gwp if impacts is not None else None
+
+    def cell(criterion: str) -> str:
+        x = impacts.criterion(criterion) if impacts is not None else None
+        return fmt(x.central * DISPLAY[criterion][1]) if x is not None else "-"
+
     return [
         str(line.line),
         line.custom_id or "",
         u.model or "" if u else "",
         f"{u.input_tokens}/{u.output_tokens}" if u else "",
-        fmt(energy.central) if energy is not None else "-",
-        fmt(gwp.central) if gwp is not None else "-",
+        *(cell(c) for c in _COLUMNS),
     ]
 
 
@@ -58,11 +67,12 @@ def run(args: argparse.Namespace) -> int:
         out = {"lines": [_line_dict(x) for x in result.lines], "total": result.total.to_dict()}
         print(json.dumps(out, indent=2))
     else:
-        headers = ["line", "custom_id", "model", "tokens in/out", "energy kWh", "gwp kgCO2eq"]
+        units = (f"{c} ({DISPLAY[c][0]})" for c in _COLUMNS)
+        headers = ["line", "custom_id", "model", "tokens in/out", *units]
         print(table(headers, [_row(x) for x in result.lines]))
         answered = len(result.lines) - len(result.failed)
         print(f"\ntotal of {answered} request(s)")
-        print(impacts_table(result.total))
+        print(impacts_table(result.total, display=True))
     sys.stdout.flush()
     for line in result.failed:
         print(f"tokenprint: {line.error}", file=sys.stderr)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tokenprint.cli._table import fmt_range, table
+from tokenprint.cli._table import DISPLAY, fmt_range, table
 from tokenprint.impacts.results import CRITERIA, Impact, Impacts
 
 __all__ = ["SUBCOMMANDS", "impacts_table"]
@@ -38,15 +38,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
-def impacts_table(impacts: Impacts) -> str:
+def impacts_table(impacts: Impacts, *, display: bool = False) -> str:
     """Best estimate, 90 % interval and unit per criterion: totals, the energy and water
-    breakdowns, then the usage and embodied phases."""
+    breakdowns, then the usage and embodied phases. ``display``: in the units the other
+    tables show (Wh, gCO2eq, ...) rather than the canonical ones (kWh, kgCO2eq, ...)."""
     rows: list[list[str]] = []
 
     def add(phase: str, name: str, x: Impact | None) -> None:
         if x is None:
             return
-        rows.append([phase, name, f"{x.central:.3g}", fmt_range(x.min, x.max), x.unit])
+        unit, k = DISPLAY[x.type] if display else (x.unit, 1.0)
+        low, high = x.min * k, x.max * k
+        rows.append([phase, name, f"{x.central * k:.3g}", fmt_range(low, high), unit])
 
     for name in CRITERIA:
         add("total", name, impacts.criterion(name))

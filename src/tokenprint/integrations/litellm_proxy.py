@@ -14,12 +14,17 @@ accountant. In an application, ``litellm.callbacks = [TokenprintLogger()]`` afte
 ``EcoLogits.init(...)``.
 
 Counted once: when tokenprint's litellm adapter is installed in the same process, it has
-counted each ``completion``/``acompletion`` where it was made, and the callback leaves them.
+counted each ``completion``/``acompletion`` where it was made, and the callback leaves them;
+a request LiteLLM logs twice (a ``text_completion`` wraps a ``completion`` that shares its
+logging object, and both can pass LiteLLM's "already logged" check) is counted at its first
+answer, by its ``litellm_call_id`` and model.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
@@ -56,6 +61,10 @@ _LABELS = {
 }
 """The proxy's metadata on who called, kept as labels of the request."""
 _told: set[str] = set()
+_counted: OrderedDict[str, None] = OrderedDict()
+"""The ``litellm_call_id`` and model of the latest requests counted (at most ``_KEPT``)."""
+_KEPT = 4096
+_counted_lock = threading.Lock()
 
 
 class TokenprintLogger(CustomLogger):  # type: ignore[misc]
@@ -106,6 +115,8 @@ def _call(kwargs: dict[str, Any], start: Any, end: Any) -> Call | None:
         return None
     if kwargs.get("cache_hit") or (kind in _ADAPTED and "litellm" in instrument.installed()):
         return None  # no model request, or counted by the litellm adapter where it was made
+    if not _first(kwargs.get("litellm_call_id"), kwargs.get("model")):
+        return None  # the same request logged again
     others = instrument.installed()
     if others and "litellm" not in others:
         twice = (
@@ -125,6 +136,21 @@ def _call(kwargs: dict[str, Any], start: Any, end: Any) -> Call | None:
     if isinstance(start, datetime) and isinstance(end, datetime):
         call.latency = (end - start).total_seconds()
     return call
+
+
+def _first(call_id: object, model: object) -> bool:
+    """False when this ``litellm_call_id``'s request to this model was already counted
+    (LiteLLM may log one request from two threads at once); True when there is no id."""
+    if not isinstance(call_id, str) or not call_id:
+        return True
+    key = f"{call_id} {model}"
+    with _counted_lock:
+        if key in _counted:
+            return False
+        _counted[key] = None
+        if len(_counted) > _KEPT:
+            _counted.popitem(last=False)
+    return True
 
 
 def _labels(kwargs: dict[str, Any]) -> dict[str, str]:
