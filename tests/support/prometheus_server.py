@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BINARY", "free_port", "query", "scrape", "server", "wait_for"]
+__all__ = ["BINARY", "free_port", "query", "query_range", "scrape", "server", "wait_for"]
 
 BINARY = shutil.which("prometheus") or (
     "/usr/bin/prometheus" if os.path.exists("/usr/bin/prometheus") else None
@@ -94,11 +94,23 @@ def _ready(url: str, proc: subprocess.Popen[bytes]) -> bool:
         return False
 
 
-def query(url: str, expr: str) -> dict[str, Any]:
-    """The ``data`` of an instant query (``status`` must be success)."""
-    q = urllib.parse.urlencode({"query": expr})
+def query(url: str, expr: str, at: float | None = None) -> dict[str, Any]:
+    """The ``data`` of an instant query (at the time ``at``, default now; ``status`` must be
+    success)."""
+    params = {"query": expr} if at is None else {"query": expr, "time": repr(at)}
+    return _api(f"{url}/api/v1/query?{urllib.parse.urlencode(params)}", expr)
+
+
+def query_range(url: str, expr: str, start: float, end: float, step: float) -> dict[str, Any]:
+    """The ``data`` of a range query from ``start`` to ``end`` every ``step`` seconds
+    (``status`` must be success)."""
+    params = {"query": expr, "start": repr(start), "end": repr(end), "step": repr(step)}
+    return _api(f"{url}/api/v1/query_range?{urllib.parse.urlencode(params)}", expr)
+
+
+def _api(address: str, expr: str) -> dict[str, Any]:
     try:
-        reply = json.loads(_get(f"{url}/api/v1/query?{q}"))
+        reply = json.loads(_get(address))
     except urllib.error.HTTPError as exc:  # a bad query answers 400 with the reason
         reply = json.loads(exc.read())
     assert reply["status"] == "success", (expr, reply)
