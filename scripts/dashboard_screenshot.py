@@ -23,6 +23,7 @@ import math
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -358,20 +359,40 @@ def _segments(points: Sequence[tuple[float, float]]) -> list[list[tuple[float, f
     return [run for run in out if run]
 
 
+CALCS: Mapping[str, tuple[str, Callable[[list[float]], float]]] = {
+    "mean": ("Mean", statistics.fmean),
+    "max": ("Max", max),
+    "min": ("Min", min),
+    "sum": ("Total", math.fsum),
+    "lastNotNull": ("Last *", lambda values: values[-1]),
+}
+"""Grafana's legend calculations the dashboard uses: column title, and how it is computed
+over a series' points (gaps left out)."""
+_CALC_W = 64  # px per legend value column
+
+
 def _chart(
-    series: Sequence[Series], unit: str, w: float, h: float, start: float, end: float
+    series: Sequence[Series],
+    unit: str,
+    w: float,
+    h: float,
+    start: float,
+    end: float,
+    calcs: Sequence[str],
 ) -> str:
     """Lines with a faint fill (the panels' fillOpacity 10), axes, and Grafana's table
-    legend on the right with each series' sum (the panels' legend options)."""
+    legend on the right with each series' ``calcs`` (the panels' legend options)."""
     drawn = [(s, _segments(s.points)) for s in series]
     drawn = [(s, runs) for s, runs in drawn if runs]
     if not drawn:
         return _nodata(h)
     chart_h = h - TITLE_H - 2
-    sums = [sum(v for run in runs for _, v in run) for _, runs in drawn]
+    columns = [CALCS[c] for c in calcs]
+    cells = [[fn([v for run in runs for _, v in run]) for _, fn in columns] for _, runs in drawn]
     # the legend: at most 45 % of the panel (longer names are cut), room for a swatch (16 px)
-    # and a sum (64 px) beside the names
-    key_w = min(0.45 * w, 80 + _CHAR * max(len(s.legend) for s, _ in drawn))
+    # and the value columns beside the names
+    values_w = _CALC_W * len(columns)
+    key_w = min(0.45 * w, 16 + values_w + _CHAR * max(len(s.legend) for s, _ in drawn))
     # margins: the y-axis labels (52 px), the legend, the time labels (22 px)
     left, right, top, bottom = 52, key_w + 8, 8, 22
     plot_w, plot_h = w - 2 - left - right, chart_h - top - bottom
@@ -401,13 +422,11 @@ def _chart(
             f'<text x="{x(tick):.1f}" y="{top + plot_h + 15:.1f}" text-anchor="middle">'
             f"{label}</text>"
         )
-    for i, ((s, runs), total) in enumerate(zip(drawn, sums, strict=True)):
+    for i, ((s, runs), row) in enumerate(zip(drawn, cells, strict=True)):
         colour = PALETTE[i % len(PALETTE)]
         count = sum(len(run) for run in runs)
-        parts.append(
-            f'<g class="series" data-legend="{_e(s.legend)}" data-points="{count}" '
-            f'data-sum="{total!r}">'
-        )
+        data = "".join(f' data-{c.lower()}="{v!r}"' for c, v in zip(calcs, row, strict=True))
+        parts.append(f'<g class="series" data-legend="{_e(s.legend)}" data-points="{count}"{data}>')
         for run in runs:
             if len(run) == 1:  # a lone point, drawn as a dot (as Grafana's automatic points)
                 ((t, v),) = run
@@ -421,24 +440,33 @@ def _chart(
             )
         parts.append("</g>")
     kx = w - 2 - key_w
-    parts.append(
-        f'<text x="{kx:.1f}" y="{top + 10}">Name</text>'
-        f'<text x="{w - 10:.1f}" y="{top + 10}" text-anchor="end">Sum</text>'
-    )
-    for i, ((s, _), total) in enumerate(zip(drawn, sums, strict=True)):
+    parts.append(f'<text x="{kx:.1f}" y="{top + 10}">Name</text>')
+    for j, (title, _) in enumerate(columns):
+        right_x = w - 10 - _CALC_W * (len(columns) - 1 - j)
+        parts.append(f'<text x="{right_x:.1f}" y="{top + 10}" text-anchor="end">{title}</text>')
+    for i, ((s, _), row) in enumerate(zip(drawn, cells, strict=True)):
         ky = top + 28 + 18 * i  # below the header line, one 18-px line per series
         colour = PALETTE[i % len(PALETTE)]
-        room = int((key_w - 76) / _CHAR)  # characters left beside the swatch and the sum
+        room = int((key_w - 16 - values_w) / _CHAR)  # characters beside swatch and values
         name = s.legend if len(s.legend) <= room else s.legend[: room - 1] + "…"
         parts.append(
             f'<line x1="{kx:.1f}" x2="{kx + 12:.1f}" y1="{ky - 4}" y2="{ky - 4}" '
             f'stroke="{colour}" stroke-width="3"/>'
             f'<text class="key" x="{kx + 16:.1f}" y="{ky}">{_e(name)}</text>'
-            f'<text class="key" x="{w - 10:.1f}" y="{ky}" text-anchor="end">'
-            f"{_e(number(unit, total))}</text>"
         )
+        for j, v in enumerate(row):
+            right_x = w - 10 - _CALC_W * (len(columns) - 1 - j)
+            parts.append(
+                f'<text class="key" x="{right_x:.1f}" y="{ky}" text-anchor="end">'
+                f"{_e(number(unit, v))}</text>"
+            )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def legend_calcs(panel: Mapping[str, Any]) -> list[str]:
+    """The values a time-series panel's legend shows (Grafana's default: none)."""
+    return list(panel.get("options", {}).get("legend", {}).get("calcs", []))
 
 
 def page_height(dashboard: Mapping[str, Any]) -> int:
@@ -469,7 +497,7 @@ def page(
         body = (
             _stat(series, unit, h)
             if panel["type"] == "stat"
-            else _chart(series, unit, w, h, start, end)
+            else _chart(series, unit, w, h, start, end, legend_calcs(panel))
         )
         boxes.append(
             f'<div class="panel" data-panel-id="{panel["id"]}" data-type="{panel["type"]}" '

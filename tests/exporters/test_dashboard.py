@@ -108,3 +108,14 @@ def test_the_dashboard_shows_what_the_issue_asks() -> None:
     ):
         assert name in text, name
     assert "sum by (model)" in text and "sum by ($label)" in text
+
+
+def test_no_legend_sums_overlapping_windows() -> None:
+    """A series of ``increase(...[$__rate_interval])`` has a point per step, each over a
+    window longer than the step: their sum counts each request several times, so a legend
+    shows the mean and peak per interval instead."""
+    for panel in load()["panels"]:
+        exprs = " ".join(t["expr"] for t in panel.get("targets", ()))
+        if "$__rate_interval" in exprs:
+            calcs = panel["options"]["legend"]["calcs"]
+            assert "sum" not in calcs, panel["title"]

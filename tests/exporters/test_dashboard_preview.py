@@ -63,6 +63,10 @@ class Panel(NamedTuple):
     values: list[float]  # a stat's numbers
     series: dict[str, int]  # a chart's lines: legend -> points drawn
     nodata: bool
+    legend: dict[str, dict[str, float]]  # legend -> its values shown (mean, max...)
+
+
+_CALCS = {c.lower() for c in preview.CALCS}
 
 
 class _Page(HTMLParser):
@@ -81,13 +85,16 @@ class _Page(HTMLParser):
         cls = a.get("class", "")
         if cls == "panel":
             self._id = int(a["data-panel-id"])
-            self._current = self.panels[self._id] = Panel(a["data-type"], [], {}, False)
+            self._current = self.panels[self._id] = Panel(a["data-type"], [], {}, False, {})
         elif cls == "row":
             self._in_row = True
         elif self._current is not None and cls == "value":
             self._current.values.append(float(a["data-value"]))
         elif self._current is not None and cls == "series":
             self._current.series[a["data-legend"]] = int(a["data-points"])
+            self._current.legend[a["data-legend"]] = {
+                k[5:]: float(v) for k, v in a.items() if k[5:] in _CALCS
+            }
         elif self._current is not None and cls == "nodata":
             self._current = self.panels[self._id] = self._current._replace(nodata=True)
 
@@ -167,6 +174,10 @@ def test_charts_show_the_series_prometheus_answers(run: Run) -> None:
     )["result"]
     finite = [float(v) for _, v in answer["values"] if not math.isnan(float(v))]
     assert page.panels[9].series["best estimate"] == len(finite) >= 2
+    # and its legend shows what the panel asks for, computed on those points
+    assert preview.legend_calcs(run.dashboard["panels"][8]) == ["mean", "max"]
+    shown = page.panels[9].legend["best estimate"]
+    assert shown == {"mean": pytest.approx(sum(finite) / len(finite)), "max": max(finite)}
 
 
 def test_a_broken_query_shows_no_data_or_fails(run: Run) -> None:
