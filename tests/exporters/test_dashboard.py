@@ -113,7 +113,7 @@ def test_the_dashboard_shows_what_the_issue_asks() -> None:
 def test_no_legend_sums_overlapping_windows() -> None:
     """A series of ``increase(...[$__rate_interval])`` has a point per step, each over a
     window longer than the step: their sum counts each request several times, so a legend
-    shows the mean and peak per interval instead."""
+    shows the mean per interval instead."""
     for panel in load()["panels"]:
         exprs = " ".join(t["expr"] for t in panel.get("targets", ()))
         if "$__rate_interval" in exprs:

@@ -20,12 +20,7 @@ from tests.support.cassettes import use_cassette  # noqa: E402
 from tokenprint import EcoLogits, exporters  # noqa: E402
 from tokenprint.errors import BudgetExceeded  # noqa: E402
 
-if prometheus_server.BINARY is None:
-    pytest.skip(
-        "the Prometheus server binary is not installed (apt-get install prometheus; "
-        ".ci/run installs it)",
-        allow_module_level=True,
-    )
+prometheus_server.skip_unless_installed()
 
 MESSAGES = [{"role": "user", "content": "Summarise: the cat sat on the mat."}]
 

@@ -18,12 +18,33 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BINARY", "free_port", "query", "query_range", "scrape", "server", "wait_for"]
+__all__ = [
+    "BINARY",
+    "free_port",
+    "query",
+    "query_range",
+    "scrape",
+    "server",
+    "skip_unless_installed",
+    "wait_for",
+]
 
 BINARY = shutil.which("prometheus") or (
     "/usr/bin/prometheus" if os.path.exists("/usr/bin/prometheus") else None
 )
 """The Prometheus server binary, or None when it is not installed."""
+
+
+def skip_unless_installed() -> None:
+    """Skip the calling test module, with how to install it, when the binary is absent."""
+    if BINARY is None:
+        import pytest
+
+        pytest.skip(
+            "the Prometheus server binary is not installed (apt-get install prometheus; "
+            ".ci/run installs it)",
+            allow_module_level=True,
+        )
 
 
 def free_port() -> int:
