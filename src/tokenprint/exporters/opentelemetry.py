@@ -8,7 +8,8 @@ all under ``tokenprint.``:
 * counters ``tokenprint.impact.<criterion>`` (energy and pe in J, gwp in g{CO2e}, adpe in
   g{Sbe}, wcf in L): the best estimate of each request, summed; ``.min`` / ``.max`` sum the
   range bounds;
-* histograms ``tokenprint.request.impact.<criterion>``: per-request best estimates;
+* histograms ``tokenprint.request.impact.<criterion>``: per-request best estimates (of the
+  criteria in ``histograms``);
 * counters ``tokenprint.requests``, ``tokenprint.requests.unestimated`` (no estimate: an
   unknown model) and ``tokenprint.budget.breaches``;
 * counter ``tokenprint.tokens``: input and output tokens of the estimated requests, so that
