@@ -69,6 +69,24 @@ def test_phases_expose_their_own_values() -> None:
     assert i.embodied.adpe.unit == "kgSbeq"
 
 
+def test_bounds_are_the_values_as_plain_floats() -> None:
+    """What exporters read: the same numbers as the Impact objects, phases and totals."""
+    i = Impacts(LOW, HIGH, central=MID)
+    b = i.bounds()
+    assert b["usage"]["gwp"] == (2.0, 2.5, 4.0)
+    assert b["embodied"] == {
+        "gwp": (0.5, 0.6, 1.0),
+        "adpe": (0.25, 0.3, 0.5),
+        "pe": (0.125, 0.2, 0.25),
+    }
+    assert b["total"]["gwp"] == (2.5, 3.1, 5.0)
+    assert b["total"]["energy"] == (1.0, 1.25, 2.0)  # usage only
+    for name, (low, central, high) in b["total"].items():
+        x = i.criterion(name)
+        assert x is not None and (x.min, x.central, x.max) == (low, central, high)
+    assert Impacts.failed(ErrorMessage("model-not-found", "m")).bounds() == {}
+
+
 def test_exact_value_is_a_float_uncertain_value_a_range() -> None:
     exact = Impacts(LOW)
     assert isinstance(_value(exact.energy), float)
