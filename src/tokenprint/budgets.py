@@ -473,6 +473,7 @@ def _worst_usage(pending: Pending, assume_output_tokens: int | None) -> Usage:
         modality=pending.modality,
         endpoint=pending.endpoint,
         requested_model=pending.model,
+        precision=pending.precision,
     )
 
 

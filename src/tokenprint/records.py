@@ -73,6 +73,8 @@ class Pending(NamedTuple):
     key: object = None
     """The request's identity, the same in its :class:`RequestRecord` (a budget that
     reserved the request's worst case releases it when the request ends)."""
+    precision: str | None = None
+    """Weight precision the host serves the model in, as in :attr:`Usage.precision`."""
 
 
 class RequestRecord(NamedTuple):

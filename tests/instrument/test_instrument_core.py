@@ -794,3 +794,6 @@ def test_the_request_is_read_before_sending_from_its_declaration() -> None:
     unset = Call(target, None, (), {"model": "m", "max_tokens": 7.5})  # not an int: no cap
     seen = pending(unset)
     assert seen is not None and seen.max_output_tokens is None and seen.input_tokens == 0
+    assert seen.precision is None  # the site's, unless the request declares how to read it
+    tagged = Target("m", "f", "e", request=request._replace(precision=lambda model: model[-4:]))
+    assert pending(Call(tagged, None, ("llama:8b-int4",), {})).precision == "int4"  # type: ignore[union-attr]

@@ -10,8 +10,10 @@ import pytest
 
 from tests.support.cassettes import cassette, estimated_impacts, failing_transport, records
 from tests.support.hosts import refused_before_sending
-from tokenprint import EcoLogits
+from tokenprint import Budget, EcoLogits, events
+from tokenprint.budgets import worst_case
 from tokenprint.instrument.providers.ollama import precision_of
+from tokenprint.records import Pending, Usage
 
 ollama = pytest.importorskip("ollama")
 
@@ -212,3 +214,28 @@ def test_a_stream_failing_before_its_first_part_is_not_counted(client: Any) -> N
 def test_a_blocking_budget_refuses_before_sending(client: Any) -> None:
     send = lambda: client.chat(model=MODEL, messages=MESSAGES, options={"num_predict": 50})  # noqa: E731
     refused_before_sending(cassette("ollama", "chat"), MODEL, send)
+
+
+def test_a_blocking_budget_estimates_with_the_tags_precision(client: Any) -> None:
+    model = "llama3.1:8b-instruct-q4_K_M"  # int4 weights: cheaper than the site's bf16|fp8
+    sent: list[Pending] = []
+    events.add_before(sent.append)
+    try:
+        with cassette("ollama", "chat"):
+            client.chat(model=model, messages=MESSAGES, options={"num_predict": 50})
+    finally:
+        events.remove(sent.append)
+    worst = Usage("ollama", model, input_tokens=5, output_tokens=50, host="localhost",
+                  endpoint="chat", requested_model=model)  # fmt: skip
+    estimator = events.current().estimator  # type: ignore[union-attr]
+    int4, site = (estimator.compute(worst._replace(precision=p)) for p in ("int4", None))
+    assert worst_case(sent[0], None).gwp == int4.gwp != site.gwp  # as after the answer
+    # a budget that the int4 worst case fits in, the site's precision not: the request passes
+    limit = (int4.gwp.value.max + site.gwp.value.max) / 2 * 1000  # type: ignore[union-attr]
+    assert int4.gwp.value.max * 1000 < limit < site.gwp.value.max * 1000  # type: ignore[union-attr]
+    with (
+        Budget(per_request={"gwp": f"{limit} g"}, mode="block"),
+        cassette("ollama", "chat") as tape,
+    ):
+        resp = client.chat(model=model, messages=MESSAGES, options={"num_predict": 50})
+    assert tape.play_count == 1 and estimated_impacts(resp).basis.precision == "int4"

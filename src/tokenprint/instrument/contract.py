@@ -107,6 +107,9 @@ class Request(NamedTuple):
     """The model the API uses when none is named."""
     positional: tuple[str, ...] = ()
     """Names of the arguments that may come by position, in order (``self`` excluded)."""
+    precision: Callable[[Any], str | None] | None = None
+    """``precision(model)``: the weight precision the host serves the requested model in,
+    as its answer's Usage will say (Ollama's quantisation tag); None: the site's."""
 
 
 class Accumulator:

@@ -58,8 +58,10 @@ def pending(call: Call) -> Pending | None:
             break
     endpoint = call.target.endpoint
     tokens = request_tokens(call)
-    return Pending(provider, model or request.default_model, cap, tokens, host, endpoint,
-                   request.modality, call)  # fmt: skip
+    model = model or request.default_model
+    precision = request.precision(model) if request.precision is not None else None
+    return Pending(provider, model, cap, tokens, host, endpoint, request.modality, call,
+                   precision)  # fmt: skip
 
 
 def _argument(call: Call, name: str) -> Any:

@@ -128,11 +128,12 @@ class Parts(Accumulator):
         return _usage(self.call, self.last, self.chars, self.model)
 
 
-_CAP = ("options.num_predict",)
-CHAT = Request(where, ("messages",), _CAP, positional=("model", "messages"))
-GENERATE = Request(where, ("prompt", "system", "suffix"), _CAP,
+_CAP, _TAG = ("options.num_predict",), partial(precision_of, default="int4")
+CHAT = Request(where, ("messages",), _CAP, positional=("model", "messages"), precision=_TAG)
+GENERATE = Request(where, ("prompt", "system", "suffix"), _CAP, precision=_TAG,
                    positional=("model", "prompt", "suffix", "system"))  # fmt: skip
-EMBED = Request(where, ("input", "prompt"), modality="embedding", positional=("model", "input"))
+EMBED = Request(where, ("input", "prompt"), modality="embedding", positional=("model", "input"),
+                precision=partial(precision_of, default="fp16"))  # fmt: skip
 
 _METHODS = (("chat", answer_usage, Parts, CHAT), ("generate", answer_usage, Parts, GENERATE),
             ("embed", embedding_usage, None, EMBED),
