@@ -6,8 +6,8 @@ instrumented in both arms; only ``BaseChatModel``'s patched methods are switched
 
 * **per call**: ``invoke`` with the integration's methods and with LangChain's own, back to
   back in pairs (alternating order); the median of the per-pair differences. It includes the
-  estimate computed at once (a tracker waits for it), where without the integration the
-  SDK answer's impacts wait for a first read that LangChain never makes;
+  estimate computed at once (the integration's subscriber waits for it); without the
+  integration ``ChatOpenAI`` has it computed too, dumping the SDK's answer with its impacts;
 * **per call, tracked**: the same inside ``EcoLogits.track()``, where the estimate is
   computed in both arms: the link's own work;
 * **per chunk**: over pairs of ``stream`` calls of the cassette's events with ``LONG`` more

@@ -328,6 +328,32 @@ def test_cache_hit_makes_no_request_and_carries_no_impacts() -> None:
     assert again.content == first.content
 
 
+def test_a_chat_model_calling_another_carries_its_request_on_both_messages() -> None:
+    pytest.importorskip("langchain_openai")
+    from langchain_core.outputs import ChatGeneration, ChatResult
+
+    class Delegating(BaseChatModel):
+        inner: Any
+
+        @property
+        def _llm_type(self) -> str:
+            return "delegating"
+
+        def _generate(
+            self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any
+        ) -> ChatResult:
+            answer = self.inner.invoke(messages)
+            inner.append(answer)
+            return ChatResult(generations=[ChatGeneration(message=answer)])
+
+    EcoLogits.init()
+    inner: list[Any] = []
+    with cassette("openai", "chat_completion"), records() as seen, EcoLogits.track() as tracker:
+        message = Delegating(inner=_openai()).invoke(PROMPT)
+    assert len(seen) == 1 and len(tracker) == 1
+    assert _carried(message) is _carried(inner[0]) is seen[0].impacts
+
+
 def test_a_stream_left_early_ends_the_model_stream_and_is_charged_once() -> None:
     pytest.importorskip("langchain_openai")
     EcoLogits.init()

@@ -4,9 +4,10 @@ requests made for it, and :func:`impacts_callback` gives a chain's or a graph ru
 Whatever package made the chat model (langchain-openai, langchain-anthropic, ...), its
 provider SDK call is counted by tokenprint's SDK adapter. ``EcoLogits.init()`` patches
 ``BaseChatModel.invoke``, ``ainvoke``, ``stream`` and ``astream`` (``batch`` and ``abatch``
-call these): each call collects the requests published while it runs (a
-:class:`~tokenprint.tracking.Tracker`, so nothing is counted twice) and puts their impacts
-at ``message.response_metadata["impacts"]``. A stream collects the request it sends with its
+call these): each call is in progress in a context variable, which the publication of a
+request made under it reads (in the context the request was made in), so the call collects
+the requests it made, each once, and puts their impacts at
+``message.response_metadata["impacts"]``. A stream collects the request it sends with its
 first chunk and puts its impacts on the first chunk drawn once that request has ended
 (LangChain's closing chunk), or on one more empty chunk: exactly one chunk carries them, so
 adding the chunks up (``chunk + chunk``, which merges ``response_metadata``) keeps them.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from contextvars import ContextVar
 from types import ModuleType
@@ -25,6 +27,7 @@ from typing import Any
 
 from tokenprint import events, integrations
 from tokenprint.impacts.results import Impacts
+from tokenprint.records import RequestRecord
 from tokenprint.tracking import Tracker
 
 __all__ = ["KEY", "ImpactsCallback", "impacts_callback", "install"]
@@ -74,30 +77,56 @@ Method = Callable[..., Any]
 
 
 class _Call:
-    """A model call in progress: the requests it made, and whether a streamed chunk that
-    LangChain handed its callbacks carries their impacts already."""
+    """A model call in progress: the impacts of the requests made for it, and whether a
+    streamed chunk that LangChain handed its callbacks carries them already. A call made
+    inside another (a chat model calling one) is part of it: the outer call sees its
+    requests too."""
 
-    __slots__ = ("marked", "seen", "token")
+    __slots__ = ("marked", "outer", "seen", "token")
 
     def __init__(self) -> None:
-        self.seen = Tracker()
+        self.seen: list[Impacts] = []
         self.marked = False
+        self.outer = _call.get()
 
     def __enter__(self) -> _Call:
-        """In progress in this context, its tracker open (``invoke``)."""
+        """In progress in this context, its requests collected (``invoke``)."""
+        _hold(+1)
         self.token = _call.set(self)
-        self.seen.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
         try:
-            self.seen.__exit__(*exc)
-        finally:
             _call.reset(self.token)
+        finally:
+            _hold(-1)
 
 
 _call: ContextVar[_Call | None] = ContextVar("tokenprint_langchain_call", default=None)
 """The model call in progress in this context."""
+
+
+def _collect(record: RequestRecord) -> None:
+    """A finished request, published in the context it was made in: its impacts go to the
+    model call in progress there, and to the calls that one is part of."""
+    call = _call.get()
+    while call is not None:
+        call.seen.append(record.impacts)
+        call = call.outer
+
+
+_lock = threading.Lock()
+_open = 0
+"""Model calls in progress now, in any context."""
+
+
+def _hold(delta: int) -> None:
+    """Subscribe :func:`_collect` while some model call is in progress: with no subscriber,
+    requests skip the work (their impacts are computed on first read)."""
+    global _open
+    with _lock:
+        _open = max(0, _open + delta)
+        (events.add_after if _open else events.remove)(_collect)
 
 
 def _invoke(original: Method) -> Method:
@@ -173,15 +202,16 @@ def _astream(original: Method) -> Method:
 
 
 def _tapped(chunks: Generator[Any, None, None]) -> Iterator[Any]:
-    """The chunks; the first is drawn inside a tracker, since a chat model's stream sends its
-    request then (the request is charged to the tracker wherever it ends). The first chunk
-    drawn once the request has ended carries its impacts (marked as LangChain hands it to its
-    callbacks, see :func:`_carry`, or here), else one more chunk at the end."""
+    """The chunks, each drawn with the call in progress; the first with its requests
+    collected, since a chat model's stream sends its request then (the request is charged to
+    the call wherever it ends). The first chunk drawn once the request has ended carries its
+    impacts (marked as LangChain hands it to its callbacks, see :func:`_carry`, or here),
+    else one more chunk at the end."""
     call = _Call()
     last = None
     try:
-        with call.seen:
-            chunk = _draw(call, chunks)
+        with call:
+            chunk = next(chunks, _END)
         while chunk is not _END:
             if not call.marked and len(call.seen):
                 call.marked = _mark(chunk, call.seen)
@@ -209,8 +239,8 @@ async def _atapped(chunks: AsyncGenerator[Any, None]) -> AsyncIterator[Any]:
     call = _Call()
     last = None
     try:
-        with call.seen:
-            chunk = await _adraw(call, chunks)
+        with call:
+            chunk = await anext(chunks, _END)
         while chunk is not _END:
             if not call.marked and len(call.seen):
                 call.marked = _mark(chunk, call.seen)
@@ -237,7 +267,7 @@ _END = object()
 
 
 # -- the messages ----------------------------------------------------------------------------
-def _mark(message: Any, seen: Tracker) -> bool:
+def _mark(message: Any, seen: list[Impacts]) -> bool:
     """Put the impacts of the requests ``seen`` on ``message`` (True when it took them); with
     none (a cache hit, an SDK tokenprint does not instrument), take away any impacts it
     carries from elsewhere (a cached message, the dump of the SDK's answer)."""
@@ -256,16 +286,16 @@ def _mark(message: Any, seen: Tracker) -> bool:
     return False
 
 
-def _impacts(seen: Tracker) -> Impacts | None:
-    requests = seen.requests
-    if not requests:
+def _impacts(seen: list[Impacts]) -> Impacts | None:
+    impacts = tuple(seen)  # (other threads of the call may still add to it)
+    if not impacts:
         return None
-    if len(requests) == 1:
-        return requests[0].impacts  # (keeps its basis: model, tokens)
-    return Impacts.sum(r.impacts for r in requests)
+    if len(impacts) == 1:
+        return impacts[0]  # (keeps its basis: model, tokens)
+    return Impacts.sum(impacts)
 
 
-def _closing(last: Any, seen: Tracker) -> Any:
+def _closing(last: Any, seen: list[Impacts]) -> Any:
     """One more empty chunk like the stream's last one, carrying the impacts of the requests
     ``seen``; None when there are none (or no chunk to model it on)."""
     try:
