@@ -402,21 +402,15 @@ def _opened(budget: Budget) -> Iterator[None]:
 # -- the hooks -------------------------------------------------------------------------------
 _global: Budget | None = None
 _state_lock = threading.Lock()
-_holds = [0, 0]
-"""Active budgets (the global one included), and the blocking ones among them."""
 
 
 def _hold(delta: int, block: bool) -> None:
-    """Count what needs a subscriber: every active budget the after-request one, a blocking
-    budget the before-request one too. Each is subscribed only while its count is above 0:
-    with none, requests skip the work (their impacts are computed on first read)."""
-    with _state_lock:
-        after = _holds[0] = max(0, _holds[0] + delta)
-        (events.add_after if after else events.remove)(_after)
-        if block:
-            before = _holds[1] = max(0, _holds[1] + delta)
-            (events.add_before if before else events.remove)(_before)
-            (events.add_failed if before else events.remove)(_release)
+    """Count what needs a subscriber: every active budget (the global one included) the
+    after-request one, a blocking budget the before-request and failed-request ones too."""
+    _checking.hold(delta)
+    if block:
+        for held in _blocking:
+            held.hold(delta)
 
 
 def _active_budgets() -> list[Budget]:
@@ -577,3 +571,9 @@ def uninstall() -> None:
         old, _global = _global, None
     if old is not None:
         _hold(-1, old.mode == "block")
+
+
+_checking = events.Held(events.add_after, _after)
+""":func:`_after`, subscribed while some budget is active."""
+_blocking = (events.Held(events.add_before, _before), events.Held(events.add_failed, _release))
+""":func:`_before` and :func:`_release`, subscribed while some blocking budget is active."""

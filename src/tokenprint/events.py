@@ -36,6 +36,7 @@ __all__ = [
     "FAILED",
     "Breach",
     "Estimates",
+    "Held",
     "Runtime",
     "add_after",
     "add_before",
@@ -143,6 +144,33 @@ def remove(fn: object) -> None:
     for lst in (BEFORE, AFTER, FAILED, BREACHED):
         while fn in lst:
             lst.remove(fn)  # type: ignore[arg-type]
+
+
+class Held:
+    """A subscriber subscribed only while something holds it (an open tracker, an active
+    budget, a LangChain call in progress): with no subscriber, requests skip the work and
+    their impacts are computed on first read. ``with held:`` holds it for the block."""
+
+    def __init__(self, subscribe: Callable[[Any], None], fn: Callable[..., None]) -> None:
+        self._subscribe = subscribe
+        self._fn = fn
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def hold(self, delta: int) -> None:
+        """Count ``delta`` more (or fewer) holders; subscribed while there are some."""
+        with self._lock:
+            self._count = max(0, self._count + delta)
+            if self._count:
+                self._subscribe(self._fn)
+            else:
+                remove(self._fn)
+
+    def __enter__(self) -> None:
+        self.hold(+1)
+
+    def __exit__(self, *exc: object) -> None:
+        self.hold(-1)
 
 
 def run_before(pending: Pending) -> None:

@@ -192,29 +192,15 @@ def requests_csv(requests: Iterable[TrackedRequest]) -> str:
 @contextlib.contextmanager
 def _opened(tracker: Tracker) -> Iterator[None]:
     """A tracker open in this context, holding the subscriber that feeds it."""
-    _hold(+1)
-    try:
-        with context.push(tracker=tracker):
-            yield
-    finally:
-        _hold(-1)
-
-
-_lock = threading.Lock()
-_open = 0
-"""Trackers open now, in any context."""
-
-
-def _hold(delta: int) -> None:
-    """Subscribe :func:`_record` while some tracker is open: with no subscriber, requests
-    skip the work (their impacts are computed on first read)."""
-    global _open
-    with _lock:
-        _open = max(0, _open + delta)
-        (events.add_after if _open else events.remove)(_record)
+    with _recording, context.push(tracker=tracker):
+        yield
 
 
 def _record(record: RequestRecord) -> None:
     """Record a finished request in every tracker open in its context."""
     for tracker in context.trackers():
         tracker.add(record)
+
+
+_recording = events.Held(events.add_after, _record)
+""":func:`_record`, subscribed while some tracker is open, in any context."""

@@ -174,6 +174,29 @@ def test_message_carries_the_impacts_of_its_one_request(package: Package, aio: b
     assert _carried(message) is seen[0].impacts
 
 
+def test_the_collector_is_subscribed_only_while_a_call_is_in_progress() -> None:
+    """Between model calls, requests skip the work (nothing is subscribed for the link)."""
+    from tokenprint import events
+    from tokenprint.integrations import langchain
+
+    EcoLogits.init()
+    seen: list[bool] = []
+
+    def sending(_: object) -> None:
+        seen.append(langchain._collect in events.AFTER)
+
+    events.add_before(sending)
+    openai = _ALL[0]
+    try:
+        with cassette(*openai.plain):
+            message = openai.model().invoke("hi")
+    finally:
+        events.remove(sending)
+    assert seen == [True]  # subscribed while the request was sent
+    assert langchain._collect not in events.AFTER
+    assert isinstance(_carried(message), Impacts)
+
+
 @pytest.mark.parametrize("aio", [False, True], ids=["stream", "astream"])
 @pytest.mark.parametrize("package", STREAMING)
 def test_stream_impacts_on_one_chunk_and_on_the_aggregated_message(

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from contextvars import ContextVar
 from types import ModuleType
@@ -91,7 +90,7 @@ class _Call:
 
     def __enter__(self) -> _Call:
         """In progress in this context, its requests collected (``invoke``)."""
-        _hold(+1)
+        _collecting.hold(+1)
         self.token = _call.set(self)
         return self
 
@@ -99,7 +98,7 @@ class _Call:
         try:
             _call.reset(self.token)
         finally:
-            _hold(-1)
+            _collecting.hold(-1)
 
 
 _call: ContextVar[_Call | None] = ContextVar("tokenprint_langchain_call", default=None)
@@ -115,18 +114,8 @@ def _collect(record: RequestRecord) -> None:
         call = call.outer
 
 
-_lock = threading.Lock()
-_open = 0
-"""Model calls in progress now, in any context."""
-
-
-def _hold(delta: int) -> None:
-    """Subscribe :func:`_collect` while some model call is in progress: with no subscriber,
-    requests skip the work (their impacts are computed on first read)."""
-    global _open
-    with _lock:
-        _open = max(0, _open + delta)
-        (events.add_after if _open else events.remove)(_collect)
+_collecting = events.Held(events.add_after, _collect)
+""":func:`_collect`, subscribed while some model call is in progress, in any context."""
 
 
 def _invoke(original: Method) -> Method:
