@@ -453,8 +453,9 @@ class ChatChunks(Accumulator):
     of the first chunk that names one, ``usage`` of the last chunk that carries it, and the
     characters of the streamed text (``choices[].delta.content``, or ``choices[].text`` in
     completion chunks) for an estimate when no usage comes. :meth:`usage` counts ``u`` as
-    OpenAI-shaped usage (:func:`answered`); subclasses may read it otherwise, and set
-    :attr:`inside` when the chunk sits inside an event (mistral ``event.data``)."""
+    OpenAI-shaped usage (:func:`answered`); subclasses may read it otherwise, find it
+    elsewhere in a chunk (:meth:`usage_in`), and set :attr:`inside` when the chunk sits
+    inside an event (mistral ``event.data``)."""
 
     __slots__ = ("chars", "inner", "model", "u")
 
@@ -479,19 +480,23 @@ class ChatChunks(Accumulator):
             self.inner = c
         if not self.model:
             self.model = getattr(c, "model", None) or None
-        ended = True  # a usage chunk ends the stream when it has no choices or a reason
-        for choice in getattr(c, "choices", None) or ():
+        choices = getattr(c, "choices", None) or ()
+        for choice in choices:
             text = field(field(choice, "delta"), "content")
             if text is None:  # a completion chunk (``choices[].text``)
                 text = field(choice, "text")
             if isinstance(text, str):
                 self.chars += len(text)
-            ended = field(choice, "finish_reason") is not None
-        u = field(c, "usage")
+        u = self.usage_in(c)
         if u is None:
             return False
         self.u = u
-        return ended
+        # a usage chunk ends the stream when it has no choices or its last one has a reason
+        return not choices or field(choices[-1], "finish_reason") is not None
+
+    def usage_in(self, c: Any) -> Any:
+        """The usage object chunk ``c`` carries (its ``usage``), else None."""
+        return field(c, "usage")
 
     def usage(self) -> Usage:
         return answered(self.call, self.model, self.u, self.chars)

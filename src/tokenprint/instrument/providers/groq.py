@@ -29,15 +29,12 @@ class ChatStream(ChatChunks):
 
     __slots__ = ()
 
-    def add(self, chunk: Any) -> bool:
-        if super().add(chunk):
-            return True
-        x_groq = read.field(chunk, "x_groq")
-        u = read.field(x_groq, "usage") if x_groq is not None else None
-        if u is None:
-            return False
-        self.u = u
-        return True
+    def usage_in(self, c: Any) -> Any:
+        u = read.field(c, "usage")
+        if u is not None:
+            return u
+        x_groq = read.field(c, "x_groq")
+        return read.field(x_groq, "usage") if x_groq is not None else None
 
 
 CHAT = Request(where, text=("messages",),
