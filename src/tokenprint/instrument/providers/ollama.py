@@ -50,7 +50,7 @@ def where(call: Call) -> tuple[str, str | None]:
     return "ollama", read.host_of(getattr(client, "base_url", None))
 
 
-def _usage(call: Call, last: Any, chars: int, model: Any, default: str = "int4") -> Usage:
+def _usage(call: Call, last: Any, chars: int, model: Any) -> Usage:
     """The Usage of a complete answer, or of a stream's last part (``done``)."""
     inp, out = read.field(last, "prompt_eval_count"), read.field(last, "eval_count")
     model = read.field(last, "model") or model
@@ -65,7 +65,7 @@ def _usage(call: Call, last: Any, chars: int, model: Any, default: str = "int4")
                                warnings=(_CACHED_PROMPT,))  # fmt: skip
     else:
         usage = read.usage_for(call, model, input_tokens=inp, output_tokens=out)
-    precision = precision_of(read.requested_model(call) or model, default)
+    precision = _TAG(read.requested_model(call) or model)
     return usage._replace(latency_s=_seconds(last), precision=precision)
 
 
@@ -99,7 +99,7 @@ def embedding_usage(call: Call, answer: Any) -> Builder | None:
 def _embedding(call: Call, answer: Any) -> Usage:
     u = answer if read.field(answer, "prompt_eval_count") is not None else None
     usage = read.embedded(call, read.field(answer, "model"), u, ("prompt_eval_count",))
-    precision = precision_of(usage.requested_model or usage.model, "fp16")
+    precision = _EMBED_TAG(usage.requested_model or usage.model)
     return usage._replace(latency_s=_seconds(answer), precision=precision)
 
 
@@ -128,12 +128,14 @@ class Parts(Accumulator):
         return _usage(self.call, self.last, self.chars, self.model)
 
 
-_CAP, _TAG = ("options.num_predict",), partial(precision_of, default="int4")
+_CAP = ("options.num_predict",)
+_TAG = partial(precision_of, default="int4")  # a chat model without one: Ollama's Q4_K_M
+_EMBED_TAG = partial(precision_of, default="fp16")  # embedding models: their F16 builds
 CHAT = Request(where, ("messages",), _CAP, positional=("model", "messages"), precision=_TAG)
 GENERATE = Request(where, ("prompt", "system", "suffix"), _CAP, precision=_TAG,
                    positional=("model", "prompt", "suffix", "system"))  # fmt: skip
 EMBED = Request(where, ("input", "prompt"), modality="embedding", positional=("model", "input"),
-                precision=partial(precision_of, default="fp16"))  # fmt: skip
+                precision=_EMBED_TAG)  # fmt: skip
 
 _METHODS = (("chat", answer_usage, Parts, CHAT), ("generate", answer_usage, Parts, GENERATE),
             ("embed", embedding_usage, None, EMBED),
