@@ -53,6 +53,23 @@ def test_jsonl_and_json_report_read_back_the_trackers_totals(files: Files, kind:
     assert rep.methodology and rep.methodology[0][0].isdigit()
 
 
+def test_jsonl_lines_holding_the_full_to_dict_are_read_too(tmp_path: Path) -> None:
+    """A JSON line whose impacts are ``Impacts.to_dict()`` (names and units per criterion)
+    reads as the exporter's own leaner line does."""
+    from tokenprint.exporters._common import record_dict
+
+    record = sample_records()[0]
+    lean = record_dict(record)
+    full = {**lean, "impacts": record.impacts.to_dict()}
+    (tmp_path / "lean.jsonl").write_text(json.dumps(lean) + "\n")
+    (tmp_path / "full.jsonl").write_text(json.dumps(full) + "\n")
+    (a,) = _read.load(str(tmp_path / "lean.jsonl")).requests
+    (b,) = _read.load(str(tmp_path / "full.jsonl")).requests
+    assert a.values and a.values == b.values and a.model == b.model
+    gwp = record.impacts.gwp
+    assert gwp is not None and a.values["gwp"] == (gwp.min, gwp.central, gwp.max)
+
+
 def test_codecarbon_csv_reads_its_best_estimates(files: Files) -> None:
     rep = _read.load(str(files.csv))
     assert rep.kind == "codecarbon" and len(rep.requests) == 4 and not rep.local
